@@ -1,0 +1,150 @@
+//! `mtlsctl list`: the store's certificates from index.txt.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::Outcome;
+use crate::output::{Ctx, paint};
+use crate::store::Store;
+use crate::store::index::{Reason, Status};
+use crate::util;
+
+/// List the store's certificates (from index.txt)
+///
+/// Shows status, serial, subject, expiry and days left. Certificates that
+/// `openssl ca` signed or revoked on the same directory appear too.
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:
+  mtlsctl list
+  mtlsctl list --expiring 7d          # valid certificates that expire within a week
+  mtlsctl list --revoked --json | jq -r '.certificates[].serial'")]
+pub struct ListArgs {
+    /// Only valid certificates expiring within DURATION (e.g. 7d, 24h)
+    #[arg(long, value_name = "DURATION")]
+    pub expiring: Option<String>,
+    /// Only revoked certificates
+    #[arg(long, conflicts_with = "valid")]
+    pub revoked: bool,
+    /// Only valid certificates (not revoked, not expired)
+    #[arg(long)]
+    pub valid: bool,
+}
+
+#[derive(Serialize)]
+pub struct Row {
+    pub status: Status,
+    pub serial: String,
+    pub subject: String,
+    pub common_name: Option<String>,
+    pub not_after: Option<String>,
+    pub days_left: Option<i64>,
+    pub revoked_at: Option<String>,
+    pub reason: Option<Reason>,
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    store: String,
+    count: usize,
+    certificates: &'a [Row],
+}
+
+pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
+    let window = match &args.expiring {
+        Some(w) => Some(util::parse_duration(w).context("invalid --expiring")?),
+        None => None,
+    };
+    if args.revoked && window.is_some() {
+        bail!("--expiring lists valid certificates; it cannot be combined with --revoked");
+    }
+    let store = Store::open(&ctx.global.dir)?;
+    let index = store.read_index()?;
+    let now = OffsetDateTime::now_utc();
+    let mut rows = Vec::new();
+    for e in &index.entries {
+        let status = e.effective_status(now);
+        let na = e.not_after();
+        if args.revoked && status != Status::Revoked {
+            continue;
+        }
+        if (args.valid || window.is_some()) && status != Status::Valid {
+            continue;
+        }
+        if let (Some(w), Some(t)) = (window, na) {
+            if t > now + w {
+                continue;
+            }
+        }
+        let rev = if status == Status::Revoked { e.revocation_info().ok() } else { None };
+        rows.push(Row {
+            status,
+            serial: e.serial.clone(),
+            subject: e.subject.clone(),
+            common_name: e.common_name(),
+            not_after: na.map(util::rfc3339),
+            days_left: na.map(util::days_left),
+            revoked_at: rev.as_ref().map(|r| util::rfc3339(r.time)),
+            reason: rev.and_then(|r| r.reason),
+        });
+    }
+    ctx.emit(&Listing { store: store.paths.root.display().to_string(), count: rows.len(), certificates: &rows })?;
+    ctx.result(table(&rows, ctx.color_stdout()));
+    Ok(Outcome::Done)
+}
+
+fn table(rows: &[Row], color: bool) -> String {
+    if rows.is_empty() {
+        return "no certificates\n".to_string();
+    }
+    let header = ["STATUS", "SERIAL", "NOT AFTER", "DAYS", "SUBJECT"];
+    let cells: Vec<[String; 5]> = rows
+        .iter()
+        .map(|r| {
+            let status = match (r.status, r.reason) {
+                (Status::Revoked, Some(reason)) => format!("revoked ({})", reason.openssl_name()),
+                (s, _) => format!("{s:?}").to_lowercase(),
+            };
+            [
+                status,
+                r.serial.clone(),
+                r.not_after.clone().unwrap_or_default().replace('T', " ").replace('Z', ""),
+                r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+                r.subject.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for c in &cells {
+        for (i, v) in c.iter().enumerate() {
+            widths[i] = widths[i].max(v.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |vals: [&str; 5]| -> String {
+        let mut s = String::new();
+        for (i, v) in vals.iter().enumerate() {
+            if i == vals.len() - 1 {
+                s.push_str(v);
+            } else {
+                s.push_str(&format!("{v:<w$}  ", w = widths[i]));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    out.push_str(&paint(color, "1", &line(header)));
+    out.push('\n');
+    for (r, c) in rows.iter().zip(&cells) {
+        let text = line([&c[0], &c[1], &c[2], &c[3], &c[4]]);
+        let code = match r.status {
+            Status::Revoked => "31",
+            Status::Expired => "2",
+            _ if r.days_left.is_some_and(|d| d < 7) => "33",
+            _ => "",
+        };
+        out.push_str(&if code.is_empty() { text } else { paint(color, code, &text) });
+        out.push('\n');
+    }
+    out
+}

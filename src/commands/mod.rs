@@ -1,0 +1,20 @@
+//! One module per subcommand; `dispatch` is the only place that knows them all.
+
+pub mod common;
+pub mod init_ca;
+pub mod inspect;
+pub mod issue;
+pub mod list;
+
+use crate::Outcome;
+use crate::cli::Command;
+use crate::output::Ctx;
+
+pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
+    match command {
+        Command::InitCa(a) => init_ca::run(ctx, &a),
+        Command::Issue(a) => issue::run(ctx, &a),
+        Command::List(a) => list::run(ctx, &a),
+        Command::Inspect(a) => inspect::run(ctx, &a),
+    }
+}

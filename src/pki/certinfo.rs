@@ -1,0 +1,219 @@
+//! Read certificates: PEM/DER loading and a summary of the fields people and
+//! scripts ask about.
+
+use anyhow::{Context, anyhow, bail};
+use serde::Serialize;
+use time::OffsetDateTime;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::prelude::FromDer;
+
+use super::build::Profile;
+use super::names::{self, San};
+use crate::util;
+
+/// Certificates (DER) from PEM (any number of CERTIFICATE blocks) or one DER certificate.
+pub fn load_certs(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
+    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        let blocks = pem::parse_many(bytes).map_err(|e| anyhow!("malformed PEM: {e}"))?;
+        let certs: Vec<Vec<u8>> = blocks
+            .into_iter()
+            .filter(|p| p.tag() == "CERTIFICATE" || p.tag() == "X509 CERTIFICATE" || p.tag() == "TRUSTED CERTIFICATE")
+            .map(pem::Pem::into_contents)
+            .collect();
+        if certs.is_empty() {
+            bail!("no CERTIFICATE block in this PEM file");
+        }
+        for (i, der) in certs.iter().enumerate() {
+            parse(der).with_context(|| format!("certificate #{} in the file", i + 1))?;
+        }
+        return Ok(certs);
+    }
+    parse(bytes)?;
+    Ok(vec![bytes.to_vec()])
+}
+
+/// Parse one DER certificate, insisting that nothing trails it.
+pub fn parse(der: &[u8]) -> anyhow::Result<X509Certificate<'_>> {
+    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| anyhow!("not a valid X.509 certificate: {e}"))?;
+    if !rest.is_empty() {
+        bail!("{} bytes of garbage after the certificate", rest.len());
+    }
+    Ok(cert)
+}
+
+pub fn to_pem(der: &[u8]) -> String {
+    pem::encode_config(
+        &pem::Pem::new("CERTIFICATE", der.to_vec()),
+        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+    )
+}
+
+/// The certificate's serial as index.txt writes it: upper-case hex, whole bytes.
+pub fn serial_hex(cert: &X509Certificate<'_>) -> String {
+    let raw = cert.raw_serial();
+    // DER adds a leading zero to keep the number positive; BN_bn2hex drops it.
+    let trimmed = match raw {
+        [0, rest @ ..] if !rest.is_empty() => rest,
+        _ => raw,
+    };
+    if trimmed.is_empty() { "00".to_string() } else { util::hex_upper(trimmed) }
+}
+
+pub fn not_before(cert: &X509Certificate<'_>) -> OffsetDateTime {
+    cert.validity().not_before.to_datetime()
+}
+
+pub fn not_after(cert: &X509Certificate<'_>) -> OffsetDateTime {
+    cert.validity().not_after.to_datetime()
+}
+
+/// The SANs of a certificate.
+pub fn sans(cert: &X509Certificate<'_>) -> Vec<San> {
+    match cert.subject_alternative_name() {
+        Ok(Some(ext)) => ext.value.general_names.iter().filter_map(San::from_general_name).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// (serverAuth, clientAuth) from the EKU extension; no EKU means any purpose.
+pub fn eku_flags(cert: &X509Certificate<'_>) -> Option<(bool, bool)> {
+    match cert.extended_key_usage() {
+        Ok(Some(ext)) => Some((ext.value.server_auth || ext.value.any, ext.value.client_auth || ext.value.any)),
+        _ => None,
+    }
+}
+
+pub fn is_ca(cert: &X509Certificate<'_>) -> bool {
+    matches!(cert.basic_constraints(), Ok(Some(bc)) if bc.value.ca)
+}
+
+pub fn subject_key_id(cert: &X509Certificate<'_>) -> Option<Vec<u8>> {
+    cert.extensions().iter().find_map(|e| match e.parsed_extension() {
+        ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0.to_vec()),
+        _ => None,
+    })
+}
+
+pub fn authority_key_id(cert: &X509Certificate<'_>) -> Option<Vec<u8>> {
+    cert.extensions().iter().find_map(|e| match e.parsed_extension() {
+        ParsedExtension::AuthorityKeyIdentifier(k) => k.key_identifier.as_ref().map(|k| k.0.to_vec()),
+        _ => None,
+    })
+}
+
+pub fn sha256_fingerprint(der: &[u8]) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    util::hex_colon(d.as_ref())
+}
+
+/// A certificate as `inspect`, `issue` and friends report it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertSummary {
+    pub subject: String,
+    pub subject_oneline: String,
+    pub common_name: Option<String>,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub days_left: i64,
+    pub is_ca: bool,
+    pub path_len: Option<u32>,
+    pub profile: Option<Profile>,
+    pub key_usage: Vec<String>,
+    pub extended_key_usage: Vec<String>,
+    pub sans: Vec<San>,
+    pub key_type: String,
+    pub signature_algorithm: String,
+    pub subject_key_id: Option<String>,
+    pub authority_key_id: Option<String>,
+    pub self_signed: bool,
+    pub sha256_fingerprint: String,
+}
+
+pub fn summarize(der: &[u8]) -> anyhow::Result<CertSummary> {
+    let cert = parse(der)?;
+    let nb = not_before(&cert);
+    let na = not_after(&cert);
+    let mut key_usage = Vec::new();
+    if let Ok(Some(ku)) = cert.key_usage() {
+        let v = ku.value;
+        for (on, name) in [
+            (v.digital_signature(), "digitalSignature"),
+            (v.non_repudiation(), "nonRepudiation"),
+            (v.key_encipherment(), "keyEncipherment"),
+            (v.data_encipherment(), "dataEncipherment"),
+            (v.key_agreement(), "keyAgreement"),
+            (v.key_cert_sign(), "keyCertSign"),
+            (v.crl_sign(), "cRLSign"),
+            (v.encipher_only(), "encipherOnly"),
+            (v.decipher_only(), "decipherOnly"),
+        ] {
+            if on {
+                key_usage.push(name.to_string());
+            }
+        }
+    }
+    let mut extended_key_usage = Vec::new();
+    if let Ok(Some(eku)) = cert.extended_key_usage() {
+        let v = eku.value;
+        for (on, name) in [
+            (v.any, "anyExtendedKeyUsage"),
+            (v.server_auth, "serverAuth"),
+            (v.client_auth, "clientAuth"),
+            (v.code_signing, "codeSigning"),
+            (v.email_protection, "emailProtection"),
+            (v.time_stamping, "timeStamping"),
+            (v.ocsp_signing, "OCSPSigning"),
+        ] {
+            if on {
+                extended_key_usage.push(name.to_string());
+            }
+        }
+        extended_key_usage.extend(v.other.iter().map(|o| o.to_id_string()));
+    }
+    let path_len = match cert.basic_constraints() {
+        Ok(Some(bc)) => bc.value.path_len_constraint,
+        _ => None,
+    };
+    let profile = eku_flags(&cert).and_then(|(s, c)| Profile::from_ekus(s, c)).filter(|_| !is_ca(&cert));
+    Ok(CertSummary {
+        subject: names::display_name(cert.subject()),
+        subject_oneline: names::openssl_oneline(cert.subject()),
+        common_name: names::common_name(cert.subject()),
+        issuer: names::display_name(cert.issuer()),
+        serial: serial_hex(&cert),
+        not_before: util::rfc3339(nb),
+        not_after: util::rfc3339(na),
+        days_left: util::days_left(na),
+        is_ca: is_ca(&cert),
+        path_len,
+        profile,
+        key_usage,
+        extended_key_usage,
+        sans: sans(&cert),
+        key_type: super::keys::describe_spki(cert.public_key().raw).unwrap_or_else(|| "unknown".into()),
+        signature_algorithm: sig_alg_name(&cert.signature_algorithm.algorithm.to_id_string()),
+        subject_key_id: subject_key_id(&cert).map(|k| util::hex_colon(&k)),
+        authority_key_id: authority_key_id(&cert).map(|k| util::hex_colon(&k)),
+        self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
+        sha256_fingerprint: sha256_fingerprint(der),
+    })
+}
+
+pub fn sig_alg_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "ED25519",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.10" => "rsassaPss",
+        other => other,
+    }
+    .to_string()
+}

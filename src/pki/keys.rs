@@ -1,0 +1,239 @@
+//! Key generation and PKCS#8 (plain and PBES2-encrypted) encoding and decoding.
+
+use anyhow::{Context, anyhow, bail};
+use clap::ValueEnum;
+use pkcs8::der::Decode;
+use rcgen::{KeyPair, PublicKeyData};
+use rustls_pki_types::PrivateKeyDer;
+use rustls_pki_types::pem::{PemObject, SectionKind};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+/// The key algorithms mtlsctl generates.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyType {
+    #[value(name = "ec-p256")]
+    EcP256,
+    #[value(name = "ec-p384")]
+    EcP384,
+    #[value(name = "ed25519")]
+    Ed25519,
+    #[value(name = "rsa-2048")]
+    Rsa2048,
+    #[value(name = "rsa-3072")]
+    Rsa3072,
+    #[value(name = "rsa-4096")]
+    Rsa4096,
+}
+
+impl KeyType {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EcP256 => "ec-p256",
+            Self::EcP384 => "ec-p384",
+            Self::Ed25519 => "ed25519",
+            Self::Rsa2048 => "rsa-2048",
+            Self::Rsa3072 => "rsa-3072",
+            Self::Rsa4096 => "rsa-4096",
+        }
+    }
+
+    pub fn is_rsa(self) -> bool {
+        matches!(self, Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096)
+    }
+
+    /// Generating this key takes long enough that people should be told.
+    pub fn is_slow(self) -> bool {
+        matches!(self, Self::Rsa3072 | Self::Rsa4096)
+    }
+
+    pub fn generate(self) -> anyhow::Result<KeyPair> {
+        use rcgen::RsaKeySize;
+        let kp = match self {
+            Self::EcP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
+            Self::EcP384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
+            Self::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519),
+            Self::Rsa2048 => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_2048),
+            Self::Rsa3072 => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_3072),
+            Self::Rsa4096 => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_4096),
+        };
+        kp.with_context(|| format!("cannot generate a {} key", self.name()))
+    }
+}
+
+/// A short description of a key's algorithm for people and JSON: `ec-p256`, `rsa-2048`...
+pub fn describe_key(kp: &KeyPair) -> String {
+    describe_spki(&kp.subject_public_key_info()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Describe a SubjectPublicKeyInfo (DER).
+pub fn describe_spki(spki_der: &[u8]) -> Option<String> {
+    use x509_parser::prelude::FromDer;
+    use x509_parser::public_key::PublicKey;
+    let (_, spki) = x509_parser::x509::SubjectPublicKeyInfo::from_der(spki_der).ok()?;
+    Some(match spki.parsed().ok()? {
+        PublicKey::RSA(rsa) => format!("rsa-{}", rsa.key_size()),
+        PublicKey::EC(ec) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string());
+            match curve.as_deref() {
+                Some("1.2.840.10045.3.1.7") => "ec-p256".into(),
+                Some("1.3.132.0.34") => "ec-p384".into(),
+                Some("1.3.132.0.35") => "ec-p521".into(),
+                _ => format!("ec-{}", ec.key_size()),
+            }
+        }
+        PublicKey::Unknown(_) if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => "ed25519".into(),
+        PublicKey::Unknown(_) => spki.algorithm.algorithm.to_id_string(),
+        PublicKey::DSA(_) => "dsa".into(),
+        PublicKey::GostR3410(_) | PublicKey::GostR3410_2012(_) => "gost".into(),
+    })
+}
+
+/// PBKDF2-SHA256 rounds for encrypted keys: slow enough to resist guessing,
+/// fast enough that a signing command stays under a second.
+const PBKDF2_ROUNDS: u32 = 200_000;
+
+/// The PKCS#8 PEM of a key, encrypted with PBES2 (PBKDF2-SHA256, AES-256-CBC)
+/// when a passphrase is given: the scheme `openssl pkey -passin` opens.
+pub fn to_pkcs8_pem(kp: &KeyPair, passphrase: Option<&str>) -> anyhow::Result<Zeroizing<String>> {
+    let der = Zeroizing::new(kp.serialize_der());
+    match passphrase {
+        None => Ok(Zeroizing::new(kp.serialize_pem())),
+        Some(pass) => {
+            let info = pkcs8::PrivateKeyInfo::from_der(&der).map_err(|e| anyhow!("cannot encode the key: {e}"))?;
+            let mut salt = [0u8; 16];
+            let mut iv = [0u8; 16];
+            aws_lc_rs::rand::fill(&mut salt).map_err(|_| anyhow!("no system randomness"))?;
+            aws_lc_rs::rand::fill(&mut iv).map_err(|_| anyhow!("no system randomness"))?;
+            let params = pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(PBKDF2_ROUNDS, &salt, &iv)
+                .map_err(|e| anyhow!("cannot set up key encryption: {e}"))?;
+            let doc = info
+                .encrypt_with_params(params, pass.as_bytes())
+                .map_err(|e| anyhow!("cannot encrypt the key: {e}"))?;
+            let pem = doc
+                .to_pem("ENCRYPTED PRIVATE KEY", pkcs8::LineEnding::LF)
+                .map_err(|e| anyhow!("cannot encode the key: {e}"))?;
+            Ok(Zeroizing::new(pem.to_string()))
+        }
+    }
+}
+
+/// What a key file holds, before any passphrase is applied.
+pub enum KeyFile {
+    Plain(KeyPair),
+    Encrypted(Zeroizing<Vec<u8>>),
+}
+
+/// Read a private key: PKCS#8 (plain or encrypted), SEC1 or PKCS#1, PEM or DER.
+pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
+    let mut saw_pem = false;
+    for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes) {
+        let (kind, der) = match item {
+            Ok(x) => x,
+            Err(e) => bail!("malformed PEM: {e}"),
+        };
+        saw_pem = true;
+        let der = Zeroizing::new(der);
+        match kind {
+            SectionKind::PrivateKey => {
+                return Ok(KeyFile::Plain(key_from_der(PrivateKeyDer::Pkcs8(der.to_vec().into()))?));
+            }
+            SectionKind::EcPrivateKey => {
+                return Ok(KeyFile::Plain(key_from_der(PrivateKeyDer::Sec1(der.to_vec().into()))?));
+            }
+            SectionKind::RsaPrivateKey => {
+                return Ok(KeyFile::Plain(key_from_der(PrivateKeyDer::Pkcs1(der.to_vec().into()))?));
+            }
+            _ => {}
+        }
+    }
+    // rustls-pki-types does not know the encrypted label; find it ourselves.
+    if let Ok(items) = pem::parse_many(bytes) {
+        for p in items {
+            if p.tag() == "ENCRYPTED PRIVATE KEY" {
+                return Ok(KeyFile::Encrypted(Zeroizing::new(p.into_contents())));
+            }
+        }
+    }
+    if saw_pem || looks_like_pem(bytes) {
+        bail!("no private key in this PEM file (expected PRIVATE KEY, EC PRIVATE KEY, RSA PRIVATE KEY or ENCRYPTED PRIVATE KEY)");
+    }
+    // DER: encrypted PKCS#8 first (its structure is distinct), then plain.
+    if pkcs8::EncryptedPrivateKeyInfo::from_der(bytes).is_ok() {
+        return Ok(KeyFile::Encrypted(Zeroizing::new(bytes.to_vec())));
+    }
+    match PrivateKeyDer::try_from(bytes) {
+        Ok(k) => Ok(KeyFile::Plain(key_from_der(k)?)),
+        Err(_) => bail!("not a private key (neither PEM nor DER PKCS#8, SEC1 or PKCS#1)"),
+    }
+}
+
+fn key_from_der(der: PrivateKeyDer<'_>) -> anyhow::Result<KeyPair> {
+    let kp = KeyPair::try_from(&der).map_err(|e| anyhow!("unsupported or corrupt private key: {e}"))?;
+    // SEC1 and PKCS#1 keys are re-read as PKCS#8 so they are written back in one format.
+    if !matches!(der, PrivateKeyDer::Pkcs8(_)) {
+        if let Ok(pkcs8) = pkcs8_of(&kp) {
+            return KeyPair::try_from(pkcs8.as_slice()).map_err(|e| anyhow!("unsupported private key: {e}"));
+        }
+    }
+    Ok(kp)
+}
+
+/// Re-encode a key as PKCS#8 DER when it was read from another format.
+fn pkcs8_of(kp: &KeyPair) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    let der = kp.serialize_der();
+    if pkcs8::PrivateKeyInfo::from_der(&der).is_ok() {
+        return Ok(Zeroizing::new(der));
+    }
+    bail!("key is not PKCS#8")
+}
+
+/// Decrypt an encrypted PKCS#8 key.
+pub fn decrypt_key(der: &[u8], passphrase: &str) -> anyhow::Result<KeyPair> {
+    let enc = pkcs8::EncryptedPrivateKeyInfo::from_der(der).map_err(|e| anyhow!("corrupt encrypted key: {e}"))?;
+    let doc = enc
+        .decrypt(passphrase.as_bytes())
+        .map_err(|_| anyhow!("wrong passphrase (or an encryption scheme mtlsctl does not support)"))?;
+    // A wrong passphrase can decrypt to padding-valid garbage; parsing catches it.
+    KeyPair::try_from(doc.as_bytes()).map_err(|_| anyhow!("wrong passphrase: the decrypted key is not valid"))
+}
+
+fn looks_like_pem(bytes: &[u8]) -> bool {
+    bytes.windows(11).any(|w| w == b"-----BEGIN ")
+}
+
+/// Whether a key and a certificate's public key belong together.
+pub fn key_matches_spki(kp: &KeyPair, spki_der: &[u8]) -> bool {
+    kp.subject_public_key_info() == spki_der
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_encrypted() {
+        let kp = KeyType::EcP256.generate().unwrap();
+        let pem = to_pkcs8_pem(&kp, Some("s3cret")).unwrap();
+        let KeyFile::Encrypted(der) = parse_key(pem.as_bytes()).unwrap() else { panic!("not encrypted") };
+        assert!(decrypt_key(&der, "wrong").is_err());
+        let back = decrypt_key(&der, "s3cret").unwrap();
+        assert_eq!(back.public_key_raw(), kp.public_key_raw());
+    }
+
+    #[test]
+    fn describes_keys() {
+        for kt in [KeyType::EcP256, KeyType::EcP384, KeyType::Ed25519, KeyType::Rsa2048] {
+            let kp = kt.generate().unwrap();
+            assert_eq!(describe_key(&kp), kt.name());
+            let pem = to_pkcs8_pem(&kp, None).unwrap();
+            assert!(matches!(parse_key(pem.as_bytes()).unwrap(), KeyFile::Plain(_)));
+        }
+    }
+}

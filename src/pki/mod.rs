@@ -1,0 +1,7 @@
+//! Certificates, keys, requests and CRLs as bytes: no directories, no terminal.
+
+pub mod build;
+pub mod certinfo;
+pub mod keys;
+pub mod names;
+pub mod policy;

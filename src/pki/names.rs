@@ -1,0 +1,299 @@
+//! Subject names and subject alternative names: parsing what users type, and
+//! printing names the way OpenSSL writes them in index.txt.
+
+use std::net::IpAddr;
+
+use anyhow::{Context, bail};
+use rcgen::{DistinguishedName, DnType, SanType};
+use serde::Serialize;
+use x509_parser::x509::X509Name;
+
+/// One subject alternative name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "lowercase")]
+pub enum San {
+    Dns(String),
+    Ip(IpAddr),
+    Uri(String),
+    Email(String),
+}
+
+impl std::fmt::Display for San {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Dns(v) => write!(f, "dns:{v}"),
+            Self::Ip(v) => write!(f, "ip:{v}"),
+            Self::Uri(v) => write!(f, "uri:{v}"),
+            Self::Email(v) => write!(f, "email:{v}"),
+        }
+    }
+}
+
+impl San {
+    /// Parse `dns:NAME`, `ip:ADDR`, `uri:URI`, `email:ADDR`; a bare value is
+    /// taken as an IP address if it parses as one, else a DNS name.
+    pub fn parse(spec: &str) -> anyhow::Result<Self> {
+        let (kind, value) = match spec.split_once(':') {
+            Some((k, v)) if matches!(k.to_ascii_lowercase().as_str(), "dns" | "ip" | "uri" | "email") => {
+                (k.to_ascii_lowercase(), v)
+            }
+            _ => {
+                if spec.parse::<IpAddr>().is_ok() {
+                    ("ip".to_string(), spec)
+                } else if spec.contains("://") {
+                    ("uri".to_string(), spec)
+                } else {
+                    ("dns".to_string(), spec)
+                }
+            }
+        };
+        if value.is_empty() {
+            bail!("invalid SAN '{spec}': empty value");
+        }
+        match kind.as_str() {
+            "dns" => {
+                check_dns_name(value).with_context(|| format!("invalid SAN '{spec}'"))?;
+                Ok(Self::Dns(value.to_ascii_lowercase()))
+            }
+            "ip" => {
+                let ip = value
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .with_context(|| format!("invalid SAN '{spec}': not an IP address"))?;
+                Ok(Self::Ip(ip))
+            }
+            "uri" => {
+                let Some((scheme, rest)) = value.split_once(':') else {
+                    bail!("invalid SAN '{spec}': a URI needs a scheme, like spiffe://domain/path");
+                };
+                if scheme.is_empty()
+                    || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    || rest.is_empty()
+                    || !value.is_ascii()
+                    || value.chars().any(|c| c.is_ascii_control() || c == ' ')
+                {
+                    bail!("invalid SAN '{spec}': not a valid URI");
+                }
+                Ok(Self::Uri(value.to_string()))
+            }
+            _ => {
+                let Some((local, domain)) = value.rsplit_once('@') else {
+                    bail!("invalid SAN '{spec}': an email address needs an @");
+                };
+                if local.is_empty() || !value.is_ascii() || value.chars().any(|c| c.is_ascii_control() || c == ' ') {
+                    bail!("invalid SAN '{spec}': not a valid email address");
+                }
+                check_dns_name(domain).with_context(|| format!("invalid SAN '{spec}'"))?;
+                Ok(Self::Email(value.to_string()))
+            }
+        }
+    }
+
+    pub fn to_rcgen(&self) -> anyhow::Result<SanType> {
+        Ok(match self {
+            Self::Dns(v) => SanType::DnsName(v.clone().try_into().context("DNS name is not ASCII")?),
+            Self::Ip(ip) => SanType::IpAddress(*ip),
+            Self::Uri(v) => SanType::URI(v.clone().try_into().context("URI is not ASCII")?),
+            Self::Email(v) => SanType::Rfc822Name(v.clone().try_into().context("email is not ASCII")?),
+        })
+    }
+
+    /// Read the SANs of a parsed certificate or request extension.
+    pub fn from_general_name(gn: &x509_parser::extensions::GeneralName<'_>) -> Option<Self> {
+        use x509_parser::extensions::GeneralName;
+        match gn {
+            GeneralName::DNSName(v) => Some(Self::Dns((*v).to_string())),
+            GeneralName::URI(v) => Some(Self::Uri((*v).to_string())),
+            GeneralName::RFC822Name(v) => Some(Self::Email((*v).to_string())),
+            GeneralName::IPAddress(b) => match b.len() {
+                4 => Some(Self::Ip(IpAddr::from(<[u8; 4]>::try_from(*b).ok()?))),
+                16 => Some(Self::Ip(IpAddr::from(<[u8; 16]>::try_from(*b).ok()?))),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// A DNS name as certificates carry it: ASCII labels of letters, digits and
+/// hyphens (underscores tolerated, as service names use them), an optional
+/// leading `*.` wildcard, at most 253 characters.
+pub fn check_dns_name(name: &str) -> anyhow::Result<()> {
+    let bare = name.strip_prefix("*.").unwrap_or(name);
+    if name.len() > 253 {
+        bail!("DNS name longer than 253 characters");
+    }
+    if bare.is_empty() {
+        bail!("empty DNS name");
+    }
+    for label in bare.trim_end_matches('.').split('.') {
+        if label.is_empty() || label.len() > 63 {
+            bail!("'{name}' is not a DNS name: empty or over-long label");
+        }
+        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            bail!("'{name}' is not a DNS name: only letters, digits, '-' and '.' are allowed");
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            bail!("'{name}' is not a DNS name: a label starts or ends with '-'");
+        }
+    }
+    Ok(())
+}
+
+/// A SPIFFE ID: `spiffe://trust-domain/path`, per the SPIFFE ID standard.
+pub fn check_spiffe_id(id: &str) -> anyhow::Result<()> {
+    let Some(rest) = id.strip_prefix("spiffe://") else {
+        bail!("invalid SPIFFE ID '{id}': it must start with spiffe://");
+    };
+    let (domain, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if domain.is_empty()
+        || !domain.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-._".contains(c))
+    {
+        bail!("invalid SPIFFE ID '{id}': the trust domain must be lower-case letters, digits, '-', '.' or '_'");
+    }
+    if path.is_empty() {
+        bail!("invalid SPIFFE ID '{id}': a workload ID needs a path, like spiffe://{domain}/ns/prod/sa/payments");
+    }
+    for seg in path.split('/') {
+        if seg.is_empty() || seg == "." || seg == ".." {
+            bail!("invalid SPIFFE ID '{id}': empty, '.' or '..' path segment");
+        }
+        if !seg.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
+            bail!("invalid SPIFFE ID '{id}': path segments may hold only letters, digits, '-', '.' and '_'");
+        }
+    }
+    if id.contains('?') || id.contains('#') || id.len() > 2048 {
+        bail!("invalid SPIFFE ID '{id}'");
+    }
+    Ok(())
+}
+
+/// A common name as a subject attribute: printable, not absurdly long (RFC 5280 ub-common-name is 64,
+/// which OpenSSL enforces with a policy; mtlsctl allows up to 64 too).
+pub fn check_common_name(cn: &str) -> anyhow::Result<()> {
+    if cn.trim().is_empty() {
+        bail!("the common name is empty");
+    }
+    if cn.chars().count() > 64 {
+        bail!("the common name is {} characters long; X.509 allows at most 64 (RFC 5280 ub-common-name)", cn.chars().count());
+    }
+    if cn.chars().any(|c| c.is_control()) {
+        bail!("the common name contains control characters");
+    }
+    Ok(())
+}
+
+/// Build a subject from a CN and optional O.
+pub fn subject(cn: &str, org: Option<&str>) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, cn);
+    if let Some(o) = org {
+        dn.push(DnType::OrganizationName, o);
+    }
+    dn
+}
+
+/// The short names OpenSSL uses for attribute types in `X509_NAME_oneline`.
+fn short_name(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "2.5.4.3" => "CN",
+        "2.5.4.6" => "C",
+        "2.5.4.7" => "L",
+        "2.5.4.8" => "ST",
+        "2.5.4.9" => "street",
+        "2.5.4.10" => "O",
+        "2.5.4.11" => "OU",
+        "2.5.4.4" => "SN",
+        "2.5.4.5" => "serialNumber",
+        "2.5.4.12" => "title",
+        "2.5.4.42" => "GN",
+        "2.5.4.43" => "initials",
+        "2.5.4.44" => "generationQualifier",
+        "2.5.4.46" => "dnQualifier",
+        "2.5.4.65" => "pseudonym",
+        "2.5.4.17" => "postalCode",
+        "2.5.4.97" => "organizationIdentifier",
+        "1.2.840.113549.1.9.1" => "emailAddress",
+        "0.9.2342.19200300.100.1.25" => "DC",
+        "0.9.2342.19200300.100.1.1" => "UID",
+        _ => return None,
+    })
+}
+
+/// A name as `X509_NAME_oneline` (OpenSSL 3) prints it, which is what `openssl ca`
+/// stores in index.txt: `/CN=value/O=value`, with `/` and `+` escaped by a
+/// backslash and bytes outside printable ASCII as `\xHH`.
+pub fn openssl_oneline(name: &X509Name<'_>) -> String {
+    let mut out = String::new();
+    for rdn in name.iter() {
+        for attr in rdn.iter() {
+            let oid = attr.attr_type().to_id_string();
+            out.push('/');
+            out.push_str(short_name(&oid).unwrap_or(&oid));
+            out.push('=');
+            push_escaped(&mut out, attr.attr_value().data);
+        }
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        if !(b' '..=b'~').contains(&b) {
+            out.push_str(&format!("\\x{b:02X}"));
+        } else {
+            if b == b'/' || b == b'+' {
+                out.push('\\');
+            }
+            out.push(b as char);
+        }
+    }
+}
+
+/// The CN of a name, decoded, if present.
+pub fn common_name(name: &X509Name<'_>) -> Option<String> {
+    name.iter_common_name().next().and_then(|a| a.as_str().ok().map(str::to_string))
+}
+
+/// A name for people, RFC 4514-like but in certificate order: `CN=x, O=y`.
+pub fn display_name(name: &X509Name<'_>) -> String {
+    let mut parts = Vec::new();
+    for rdn in name.iter() {
+        for attr in rdn.iter() {
+            let oid = attr.attr_type().to_id_string();
+            let key = short_name(&oid).map_or(oid.clone(), str::to_string);
+            let value = attr
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|_| String::from_utf8_lossy(attr.attr_value().data).into_owned());
+            parts.push(format!("{key}={value}"));
+        }
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sans() {
+        assert_eq!(San::parse("dns:API.example.com").unwrap(), San::Dns("api.example.com".into()));
+        assert_eq!(San::parse("10.0.0.1").unwrap(), San::Ip("10.0.0.1".parse().unwrap()));
+        assert_eq!(San::parse("ip:::1").unwrap(), San::Ip("::1".parse().unwrap()));
+        assert!(matches!(San::parse("uri:spiffe://td/a").unwrap(), San::Uri(_)));
+        assert!(matches!(San::parse("email:a@b.c").unwrap(), San::Email(_)));
+        for bad in ["dns:", "ip:300.1.1.1", "dns:a b", "email:nobody", "uri:noscheme", "dns:-a.com"] {
+            assert!(San::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn spiffe() {
+        assert!(check_spiffe_id("spiffe://example.org/ns/prod/sa/pay").is_ok());
+        for bad in ["http://x/y", "spiffe://Example/x", "spiffe://td", "spiffe://td/a//b", "spiffe://td/../x"] {
+            assert!(check_spiffe_id(bad).is_err(), "{bad}");
+        }
+    }
+}

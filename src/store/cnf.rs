@@ -1,0 +1,239 @@
+//! openssl.cnf: the file mtlsctl generates so `openssl ca -config` works on the
+//! store, and a reader for the `[CA_default]` section of existing CA directories.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::bail;
+
+/// The generated openssl.cnf. `dir` is the store's absolute path; the rest is
+/// relative to it so only that line changes when the store moves.
+pub fn generate(dir: &Path, default_days: u32, default_crl_days: u32) -> String {
+    format!(
+        r#"# openssl.cnf for an mtlsctl CA store.
+# `openssl ca -config <this file>` signs, revokes (-revoke), reports (-status)
+# and makes CRLs (-gencrl) on this directory, alongside mtlsctl.
+# mtlsctl rewrites the `dir` line below when the store has moved.
+
+[ ca ]
+default_ca = CA_default
+
+[ CA_default ]
+dir               = {dir}
+certs             = $dir/certs
+crl_dir           = $dir/crl
+new_certs_dir     = $dir/newcerts
+database          = $dir/index.txt
+serial            = $dir/serial
+crlnumber         = $dir/crlnumber
+certificate       = $dir/certs/ca.crt
+private_key       = $dir/private/ca.key
+crl               = $dir/crl/ca.crl
+default_md        = sha256
+default_days      = {default_days}
+default_crl_days  = {default_crl_days}
+preserve          = no
+policy            = policy_loose
+# Several certificates may share a subject (re-issue, renew); index.txt.attr says the same.
+unique_subject    = no
+# `copy` takes only extensions the sections below do not set (in practice the
+# SANs): a request can never make itself a CA. Never use `copyall` here.
+copy_extensions   = copy
+x509_extensions   = client_cert
+crl_extensions    = crl_ext
+name_opt          = ca_default
+cert_opt          = ca_default
+
+# A request needs only a commonName; everything else is optional.
+[ policy_loose ]
+countryName             = optional
+stateOrProvinceName     = optional
+localityName            = optional
+organizationName        = optional
+organizationalUnitName  = optional
+commonName              = supplied
+emailAddress            = optional
+
+# `openssl ca -extensions client_cert` (the default): mTLS client.
+[ client_cert ]
+basicConstraints        = critical, CA:FALSE
+keyUsage                = critical, digitalSignature
+extendedKeyUsage        = clientAuth
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+
+# `openssl ca -extensions server_cert`: TLS server; give it SANs in the request.
+[ server_cert ]
+basicConstraints        = critical, CA:FALSE
+keyUsage                = critical, digitalSignature
+extendedKeyUsage        = serverAuth
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+
+# `openssl ca -extensions peer_cert`: both ends of mTLS.
+[ peer_cert ]
+basicConstraints        = critical, CA:FALSE
+keyUsage                = critical, digitalSignature
+extendedKeyUsage        = serverAuth, clientAuth
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+
+# `openssl ca -extensions v3_intermediate_ca`: a CA below this one.
+[ v3_intermediate_ca ]
+basicConstraints        = critical, CA:TRUE, pathlen:0
+keyUsage                = critical, keyCertSign, cRLSign, digitalSignature
+subjectKeyIdentifier    = hash
+authorityKeyIdentifier  = keyid:always
+
+[ crl_ext ]
+authorityKeyIdentifier  = keyid:always
+"#,
+        dir = dir.display()
+    )
+}
+
+/// An openssl.cnf read as sections of key = value, with `$var`, `${var}`,
+/// `$section::var` and `$ENV::VAR` expansion as far as CA directories need it.
+#[derive(Debug, Default)]
+pub struct Cnf {
+    pub sections: HashMap<String, HashMap<String, String>>,
+}
+
+impl Cnf {
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let mut cnf = Self::default();
+        let mut section = "default".to_string();
+        for (no, raw) in text.lines().enumerate() {
+            let line = strip_comment(raw).trim().to_string();
+            if line.is_empty() {
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix('[') {
+                let Some(name) = rest.strip_suffix(']') else {
+                    bail!("line {}: unterminated section header", no + 1);
+                };
+                section = name.trim().to_string();
+                continue;
+            }
+            if line.starts_with(".include") || line.starts_with(".pragma") {
+                continue;
+            }
+            let Some((k, v)) = line.split_once('=') else {
+                bail!("line {}: expected `key = value`", no + 1);
+            };
+            let value = cnf.expand(&section, v.trim());
+            cnf.sections.entry(section.clone()).or_default().insert(k.trim().to_string(), value);
+        }
+        Ok(cnf)
+    }
+
+    pub fn get(&self, section: &str, key: &str) -> Option<&str> {
+        self.sections.get(section).and_then(|s| s.get(key)).map(String::as_str)
+    }
+
+    /// The section `openssl ca` uses: `[ca] default_ca`.
+    pub fn ca_section(&self) -> Option<&str> {
+        self.get("ca", "default_ca")
+    }
+
+    fn lookup(&self, section: &str, name: &str) -> Option<String> {
+        if let Some((sec, var)) = name.split_once("::") {
+            if sec == "ENV" {
+                return std::env::var(var).ok();
+            }
+            return self.get(sec, var).map(str::to_string);
+        }
+        self.get(section, name).or_else(|| self.get("default", name)).map(str::to_string)
+    }
+
+    fn expand(&self, section: &str, value: &str) -> String {
+        let value = value.trim_matches('"');
+        let mut out = String::new();
+        let chars: Vec<char> = value.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i] == '$' && i + 1 < chars.len() {
+                let (name, next) = if chars[i + 1] == '{' || chars[i + 1] == '(' {
+                    let close = if chars[i + 1] == '{' { '}' } else { ')' };
+                    match chars[i + 2..].iter().position(|c| *c == close) {
+                        Some(end) => (chars[i + 2..i + 2 + end].iter().collect::<String>(), i + 3 + end),
+                        None => (String::new(), i + 1),
+                    }
+                } else {
+                    let mut j = i + 1;
+                    while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == ':') {
+                        j += 1;
+                    }
+                    (chars[i + 1..j].iter().collect::<String>(), j)
+                };
+                if !name.is_empty() {
+                    if let Some(v) = self.lookup(section, &name) {
+                        out.push_str(&v);
+                        i = next;
+                        continue;
+                    }
+                }
+            }
+            out.push(chars[i]);
+            i += 1;
+        }
+        out
+    }
+}
+
+fn strip_comment(line: &str) -> &str {
+    match line.find('#') {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+/// The `dir = ...` value of the generated file's `[CA_default]`, if it has one, raw.
+pub fn dir_line(text: &str) -> Option<(usize, String)> {
+    let mut in_ca = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_ca = t.trim_matches(|c| c == '[' || c == ']' || c == ' ') == "CA_default";
+            continue;
+        }
+        if in_ca {
+            if let Some((k, v)) = t.split_once('=') {
+                if k.trim() == "dir" {
+                    return Some((i, v.trim().to_string()));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Replace the `dir` line of `[CA_default]`.
+pub fn with_dir(text: &str, dir: &Path) -> Option<String> {
+    let (no, _) = dir_line(text)?;
+    let mut out = String::with_capacity(text.len() + 64);
+    for (i, line) in text.lines().enumerate() {
+        if i == no {
+            out.push_str(&format!("dir               = {}", dir.display()));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_generated() {
+        let text = generate(Path::new("/srv/pki"), 90, 7);
+        let cnf = Cnf::parse(&text).unwrap();
+        assert_eq!(cnf.ca_section(), Some("CA_default"));
+        assert_eq!(cnf.get("CA_default", "database"), Some("/srv/pki/index.txt"));
+        let moved = with_dir(&text, Path::new("/other")).unwrap();
+        assert_eq!(Cnf::parse(&moved).unwrap().get("CA_default", "certificate"), Some("/other/certs/ca.crt"));
+    }
+}

@@ -1,0 +1,161 @@
+//! Durable file writes: temp file in the same directory, fsync, rename, fsync
+//! the directory. Secret files are 0600 from the moment they exist.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// Who may read a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// 0644: certificates, CRLs, the index.
+    Public,
+    /// 0600: private keys.
+    Secret,
+}
+
+impl Mode {
+    fn bits(self) -> u32 {
+        match self {
+            Self::Public => 0o644,
+            Self::Secret => 0o600,
+        }
+    }
+}
+
+/// A temp file beside `path`, created with `mode` at open time (umask can only
+/// remove bits, so a secret is never readable by others, not even briefly).
+fn temp_beside(path: &Path, mode: Mode) -> anyhow::Result<tempfile::NamedTempFile> {
+    let dir = parent(path);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(mode.bits()))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    // Public files must not stay 0600 if the umask was strict; never widen a secret.
+    if mode == Mode::Public {
+        tmp.as_file().set_permissions(fs::Permissions::from_mode(mode.bits())).ok();
+    }
+    Ok(tmp)
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn write_temp(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result<tempfile::NamedTempFile> {
+    let mut tmp = temp_beside(path, mode)?;
+    tmp.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.as_file().sync_data().with_context(|| format!("cannot flush {} to disk", path.display()))?;
+    Ok(tmp)
+}
+
+/// Replace `path` atomically with `bytes`; the directory entry is made durable too.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result<()> {
+    write_atomic_nosync_dir(path, bytes, mode)?;
+    sync_dir(parent(path))
+}
+
+/// As `write_atomic`, leaving the directory fsync to the caller (who batches them).
+pub fn write_atomic_nosync_dir(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result<()> {
+    let tmp = write_temp(path, bytes, mode)?;
+    tmp.persist(path).map_err(|e| e.error).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+/// Create `path` with `bytes`, failing if it already exists (link(2) does not clobber).
+/// Returns false when the file exists.
+pub fn create_exclusive(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result<bool> {
+    let tmp = write_temp(path, bytes, mode)?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.error).with_context(|| format!("cannot create {}", path.display())),
+    }
+}
+
+/// fsync a directory so renames and new entries in it survive a crash.
+pub fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot flush directory {} to disk", dir.display()))
+}
+
+/// Create a directory (and parents) with `mode` bits; tighten an existing one's mode if asked.
+pub fn create_dir(path: &Path, private: bool) -> anyhow::Result<()> {
+    let mode = if private { 0o700 } else { 0o755 };
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(mode)
+        .create(path)
+        .with_context(|| format!("cannot create directory {}", path.display()))?;
+    if private {
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot restrict directory {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Append bytes to a file and make them durable. The caller holds the store lock.
+pub fn append_durable(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut f = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} for appending", path.display()))?;
+    f.write_all(bytes).with_context(|| format!("cannot append to {}", path.display()))?;
+    f.sync_data().with_context(|| format!("cannot flush {} to disk", path.display()))?;
+    Ok(())
+}
+
+/// Read a file, naming it in the error.
+pub fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Read a file or `-` for stdin.
+pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read standard input")?;
+        return Ok(buf);
+    }
+    read(path)
+}
+
+/// Refuse a private key file that others can read, with the fix.
+pub fn check_secret_mode(path: &Path) -> anyhow::Result<()> {
+    let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(crate::output::hinted(
+            format!("{} is readable by group or others (mode {mode:04o})", path.display()),
+            format!("chmod 600 {}", path.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// Absolute form of a path without requiring it to exist.
+pub fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if let Ok(p) = fs::canonicalize(path) {
+        return Ok(p);
+    }
+    std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
+}
+
+/// Fail unless a directory is writable, before any change is attempted.
+pub fn ensure_writable_dir(dir: &Path) -> anyhow::Result<()> {
+    let probe = tempfile::Builder::new().prefix(".mtlsctl-probe.").tempfile_in(dir);
+    if let Err(e) = probe {
+        bail!("cannot write in {}: {e}", dir.display());
+    }
+    Ok(())
+}

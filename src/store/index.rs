@@ -1,0 +1,462 @@
+//! index.txt, OpenSSL's certificate database: six TAB-separated fields a line,
+//! parsed and written back byte for byte.
+
+use anyhow::{Context, bail};
+use clap::ValueEnum;
+use serde::Serialize;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+/// A line's first field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Valid,
+    Revoked,
+    Expired,
+    Suspended,
+}
+
+impl Status {
+    pub fn letter(self) -> char {
+        match self {
+            Self::Valid => 'V',
+            Self::Revoked => 'R',
+            Self::Expired => 'E',
+            Self::Suspended => 'S',
+        }
+    }
+}
+
+/// RFC 5280 revocation reasons, in OpenSSL's spellings for index.txt and kebab-case on the command line.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Unspecified,
+    KeyCompromise,
+    #[value(name = "ca-compromise")]
+    CaCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+    CertificateHold,
+    RemoveFromCrl,
+    PrivilegeWithdrawn,
+    #[value(name = "aa-compromise")]
+    AaCompromise,
+}
+
+impl Reason {
+    /// The spelling `openssl ca` writes (and reads, case-insensitively).
+    pub fn openssl_name(self) -> &'static str {
+        match self {
+            Self::Unspecified => "unspecified",
+            Self::KeyCompromise => "keyCompromise",
+            Self::CaCompromise => "CACompromise",
+            Self::AffiliationChanged => "affiliationChanged",
+            Self::Superseded => "superseded",
+            Self::CessationOfOperation => "cessationOfOperation",
+            Self::CertificateHold => "certificateHold",
+            Self::RemoveFromCrl => "removeFromCRL",
+            Self::PrivilegeWithdrawn => "privilegeWithdrawn",
+            Self::AaCompromise => "AACompromise",
+        }
+    }
+
+    /// The CRLReason code (RFC 5280 §5.3.1; 7 is unused).
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Unspecified => 0,
+            Self::KeyCompromise => 1,
+            Self::CaCompromise => 2,
+            Self::AffiliationChanged => 3,
+            Self::Superseded => 4,
+            Self::CessationOfOperation => 5,
+            Self::CertificateHold => 6,
+            Self::RemoveFromCrl => 8,
+            Self::PrivilegeWithdrawn => 9,
+            Self::AaCompromise => 10,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub const ALL: [Self; 10] = [
+        Self::Unspecified,
+        Self::KeyCompromise,
+        Self::CaCompromise,
+        Self::AffiliationChanged,
+        Self::Superseded,
+        Self::CessationOfOperation,
+        Self::CertificateHold,
+        Self::RemoveFromCrl,
+        Self::PrivilegeWithdrawn,
+        Self::AaCompromise,
+    ];
+
+    /// Parse OpenSSL's spelling, case-insensitively; its pseudo-reasons map as `openssl ca` maps them.
+    pub fn from_openssl(name: &str) -> Option<Self> {
+        let lower = name.to_ascii_lowercase();
+        match lower.as_str() {
+            "holdinstruction" => return Some(Self::CertificateHold),
+            "keytime" => return Some(Self::KeyCompromise),
+            "cakeytime" => return Some(Self::CaCompromise),
+            _ => {}
+        }
+        Self::ALL.into_iter().find(|r| r.openssl_name().eq_ignore_ascii_case(&lower))
+    }
+}
+
+/// The parsed revocation field: `revtime[,reason[,extra]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    pub time: OffsetDateTime,
+    pub reason: Option<Reason>,
+    /// For `holdInstruction,<OID>`, `keyTime,<time>`, `CAkeyTime,<time>`.
+    pub extra: Option<String>,
+    /// For keyTime / CAkeyTime: the invalidity date.
+    pub invalidity: Option<OffsetDateTime>,
+}
+
+/// One line of index.txt. The fields are kept as written so the line
+/// round-trips exactly; typed views parse them on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub status: String,
+    pub expiry: String,
+    pub revocation: String,
+    pub serial: String,
+    pub file: String,
+    pub subject: String,
+}
+
+impl Entry {
+    /// A new V line.
+    pub fn valid(not_after: OffsetDateTime, serial: &str, subject: &str) -> Self {
+        Self {
+            status: "V".into(),
+            expiry: format_cert_time(not_after),
+            revocation: String::new(),
+            serial: serial.to_string(),
+            file: "unknown".into(),
+            subject: subject.to_string(),
+        }
+    }
+
+    /// Parse one line (without its newline).
+    pub fn parse(line: &str) -> anyhow::Result<Self> {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.len() != 6 {
+            bail!("expected 6 tab-separated fields, found {}", fields.len());
+        }
+        let e = Self {
+            status: fields[0].to_string(),
+            expiry: fields[1].to_string(),
+            revocation: fields[2].to_string(),
+            serial: fields[3].to_string(),
+            file: fields[4].to_string(),
+            subject: fields[5].to_string(),
+        };
+        e.validate()?;
+        Ok(e)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let status = self.status()?;
+        parse_asn1_time(&self.expiry).with_context(|| format!("bad expiry date '{}'", self.expiry))?;
+        if self.serial.is_empty() || self.serial.len() % 2 != 0 || !self.serial.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            bail!("bad serial '{}': expected an even number of hex digits", self.serial);
+        }
+        match status {
+            Status::Revoked => {
+                self.revocation_info()?;
+            }
+            _ if !self.revocation.is_empty() => {
+                bail!("a {} line must have an empty revocation field", self.status);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    pub fn status(&self) -> anyhow::Result<Status> {
+        Ok(match self.status.as_str() {
+            "V" => Status::Valid,
+            "R" => Status::Revoked,
+            "E" => Status::Expired,
+            "S" => Status::Suspended,
+            other => bail!("unknown status '{other}' (expected V, R, E or S)"),
+        })
+    }
+
+    /// The status, with V lines past their notAfter shown as expired.
+    pub fn effective_status(&self, now: OffsetDateTime) -> Status {
+        match self.status() {
+            Ok(Status::Valid) if self.not_after().is_some_and(|t| t <= now) => Status::Expired,
+            Ok(s) => s,
+            Err(_) => Status::Valid,
+        }
+    }
+
+    pub fn not_after(&self) -> Option<OffsetDateTime> {
+        parse_asn1_time(&self.expiry).ok()
+    }
+
+    pub fn revocation_info(&self) -> anyhow::Result<Revocation> {
+        let mut parts = self.revocation.splitn(3, ',');
+        let time_str = parts.next().unwrap_or_default();
+        if time_str.is_empty() {
+            bail!("an R line needs a revocation date");
+        }
+        let time =
+            parse_asn1_time(time_str).with_context(|| format!("bad revocation date '{time_str}'"))?;
+        let reason = match parts.next() {
+            None => None,
+            Some(r) => Some(Reason::from_openssl(r).with_context(|| format!("unknown revocation reason '{r}'"))?),
+        };
+        let extra = parts.next().map(str::to_string);
+        let pseudo = self.revocation.split(',').nth(1).unwrap_or_default().to_ascii_lowercase();
+        let invalidity = match (pseudo.as_str(), &extra) {
+            ("keytime" | "cakeytime", Some(t)) => {
+                Some(parse_asn1_time(t).with_context(|| format!("bad invalidity date '{t}'"))?)
+            }
+            ("keytime" | "cakeytime" | "holdinstruction", None) => bail!("'{pseudo}' needs a value after it"),
+            _ => None,
+        };
+        Ok(Revocation { time, reason, extra, invalidity })
+    }
+
+    /// Mark revoked now; OpenSSL's R-line format.
+    pub fn revoke(&mut self, when: OffsetDateTime, reason: Reason) {
+        self.status = "R".into();
+        self.revocation = format!("{},{}", format_revocation_time(when), reason.openssl_name());
+    }
+
+    /// The line as it goes in the file, without the newline.
+    pub fn to_line(&self) -> String {
+        [&self.status, &self.expiry, &self.revocation, &self.serial, &self.file, &self.subject].map(String::as_str).join("\t")
+    }
+
+    /// The CN from the oneline subject, unescaped as far as OpenSSL escapes it.
+    pub fn common_name(&self) -> Option<String> {
+        subject_field(&self.subject, "CN")
+    }
+}
+
+/// The value of one attribute in an OpenSSL oneline subject (`/CN=a\/b/O=x`).
+pub fn subject_field(subject: &str, key: &str) -> Option<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut chars = subject.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some('/') | Some('+')) => {
+                cur.push('\\');
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            '/' => {
+                if !cur.is_empty() {
+                    fields.push(std::mem::take(&mut cur));
+                }
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        fields.push(cur);
+    }
+    fields.iter().rev().find_map(|f| {
+        let (k, v) = f.split_once('=')?;
+        (k == key).then(|| unescape_oneline(v))
+    })
+}
+
+/// Undo `X509_NAME_oneline` escaping: `\/`, `\+` and `\xHH` (UTF-8 bytes).
+pub fn unescape_oneline(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 1 < bytes.len() {
+            if bytes[i + 1] == b'/' || bytes[i + 1] == b'+' {
+                out.push(bytes[i + 1]);
+                i += 2;
+                continue;
+            }
+            if bytes[i + 1] == b'x' && i + 3 < bytes.len() {
+                if let Ok(b) = u8::from_str_radix(&v[i + 2..i + 4], 16) {
+                    out.push(b);
+                    i += 4;
+                    continue;
+                }
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A whole index.txt.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    pub entries: Vec<Entry>,
+}
+
+impl Index {
+    /// Parse index.txt; errors name the line. A missing final newline is tolerated
+    /// (the store repairs a torn last line before reading under the lock).
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let mut entries = Vec::new();
+        if text.is_empty() {
+            return Ok(Self { entries });
+        }
+        let body = text.strip_suffix('\n').unwrap_or(text);
+        for (i, line) in body.split('\n').enumerate() {
+            let e = Entry::parse(line).with_context(|| format!("line {}", i + 1))?;
+            entries.push(e);
+        }
+        Ok(Self { entries })
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut s = String::with_capacity(self.entries.len() * 96);
+        for e in &self.entries {
+            s.push_str(&e.to_line());
+            s.push('\n');
+        }
+        s
+    }
+
+    pub fn find_serial(&self, serial: &str) -> Option<usize> {
+        let want = normalize_serial(serial);
+        self.entries.iter().position(|e| e.serial.eq_ignore_ascii_case(&want))
+    }
+}
+
+/// Upper-case, whole bytes, as `openssl ca -status` normalises its argument;
+/// leading `0x` and colons are accepted too.
+pub fn normalize_serial(input: &str) -> String {
+    let s: String = input.trim().trim_start_matches("0x").trim_start_matches("0X").chars().filter(|c| *c != ':').collect();
+    let s = s.to_ascii_uppercase();
+    if s.len() % 2 == 1 { format!("0{s}") } else { s }
+}
+
+/// A certificate time as index.txt holds it: UTCTime before 2050, GeneralizedTime from then on.
+pub fn format_cert_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    if (1950..2050).contains(&t.year()) {
+        format!(
+            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+            t.year() % 100,
+            t.month() as u8,
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    } else {
+        format_generalized(t)
+    }
+}
+
+fn format_generalized(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A revocation time: UTCTime, the only form `openssl ca` reads back; from 2050
+/// (which UTCTime cannot hold) GeneralizedTime.
+pub fn format_revocation_time(t: OffsetDateTime) -> String {
+    format_cert_time(t)
+}
+
+/// Parse `YYMMDDHHMMSSZ` (UTCTime, 50-99 = 19xx) or `YYYYMMDDHHMMSSZ`.
+pub fn parse_asn1_time(s: &str) -> anyhow::Result<OffsetDateTime> {
+    let digits = s.strip_suffix('Z').context("missing trailing Z")?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("not digits");
+    }
+    let num = |r: std::ops::Range<usize>| -> anyhow::Result<u32> { Ok(digits[r].parse::<u32>()?) };
+    let (year, rest) = match digits.len() {
+        12 => {
+            let yy = num(0..2)? as i32;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
+        }
+        14 => (num(0..4)? as i32, 4),
+        n => bail!("expected 13 or 15 characters, found {}", n + 1),
+    };
+    let month = Month::try_from(num(rest..rest + 2)? as u8).context("bad month")?;
+    let date = Date::from_calendar_date(year, month, num(rest + 2..rest + 4)? as u8).context("bad day")?;
+    let time = Time::from_hms(num(rest + 4..rest + 6)? as u8, num(rest + 6..rest + 8)? as u8, num(rest + 8..rest + 10)? as u8)
+        .context("bad time of day")?;
+    Ok(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPENSSL_LINES: &str = "V\t261225114609Z\t\t01\tunknown\t/CN=a\\/b\\+c \\xC3\\xA9/O=Org\\/x
+R\t261225114609Z\t261125114609Z,keyCompromise\t02\tunknown\t/CN=x
+R\t20510101000000Z\t251125114609Z,CACompromise\t0A1B\tunknown\t/CN=y
+R\t261225114609Z\t251125114609Z\t0C\tunknown\t/CN=z
+R\t261225114609Z\t251125114609Z,keyTime,20250101000000Z\t0D\tunknown\t/CN=kt
+R\t261225114609Z\t251125114609Z,holdInstruction,1.2.840.10040.2.2\t0E\tunknown\t/CN=h
+E\t201225114609Z\t\t0F\tunknown\t/CN=old
+";
+
+    #[test]
+    fn round_trips_openssl_lines() {
+        let idx = Index::parse(OPENSSL_LINES).unwrap();
+        assert_eq!(idx.to_text(), OPENSSL_LINES);
+        assert_eq!(idx.entries[0].common_name().as_deref(), Some("a/b+c é"));
+        let r = idx.entries[4].revocation_info().unwrap();
+        assert_eq!(r.reason, Some(Reason::KeyCompromise));
+        assert!(r.invalidity.is_some());
+        assert_eq!(idx.entries[2].not_after().unwrap().year(), 2051);
+    }
+
+    #[test]
+    fn rejects_bad_lines() {
+        for bad in [
+            "V\t261225114609Z\t\t01\tunknown",
+            "X\t261225114609Z\t\t01\tunknown\t/CN=a",
+            "V\t2612251146Z\t\t01\tunknown\t/CN=a",
+            "V\t261225114609Z\t\t1\tunknown\t/CN=a",
+            "R\t261225114609Z\t\t01\tunknown\t/CN=a",
+            "R\t261225114609Z\t261125114609Z,bogus\t01\tunknown\t/CN=a",
+            "",
+        ] {
+            assert!(Index::parse(&format!("{bad}\n")).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_reason_round_trips() {
+        for r in Reason::ALL {
+            assert_eq!(Reason::from_openssl(r.openssl_name()), Some(r));
+            assert_eq!(Reason::from_code(r.code()), Some(r));
+        }
+    }
+
+    #[test]
+    fn times() {
+        let t = parse_asn1_time("491231235959Z").unwrap();
+        assert_eq!(format_cert_time(t), "491231235959Z");
+        let t = parse_asn1_time("20500101000000Z").unwrap();
+        assert_eq!(format_cert_time(t), "20500101000000Z");
+        assert_eq!(parse_asn1_time("500101000000Z").unwrap().year(), 1950);
+    }
+}

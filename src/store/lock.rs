@@ -1,0 +1,93 @@
+//! The store lock: a kernel file lock (flock) on `index.txt.lock`, released by
+//! the kernel when its holder dies, waited for up to `MTLSCTL_LOCK_TIMEOUT`
+//! seconds (default 10). easy-rsa's `lock.file` is honoured beside it.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::output::hinted;
+
+pub struct StoreLock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+fn timeout() -> anyhow::Result<Duration> {
+    match std::env::var("MTLSCTL_LOCK_TIMEOUT") {
+        Ok(v) if !v.trim().is_empty() => {
+            let secs: f64 = v
+                .trim()
+                .trim_end_matches('s')
+                .parse()
+                .with_context(|| format!("MTLSCTL_LOCK_TIMEOUT='{v}' is not a number of seconds"))?;
+            if !(0.0..=86_400.0).contains(&secs) {
+                bail!("MTLSCTL_LOCK_TIMEOUT='{v}' is out of range (0 to 86400 seconds)");
+            }
+            Ok(Duration::from_secs_f64(secs))
+        }
+        _ => Ok(Duration::from_secs(10)),
+    }
+}
+
+/// Take the exclusive store lock. `easyrsa_lock` is easy-rsa's `lock.file`, if the store is one.
+pub fn acquire(lock_path: &Path, easyrsa_lock: Option<&Path>) -> anyhow::Result<StoreLock> {
+    let limit = timeout()?;
+    let start = Instant::now();
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)
+        .with_context(|| format!("cannot open the store lock {}", lock_path.display()))?;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()));
+            }
+        }
+        if start.elapsed() >= limit {
+            return Err(hinted(
+                format!(
+                    "the store is locked by another mtlsctl process ({} held for more than {:.0?})",
+                    lock_path.display(),
+                    limit
+                ),
+                "wait for the other command to finish, or raise MTLSCTL_LOCK_TIMEOUT (seconds)",
+            ));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+    if let Some(er) = easyrsa_lock {
+        wait_easyrsa(er, start, limit)?;
+    }
+    Ok(StoreLock { _file: file, path: lock_path.to_path_buf() })
+}
+
+/// easy-rsa writes its PID into `lock.file` while it runs. A live holder is waited for;
+/// a stale file (dead PID) is ignored with a warning.
+fn wait_easyrsa(path: &Path, start: Instant, limit: Duration) -> anyhow::Result<()> {
+    loop {
+        let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
+        let pid = text.split_whitespace().next().and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            eprintln!(
+                "warning: ignoring stale easy-rsa lock {} (process {} is not running)",
+                path.display(),
+                pid.map_or_else(|| "?".to_string(), |p| p.to_string())
+            );
+            return Ok(());
+        }
+        if start.elapsed() >= limit {
+            bail!("the store is locked by easy-rsa ({} names running process {})", path.display(), pid.unwrap_or(0));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

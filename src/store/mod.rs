@@ -1,0 +1,332 @@
+//! The CA store: an OpenSSL `ca` directory (SPEC §1). Knows the layout, the
+//! lock and the write discipline; knows nothing of the terminal.
+
+pub mod cnf;
+pub mod fsio;
+pub mod index;
+pub mod lock;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use zeroize::Zeroizing;
+
+use crate::output::hinted;
+use crate::pki::build::Signer;
+use crate::pki::keys::{self, KeyFile};
+use fsio::Mode;
+use index::{Entry, Index};
+
+/// Where each file of a store lives.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub root: PathBuf,
+    pub cnf: PathBuf,
+    pub ca_cert: PathBuf,
+    pub ca_chain: PathBuf,
+    pub ca_key: PathBuf,
+    pub index: PathBuf,
+    pub serial: PathBuf,
+    pub crlnumber: PathBuf,
+    pub newcerts: PathBuf,
+    pub crl: PathBuf,
+    pub csr_dir: PathBuf,
+    pub issued: PathBuf,
+}
+
+impl Paths {
+    /// The layout `init-ca` creates.
+    pub fn standard(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            cnf: root.join("openssl.cnf"),
+            ca_cert: root.join("certs/ca.crt"),
+            ca_chain: root.join("certs/ca-chain.crt"),
+            ca_key: root.join("private/ca.key"),
+            index: root.join("index.txt"),
+            serial: root.join("serial"),
+            crlnumber: root.join("crlnumber"),
+            newcerts: root.join("newcerts"),
+            crl: root.join("crl/ca.crl"),
+            csr_dir: root.join("csr"),
+            issued: root.join("issued"),
+        }
+    }
+
+    pub fn index_attr(&self) -> PathBuf {
+        with_suffix(&self.index, ".attr")
+    }
+
+    pub fn lock_file(&self) -> PathBuf {
+        with_suffix(&self.index, ".lock")
+    }
+
+    /// `newcerts/<SERIAL>.pem`.
+    pub fn newcert(&self, serial: &str) -> PathBuf {
+        self.newcerts.join(format!("{serial}.pem"))
+    }
+}
+
+fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// An opened store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub paths: Paths,
+    /// easy-rsa's `lock.file`, when the store is an easy-rsa PKI.
+    pub easyrsa_lock: Option<PathBuf>,
+}
+
+/// Where a passphrase may come from, in order: a file, `$MTLSCTL_CA_PASSPHRASE`, a prompt.
+#[derive(Debug, Clone, Default)]
+pub struct PassSource {
+    pub file: Option<PathBuf>,
+    pub batch: bool,
+}
+
+pub const PASSPHRASE_ENV: &str = "MTLSCTL_CA_PASSPHRASE";
+
+impl PassSource {
+    /// The passphrase from a file or the environment, if either gives one.
+    pub fn given(&self) -> anyhow::Result<Option<Zeroizing<String>>> {
+        if let Some(f) = &self.file {
+            let raw = Zeroizing::new(fsio::read(f).with_context(|| "cannot read the passphrase file".to_string())?);
+            let text = std::str::from_utf8(&raw).map_err(|_| anyhow!("the passphrase file {} is not UTF-8", f.display()))?;
+            // Like openssl's file: source, the first line is the passphrase.
+            let first = text.lines().next().unwrap_or("");
+            if first.is_empty() {
+                bail!("the passphrase file {} is empty", f.display());
+            }
+            return Ok(Some(Zeroizing::new(first.to_string())));
+        }
+        match std::env::var(PASSPHRASE_ENV) {
+            Ok(v) if !v.is_empty() => Ok(Some(Zeroizing::new(v))),
+            _ => Ok(None),
+        }
+    }
+}
+
+impl Store {
+    /// Open the store at `dir`, or explain how to create one.
+    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+        if !dir.exists() {
+            return Err(hinted(
+                format!("no CA store at {}", dir.display()),
+                format!("create one with: mtlsctl init-ca --dir {}", dir.display()),
+            ));
+        }
+        if !dir.is_dir() {
+            bail!("{} is not a directory", dir.display());
+        }
+        let root = fsio::absolute(dir)?;
+        let std_paths = Paths::standard(&root);
+        if std_paths.index.exists() && std_paths.ca_cert.exists() {
+            let store = Self { paths: std_paths, easyrsa_lock: None };
+            store.fix_moved_cnf();
+            return Ok(store);
+        }
+        Err(hinted(
+            format!("{} is not a CA store: certs/ca.crt or index.txt is missing", dir.display()),
+            format!("create one with: mtlsctl init-ca --dir {}", dir.display()),
+        ))
+    }
+
+    /// `openssl.cnf` names the store by absolute path; keep it true after a move.
+    fn fix_moved_cnf(&self) {
+        let Ok(text) = std::fs::read_to_string(&self.paths.cnf) else { return };
+        let Some((_, current)) = cnf::dir_line(&text) else { return };
+        if Path::new(&current) == self.paths.root {
+            return;
+        }
+        // Only the generated file is ours to rewrite: its other paths are all under $dir.
+        if !text.starts_with("# openssl.cnf for an mtlsctl CA store.") {
+            return;
+        }
+        let Some(new_text) = cnf::with_dir(&text, &self.paths.root) else { return };
+        let Ok(_lock) = self.lock() else { return };
+        match fsio::write_atomic(&self.paths.cnf, new_text.as_bytes(), Mode::Public) {
+            Ok(()) => eprintln!(
+                "note: the store moved from {current}; updated `dir` in {}",
+                self.paths.cnf.display()
+            ),
+            Err(e) => eprintln!("warning: the store moved from {current} but {} could not be updated: {e:#}", self.paths.cnf.display()),
+        }
+    }
+
+    /// Take the store lock, then repair a torn last index line left by a crash.
+    pub fn lock(&self) -> anyhow::Result<lock::StoreLock> {
+        let l = lock::acquire(&self.paths.lock_file(), self.easyrsa_lock.as_deref())?;
+        self.repair_torn_index()?;
+        Ok(l)
+    }
+
+    /// An append cut short by a crash leaves a last line without its newline.
+    /// That line was never acknowledged, so it is dropped.
+    fn repair_torn_index(&self) -> anyhow::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        let path = &self.paths.index;
+        let mut f = match std::fs::OpenOptions::new().read(true).write(true).open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+        };
+        let len = f.metadata()?.len();
+        if len == 0 {
+            return Ok(());
+        }
+        let mut last = [0u8; 1];
+        f.seek(SeekFrom::Start(len - 1))?;
+        f.read_exact(&mut last)?;
+        if last[0] == b'\n' {
+            return Ok(());
+        }
+        // Find the last newline, reading backwards in blocks.
+        let mut end = len;
+        let mut keep = 0u64;
+        let mut buf = vec![0u8; 64 * 1024];
+        while end > 0 {
+            let start = end.saturating_sub(buf.len() as u64);
+            let n = (end - start) as usize;
+            f.seek(SeekFrom::Start(start))?;
+            f.read_exact(&mut buf[..n])?;
+            if let Some(pos) = buf[..n].iter().rposition(|b| *b == b'\n') {
+                keep = start + pos as u64 + 1;
+                break;
+            }
+            end = start;
+        }
+        let torn = String::from_utf8_lossy(&{
+            let mut t = vec![0u8; (len - keep).min(200) as usize];
+            f.seek(SeekFrom::Start(keep))?;
+            f.read_exact(&mut t)?;
+            t
+        })
+        .into_owned();
+        f.set_len(keep).with_context(|| format!("cannot repair {}", path.display()))?;
+        f.sync_data()?;
+        eprintln!(
+            "warning: repaired {}: dropped an incomplete last line left by an interrupted command ({:?})",
+            path.display(),
+            torn
+        );
+        Ok(())
+    }
+
+    pub fn read_index(&self) -> anyhow::Result<Index> {
+        let text = std::fs::read_to_string(&self.paths.index)
+            .with_context(|| format!("cannot read {}", self.paths.index.display()))?;
+        Index::parse(&text).with_context(|| format!("corrupt {}", self.paths.index.display()))
+    }
+
+    /// Replace index.txt as a whole (revocations). The caller holds the lock.
+    pub fn write_index(&self, index: &Index) -> anyhow::Result<()> {
+        fsio::write_atomic(&self.paths.index, index.to_text().as_bytes(), Mode::Public)
+    }
+
+    /// Add one line to index.txt. The caller holds the lock and has made the
+    /// certificate's files durable first.
+    pub fn append_entry(&self, entry: &Entry) -> anyhow::Result<()> {
+        let mut line = entry.to_line();
+        line.push('\n');
+        fsio::append_durable(&self.paths.index, line.as_bytes())
+    }
+
+    pub fn ca_cert_der(&self) -> anyhow::Result<Vec<u8>> {
+        let bytes = fsio::read(&self.paths.ca_cert)?;
+        let certs = crate::pki::certinfo::load_certs(&bytes)
+            .with_context(|| format!("cannot read the CA certificate {}", self.paths.ca_cert.display()))?;
+        certs.into_iter().next().ok_or_else(|| anyhow!("{} holds no certificate", self.paths.ca_cert.display()))
+    }
+
+    /// The CA's chain, leaf-CA first (just the CA for a root).
+    pub fn ca_chain_ders(&self) -> anyhow::Result<Vec<Vec<u8>>> {
+        if self.paths.ca_chain.exists() {
+            let bytes = fsio::read(&self.paths.ca_chain)?;
+            return crate::pki::certinfo::load_certs(&bytes)
+                .with_context(|| format!("cannot read {}", self.paths.ca_chain.display()));
+        }
+        Ok(vec![self.ca_cert_der()?])
+    }
+
+    /// The CA certificate and key, ready to sign. Asks for the passphrase when needed.
+    pub fn signer(&self, pass: &PassSource) -> anyhow::Result<Signer> {
+        let cert_der = self.ca_cert_der()?;
+        let key_path = &self.paths.ca_key;
+        if !key_path.exists() {
+            bail!("the CA key {} is missing: this store cannot sign", key_path.display());
+        }
+        fsio::check_secret_mode(key_path)?;
+        let bytes = Zeroizing::new(fsio::read(key_path)?);
+        let key = match keys::parse_key(&bytes).with_context(|| format!("cannot read the CA key {}", key_path.display()))? {
+            KeyFile::Plain(k) => k,
+            KeyFile::Encrypted(der) => {
+                let pass = match pass.given()? {
+                    Some(p) => p,
+                    None if !pass.batch => crate::prompt::passphrase(&format!("Passphrase for {}", key_path.display()))?,
+                    None => {
+                        return Err(hinted(
+                            format!("the CA key {} is encrypted and no passphrase was given", key_path.display()),
+                            format!("pass --passphrase-file FILE or set {PASSPHRASE_ENV}"),
+                        ));
+                    }
+                };
+                keys::decrypt_key(&der, &pass).with_context(|| format!("cannot decrypt the CA key {}", key_path.display()))?
+            }
+        };
+        let cert = crate::pki::certinfo::parse(&cert_der)?;
+        if !keys::key_matches_spki(&key, cert.public_key().raw) {
+            bail!(
+                "the CA key {} does not belong to the CA certificate {}",
+                key_path.display(),
+                self.paths.ca_cert.display()
+            );
+        }
+        Ok(Signer { cert_der, key })
+    }
+
+    /// Pick a serial for a new certificate: random, and not already taken by a
+    /// certificate file or by what `openssl ca` would use next. The caller holds the lock.
+    pub fn new_serial(&self) -> anyhow::Result<(Vec<u8>, String)> {
+        let openssl_next = std::fs::read_to_string(&self.paths.serial).map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
+        for _ in 0..16 {
+            let bytes = crate::pki::build::random_serial()?;
+            let hex = crate::util::hex_upper(&bytes);
+            if hex != openssl_next && !self.paths.newcert(&hex).exists() {
+                return Ok((bytes, hex));
+            }
+        }
+        bail!("could not find a free serial number")
+    }
+
+    /// Record a certificate the CA signed: newcerts/<SERIAL>.pem, the caller's
+    /// output files, then the index line, in that order so that a crash never
+    /// leaves an index line without its certificate. The caller holds the lock.
+    pub fn record(&self, cert_der: &[u8], outputs: &[(PathBuf, Vec<u8>, Mode)]) -> anyhow::Result<Entry> {
+        let cert = crate::pki::certinfo::parse(cert_der)?;
+        let serial = crate::pki::certinfo::serial_hex(&cert);
+        let subject = crate::pki::names::openssl_oneline(cert.subject());
+        let entry = Entry::valid(crate::pki::certinfo::not_after(&cert), &serial, &subject);
+        let pem = crate::pki::certinfo::to_pem(cert_der);
+        if !fsio::create_exclusive(&self.paths.newcert(&serial), pem.as_bytes(), Mode::Public)? {
+            bail!("serial {serial} is already used by {}", self.paths.newcert(&serial).display());
+        }
+        let mut dirs: Vec<&Path> = vec![&self.paths.newcerts];
+        for (path, bytes, mode) in outputs {
+            fsio::write_atomic_nosync_dir(path, bytes, *mode)?;
+            if let Some(d) = path.parent() {
+                if !dirs.contains(&d) {
+                    dirs.push(d);
+                }
+            }
+        }
+        for d in dirs {
+            fsio::sync_dir(d)?;
+        }
+        self.append_entry(&entry)?;
+        Ok(entry)
+    }
+}

@@ -1,0 +1,5 @@
+//! The one integration test binary: every module drives the built `mtlsctl`.
+
+mod common;
+
+mod foundation;
