@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod generate;
 pub mod output;
 pub mod pki;
 pub mod prompt;

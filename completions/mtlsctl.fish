@@ -1,0 +1,125 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mtlsctl_global_optspecs
+    string join \n dir= json q/quiet batch color= h/help V/version
+end
+
+function __fish_mtlsctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mtlsctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mtlsctl_using_subcommand
+    set -l cmd (__fish_mtlsctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l cn -d 'The CA\'s common name' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l org -d 'The CA\'s organization (O)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l key-type -d 'Key algorithm of the CA' -r -f -a "ec-p256\t''
+ec-p384\t''
+ed25519\t''
+rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l validity -d 'How long the CA is valid (e.g. 10y, 3650d)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l path-len -d 'Maximum number of intermediate CAs below this one (basicConstraints pathLen)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l permitted-dns -d 'Only allow DNS names in this domain (name constraints; repeatable)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l excluded-dns -d 'Never allow DNS names in this domain (name constraints; repeatable)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l cn -d 'The subject\'s common name (the identity servers see)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l org -d 'The subject\'s organization (O)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l san -d 'A subject alternative name: dns:NAME, ip:ADDR, uri:URI or email:ADDR (repeatable)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l spiffe-id -d 'Make a SPIFFE X.509-SVID with this ID as its one URI SAN (peer profile unless --profile)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l profile -d 'What the certificate is for [default: client; peer with --spiffe-id]' -r -f -a "client\t'TLS client authentication (EKU clientAuth)'
+server\t'TLS server authentication (EKU serverAuth)'
+peer\t'Both: a service that accepts and makes mTLS connections'"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l validity -d 'How long the certificate is valid (e.g. 24h, 7d, 90d, 1y)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l key-type -d 'Key algorithm' -r -f -a "ec-p256\t''
+ec-p384\t''
+ed25519\t''
+rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l out -d 'Write the files here instead of issued/<cn>/' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l force -d 'Replace files already in the output directory'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l expiring -d 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l revoked -d 'Only revoked certificates'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l valid -d 'Only valid certificates (not revoked, not expired)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
