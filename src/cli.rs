@@ -64,6 +64,7 @@ pub enum Command {
     Issue(commands::issue::IssueArgs),
     List(commands::list::ListArgs),
     Inspect(commands::inspect::InspectArgs),
+    Completions(commands::completions::CompletionsArgs),
 }
 
 #[cfg(test)]

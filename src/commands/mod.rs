@@ -1,6 +1,7 @@
 //! One module per subcommand; `dispatch` is the only place that knows them all.
 
 pub mod common;
+pub mod completions;
 pub mod init_ca;
 pub mod inspect;
 pub mod issue;
@@ -16,5 +17,6 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Issue(a) => issue::run(ctx, &a),
         Command::List(a) => list::run(ctx, &a),
         Command::Inspect(a) => inspect::run(ctx, &a),
+        Command::Completions(a) => completions::run(ctx, &a),
     }
 }
