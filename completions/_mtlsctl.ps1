@@ -31,7 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('init-ca', 'init-ca', [CompletionResultType]::ParameterValue, 'Create a root CA store (an OpenSSL `ca` directory)')
+            [CompletionResult]::new('init-ca', 'init-ca', [CompletionResultType]::ParameterValue, 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent')
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Generate a key and a certificate for a subject in one step')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the store''s certificates (from index.txt)')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)')
@@ -43,8 +43,10 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--cn', '--cn', [CompletionResultType]::ParameterName, 'The CA''s common name')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The CA''s organization (O)')
             [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'Key algorithm of the CA')
-            [CompletionResult]::new('--validity', '--validity', [CompletionResultType]::ParameterName, 'How long the CA is valid (e.g. 10y, 3650d)')
-            [CompletionResult]::new('--path-len', '--path-len', [CompletionResultType]::ParameterName, 'Maximum number of intermediate CAs below this one (basicConstraints pathLen)')
+            [CompletionResult]::new('--validity', '--validity', [CompletionResultType]::ParameterName, 'How long the CA is valid (e.g. 10y, 3650d) [default: 10y; 5y with --parent, cut to the parent''s expiry]')
+            [CompletionResult]::new('--path-len', '--path-len', [CompletionResultType]::ParameterName, 'Maximum number of intermediate CAs below this one (basicConstraints pathLen) [default: none; 0 with --parent]')
+            [CompletionResult]::new('--parent', '--parent', [CompletionResultType]::ParameterName, 'Make an intermediate CA signed by the CA of the store in DIR')
+            [CompletionResult]::new('--parent-passphrase-file', '--parent-passphrase-file', [CompletionResultType]::ParameterName, 'Read the parent CA''s key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)')
             [CompletionResult]::new('--permitted-dns', '--permitted-dns', [CompletionResultType]::ParameterName, 'Only allow DNS names in this domain (name constraints; repeatable)')
             [CompletionResult]::new('--excluded-dns', '--excluded-dns', [CompletionResultType]::ParameterName, 'Never allow DNS names in this domain (name constraints; repeatable)')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)')
@@ -126,7 +128,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             break
         }
         'mtlsctl;help' {
-            [CompletionResult]::new('init-ca', 'init-ca', [CompletionResultType]::ParameterValue, 'Create a root CA store (an OpenSSL `ca` directory)')
+            [CompletionResult]::new('init-ca', 'init-ca', [CompletionResultType]::ParameterValue, 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent')
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Generate a key and a certificate for a subject in one step')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the store''s certificates (from index.txt)')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)')

@@ -201,7 +201,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__init__subcmd__ca)
-            opts="-q -h -V --cn --org --key-type --validity --path-len --permitted-dns --excluded-dns --passphrase-file --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --cn --org --key-type --validity --path-len --parent --parent-passphrase-file --permitted-dns --excluded-dns --passphrase-file --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -224,6 +224,14 @@ _mtlsctl() {
                     return 0
                     ;;
                 --path-len)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parent-passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -33,7 +33,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -s q -l quiet -d 'Print on
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
@@ -47,8 +47,10 @@ ed25519\t''
 rsa-2048\t''
 rsa-3072\t''
 rsa-4096\t''"
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l validity -d 'How long the CA is valid (e.g. 10y, 3650d)' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l path-len -d 'Maximum number of intermediate CAs below this one (basicConstraints pathLen)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l validity -d 'How long the CA is valid (e.g. 10y, 3650d) [default: 10y; 5y with --parent, cut to the parent\'s expiry]' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l path-len -d 'Maximum number of intermediate CAs below this one (basicConstraints pathLen) [default: none; 0 with --parent]' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l parent -d 'Make an intermediate CA signed by the CA of the store in DIR' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l parent-passphrase-file -d 'Read the parent CA\'s key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l permitted-dns -d 'Only allow DNS names in this domain (name constraints; repeatable)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l excluded-dns -d 'Never allow DNS names in this domain (name constraints; repeatable)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
@@ -117,7 +119,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s q -l qui
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'

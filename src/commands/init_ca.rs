@@ -1,4 +1,5 @@
-//! `mtlsctl init-ca`: create a root CA store.
+//! `mtlsctl init-ca`: create a root CA store, or an intermediate CA signed by
+//! another store's CA (`--parent`).
 
 use std::path::Path;
 
@@ -15,20 +16,27 @@ use crate::pki::keys::{self, KeyType};
 use crate::pki::{certinfo, names};
 use crate::store::cnf;
 use crate::store::fsio::{self, Mode};
-use crate::store::{PASSPHRASE_ENV, Paths};
+use crate::pki::build::Signer;
+use crate::store::{PASSPHRASE_ENV, PassSource, Paths, Store};
 use crate::util;
 
-/// Create a root CA store (an OpenSSL `ca` directory)
+/// Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent
 ///
 /// Refuses to touch an existing store. On a terminal it asks for a passphrase
 /// to encrypt the CA key; in batch mode it reads --passphrase-file or
 /// $MTLSCTL_CA_PASSPHRASE, else writes an unencrypted key and says so.
+///
+/// With --parent DIR the new CA is signed by the CA of the store in DIR and
+/// recorded in that store's index.txt and newcerts/, so the parent can revoke
+/// it. The parent's key passphrase comes from --parent-passphrase-file, else
+/// $MTLSCTL_CA_PASSPHRASE, else a prompt.
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:
   mtlsctl init-ca
   mtlsctl init-ca --dir /srv/pki --cn 'Example Corp Root CA' --org 'Example Corp'
   mtlsctl init-ca --key-type rsa-4096 --validity 20y --permitted-dns example.com
-  MTLSCTL_CA_PASSPHRASE=... mtlsctl --batch init-ca")]
+  MTLSCTL_CA_PASSPHRASE=... mtlsctl --batch init-ca
+  mtlsctl init-ca --dir pki-issuing --parent pki --cn 'Example Issuing CA 1'")]
 pub struct InitCaArgs {
     /// The CA's common name
     #[arg(long, default_value = "mtlsctl Root CA")]
@@ -39,12 +47,18 @@ pub struct InitCaArgs {
     /// Key algorithm of the CA
     #[arg(long, value_enum, default_value_t = KeyType::EcP256)]
     pub key_type: KeyType,
-    /// How long the CA is valid (e.g. 10y, 3650d)
-    #[arg(long, default_value = "10y")]
-    pub validity: String,
-    /// Maximum number of intermediate CAs below this one (basicConstraints pathLen)
+    /// How long the CA is valid (e.g. 10y, 3650d) [default: 10y; 5y with --parent, cut to the parent's expiry]
+    #[arg(long, value_name = "DURATION")]
+    pub validity: Option<String>,
+    /// Maximum number of intermediate CAs below this one (basicConstraints pathLen) [default: none; 0 with --parent]
     #[arg(long, value_name = "N")]
     pub path_len: Option<u8>,
+    /// Make an intermediate CA signed by the CA of the store in DIR
+    #[arg(long, value_name = "DIR")]
+    pub parent: Option<std::path::PathBuf>,
+    /// Read the parent CA's key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)
+    #[arg(long, value_name = "FILE", requires = "parent")]
+    pub parent_passphrase_file: Option<std::path::PathBuf>,
     /// Only allow DNS names in this domain (name constraints; repeatable)
     #[arg(long, value_name = "DOMAIN")]
     pub permitted_dns: Vec<String>,
@@ -67,6 +81,78 @@ struct Created {
     not_before: String,
     not_after: String,
     openssl_cnf: String,
+    /// The parent store, for an intermediate.
+    parent: Option<String>,
+    ca_chain: String,
+}
+
+/// The parent CA of an intermediate, unlocked.
+struct Parent {
+    store: Store,
+    signer: Signer,
+    not_after: OffsetDateTime,
+}
+
+fn open_parent(ctx: &Ctx, parent: &Path, dir: &Path, args: &InitCaArgs) -> anyhow::Result<Parent> {
+    if fsio::absolute(parent)? == fsio::absolute(dir)? {
+        bail!("--parent {} is the store being created; name the root CA's store", parent.display());
+    }
+    let store = Store::open(parent).context("cannot open the --parent store")?;
+    let signer = store.signer(&PassSource { file: args.parent_passphrase_file.clone(), batch: ctx.batch })?;
+    let cert = certinfo::parse(&signer.cert_der)?;
+    if !certinfo::is_ca(&cert) {
+        bail!("the certificate of --parent {} is not a CA certificate", parent.display());
+    }
+    // RFC 5280 pathLenConstraint: how many CAs may follow this one in a path.
+    let parent_len = match cert.basic_constraints() {
+        Ok(Some(bc)) => bc.value.path_len_constraint,
+        _ => None,
+    };
+    if let Some(max) = parent_len {
+        if max == 0 {
+            return Err(hinted(
+                format!("the parent CA {} has pathLen 0: it may sign only leaf certificates, not a CA", parent.display()),
+                "sign the intermediate with a CA above it, or re-create that CA with a larger --path-len",
+            ));
+        }
+        let child = u32::from(args.path_len.unwrap_or(0));
+        if child >= max {
+            bail!("--path-len {child} is not below the parent CA's pathLen {max}");
+        }
+    }
+    if let Ok(Some(ku)) = cert.key_usage() {
+        if !ku.value.key_cert_sign() {
+            bail!("the parent CA's keyUsage lacks keyCertSign: it cannot sign certificates");
+        }
+    }
+    let not_after = certinfo::not_after(&cert);
+    Ok(Parent { store, signer, not_after })
+}
+
+/// An intermediate never outlives its parent: the default is cut with a notice,
+/// an explicit --validity past the parent's expiry is refused.
+fn intermediate_not_after(ctx: &Ctx, args: &InitCaArgs, wanted: OffsetDateTime, parent_end: OffsetDateTime) -> anyhow::Result<OffsetDateTime> {
+    if wanted <= parent_end {
+        return Ok(wanted);
+    }
+    if let Some(v) = &args.validity {
+        return Err(hinted(
+            format!(
+                "--validity {v} would end on {}, after the parent CA expires on {}",
+                util::human_time(wanted),
+                util::human_time(parent_end)
+            ),
+            format!(
+                "choose a validity of at most {}d, or omit --validity to end with the parent",
+                (parent_end - OffsetDateTime::now_utc()).whole_days().max(0)
+            ),
+        ));
+    }
+    ctx.info(format!(
+        "note: the default validity (5y) would outlast the parent CA; the intermediate ends with it on {}",
+        util::human_time(parent_end)
+    ));
+    Ok(parent_end)
 }
 
 pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
@@ -76,10 +162,16 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     for d in args.permitted_dns.iter().chain(&args.excluded_dns) {
         names::check_dns_name(d.trim_start_matches('.')).with_context(|| format!("invalid name constraint '{d}'"))?;
     }
-    let validity = util::parse_duration(&args.validity).context("invalid --validity")?;
+    let validity_text = args.validity.as_deref().unwrap_or(if args.parent.is_some() { "5y" } else { "10y" });
+    let validity = util::parse_duration(validity_text).context("invalid --validity")?;
     if validity <= time::Duration::ZERO {
-        bail!("--validity {} is zero: a CA must be valid for some time (e.g. 10y)", args.validity);
+        bail!("--validity {validity_text} is zero: a CA must be valid for some time (e.g. 10y)");
     }
+    // Open the parent and unlock its key before asking anything about the new CA.
+    let parent = match &args.parent {
+        Some(p) => Some(open_parent(ctx, p, dir, args)?),
+        None => None,
+    };
 
     let pass_source = args.pass.source(ctx);
     let passphrase = match pass_source.given()? {
@@ -99,8 +191,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     }
     let key = args.key_type.generate()?;
     let now = OffsetDateTime::now_utc();
-    let serial = build::random_serial()?;
-    let spec = CaSpec {
+    let mut spec = CaSpec {
         cn: args.cn.clone(),
         org: args.org.clone(),
         path_len: args.path_len,
@@ -108,14 +199,35 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
         excluded_dns: args.excluded_dns.clone(),
         not_before: now - BACKDATE,
         not_after: now + validity,
-        serial,
-        intermediate: false,
+        serial: Vec::new(),
+        intermediate: parent.is_some(),
     };
-    let cert_der = build::self_sign(&build::ca_params(&spec), &key)?;
     let key_pem = keys::to_pkcs8_pem(&key, passphrase.as_ref().map(|p| p.as_str()))?;
-
     let root = fsio::absolute(dir)?;
-    create_store(&root, &cert_der, &[cert_der.clone()], key_pem.as_bytes())?;
+    let cert_der = match &parent {
+        None => {
+            spec.serial = build::random_serial()?;
+            let der = build::self_sign(&build::ca_params(&spec), &key)?;
+            create_store(&root, &der, &[der.clone()], key_pem.as_bytes())?;
+            der
+        }
+        Some(p) => {
+            spec.path_len = Some(args.path_len.unwrap_or(0));
+            spec.not_after = intermediate_not_after(ctx, args, now + validity, p.not_after)?;
+            let chain = p.store.ca_chain_ders()?;
+            // Sign and record under the parent's lock, like any certificate it issues;
+            // the new store is created only once the parent knows its certificate.
+            let _lock = p.store.lock()?;
+            let (serial, _) = p.store.new_serial()?;
+            spec.serial = serial;
+            let der = p.signer.sign(&build::ca_params(&spec), &key)?;
+            p.store.record(&der, &[])?;
+            let mut full = vec![der.clone()];
+            full.extend(chain);
+            create_store(&root, &der, &full, key_pem.as_bytes())?;
+            der
+        }
+    };
 
     let paths = Paths::standard(&root);
     let cert = certinfo::parse(&cert_der)?;
@@ -130,11 +242,14 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
         not_before: util::rfc3339(certinfo::not_before(&cert)),
         not_after: util::rfc3339(certinfo::not_after(&cert)),
         openssl_cnf: paths.cnf.display().to_string(),
+        parent: parent.as_ref().map(|p| p.store.paths.root.display().to_string()),
+        ca_chain: paths.ca_chain.display().to_string(),
     };
     ctx.emit(&out)?;
     let shown = show_path(&root);
     ctx.info(format!(
-        "Created root CA \"{}\" ({}) in {shown}/, valid until {}.\n  CA certificate: {}\n  CA key:         {}{}\n\nNext:\n  mtlsctl{} issue --cn my-service                               # a client certificate\n  mtlsctl{} issue --cn api.example.com --profile server         # a server certificate",
+        "Created {} CA \"{}\" ({}) in {shown}/, valid until {}.\n  CA certificate: {}\n  CA key:         {}{}\n\nNext:\n  mtlsctl{} issue --cn my-service                               # a client certificate\n  mtlsctl{} issue --cn api.example.com --profile server         # a server certificate",
+        if parent.is_some() { "intermediate" } else { "root" },
         args.cn,
         args.key_type.name(),
         util::human_time(certinfo::not_after(&cert)),

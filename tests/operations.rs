@@ -1,0 +1,140 @@
+//! Issue #6: intermediate CAs, adopting openssl/easy-rsa directories, renew,
+//! export and nginx-config, checked against the real tools.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// Run mtlsctl in batch mode on the store at `dir`.
+fn run_at(env: &Env, dir: &Path, args: &[&str]) -> Run {
+    let mut c = env.cmd();
+    c.arg("--batch").arg("--dir").arg(dir).args(args);
+    to_run(c.output().expect("run mtlsctl"))
+}
+
+fn openssl(args: &[&str], cwd: &Path) -> Run {
+    peer("openssl", args, cwd)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn count_certs(path: &Path) -> usize {
+    std::fs::read_to_string(path).expect("read pem").matches("BEGIN CERTIFICATE").count()
+}
+
+/// A root store at <tmp>/pki and an intermediate at <tmp>/int signed by it.
+fn root_and_intermediate() -> (Env, PathBuf) {
+    let env = Env::new().with_ca();
+    let int = env.path().join("int");
+    run_at(&env, &int, &["init-ca", "--parent", s(&env.store()), "--cn", "Issuing CA"]).ok();
+    (env, int)
+}
+
+/// `openssl ca -gencrl` for a store; returns the CRL path.
+fn openssl_crl(store: &Path, out: &Path) -> PathBuf {
+    let cnf = store.join("openssl.cnf");
+    openssl(&["ca", "-batch", "-config", s(&cnf), "-gencrl", "-out", s(out)], store).ok();
+    out.to_path_buf()
+}
+
+#[test]
+fn intermediate_is_recorded_in_root_and_chains() {
+    let (env, int) = root_and_intermediate();
+    let index = std::fs::read_to_string(env.store().join("index.txt")).expect("root index");
+    assert_eq!(index.lines().count(), 1, "{index}");
+    assert!(index.contains("/CN=Issuing CA"), "{index}");
+    let serial = index.split('\t').nth(3).expect("serial");
+    assert!(env.store().join(format!("newcerts/{serial}.pem")).exists());
+    assert_eq!(count_certs(&int.join("certs/ca-chain.crt")), 2);
+    assert_eq!(count_certs(&int.join("certs/ca.crt")), 1);
+
+    run_at(&env, &int, &["issue", "--cn", "alice"]).ok();
+    let leaf = int.join("issued/alice");
+    assert_eq!(count_certs(&leaf.join("chain.pem")), 2, "chain.pem = leaf + intermediate");
+    assert_eq!(
+        std::fs::read(leaf.join("ca.pem")).expect("ca.pem"),
+        std::fs::read(env.store().join("certs/ca.crt")).expect("root")
+    );
+    let r = openssl(
+        &["verify", "-CAfile", "pki/certs/ca.crt", "-untrusted", "int/certs/ca.crt", "-purpose", "sslclient", "int/issued/alice/cert.pem"],
+        env.path(),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // openssl ca on the root still reads the root's index with the intermediate in it.
+    let st = openssl(&["ca", "-config", "pki/openssl.cnf", "-status", serial], env.path());
+    assert!(st.stderr.contains("Valid"), "{}", st.stderr);
+}
+
+#[test]
+fn intermediate_respects_parent_limits() {
+    let (env, int) = root_and_intermediate();
+    // The intermediate has pathLen 0 by default: it cannot sign another CA.
+    let sub = env.path().join("sub");
+    run_at(&env, &sub, &["init-ca", "--parent", s(&int)]).error().stderr_has("pathLen 0");
+    assert!(!sub.exists());
+    // A root with pathLen 1 refuses a child with pathLen 1.
+    let r1 = env.path().join("r1");
+    run_at(&env, &r1, &["init-ca", "--path-len", "1"]).ok();
+    run_at(&env, &env.path().join("c1"), &["init-ca", "--parent", s(&r1), "--path-len", "1"]).error();
+    // Explicit validity past the parent's end is refused; the default is cut with a notice.
+    let short = env.path().join("short");
+    run_at(&env, &short, &["init-ca", "--validity", "30d"]).ok();
+    let before = snapshot_dir(&short);
+    run_at(&env, &env.path().join("c2"), &["init-ca", "--parent", s(&short), "--validity", "1y"])
+        .error()
+        .stderr_has("after the parent CA expires");
+    assert_eq!(before, snapshot_dir(&short), "a refused intermediate changes nothing in the parent");
+    let c3 = env.path().join("c3");
+    let r = run_at(&env, &c3, &["--json", "init-ca", "--parent", s(&short)]).ok().stderr_has("ends with it");
+    let parent_end = openssl(&["x509", "-noout", "-enddate", "-in", "short/certs/ca.crt"], env.path()).stdout;
+    let child_end = openssl(&["x509", "-noout", "-enddate", "-in", "c3/certs/ca.crt"], env.path()).stdout;
+    assert_eq!(parent_end, child_end);
+    assert!(r.json()["parent"].is_string());
+}
+
+#[test]
+fn nginx_accepts_intermediate_leaf_until_root_revokes_intermediate() {
+    let (env, int) = root_and_intermediate();
+    env.issue("localhost", &["--profile", "server", "--san", "ip:127.0.0.1"]);
+    run_at(&env, &int, &["issue", "--cn", "alice"]).ok();
+    let root_ca = env.store().join("certs/ca.crt");
+    let srv = env.store().join("issued/localhost");
+    let body = format!(
+        "    ssl_certificate {}/chain.pem;\n    ssl_certificate_key {}/key.pem;\n    ssl_client_certificate {};\n    ssl_verify_client on;\n    ssl_verify_depth 2;\n",
+        srv.display(),
+        srv.display(),
+        root_ca.display()
+    );
+    let alice = int.join("issued/alice");
+    let (chain, key) = (alice.join("chain.pem"), alice.join("key.pem"));
+    let argv = ["--cacert", s(&root_ca), "--cert", s(&chain), "--key", s(&key)];
+    {
+        let ng = start_nginx(&env.path().join("ng1"), &body);
+        assert_eq!(curl_status(ng.port, &argv), 200);
+    }
+    // With both CAs' CRLs loaded (nginx checks every CA in the chain) it still passes...
+    let crl = env.path().join("chain.crl");
+    let write_crls = || {
+        let root_crl = openssl_crl(&env.store(), &env.path().join("root.crl"));
+        let int_crl = openssl_crl(&int, &env.path().join("int.crl"));
+        let both = format!(
+            "{}{}",
+            std::fs::read_to_string(root_crl).expect("root crl"),
+            std::fs::read_to_string(int_crl).expect("int crl")
+        );
+        std::fs::write(&crl, both).expect("write crl");
+    };
+    let with_crl = format!("{body}    ssl_crl {};\n", crl.display());
+    write_crls();
+    {
+        let ng = start_nginx(&env.path().join("ng2"), &with_crl);
+        assert_eq!(curl_status(ng.port, &argv), 200);
+    }
+    // ...until the root revokes the intermediate.
+    openssl(&["ca", "-batch", "-config", "pki/openssl.cnf", "-revoke", "int/certs/ca.crt"], env.path()).ok();
+    write_crls();
+    let ng = start_nginx(&env.path().join("ng3"), &with_crl);
+    assert_eq!(curl_status(ng.port, &argv), 400);
+}
