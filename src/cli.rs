@@ -64,6 +64,11 @@ pub enum Command {
     Issue(commands::issue::IssueArgs),
     List(commands::list::ListArgs),
     Inspect(commands::inspect::InspectArgs),
+    Csr(commands::csr::CsrArgs),
+    Sign(commands::sign::SignArgs),
+    Revoke(commands::revoke::RevokeArgs),
+    GenCrl(commands::gen_crl::GenCrlArgs),
+    Verify(commands::verify::VerifyArgs),
     Completions(commands::completions::CompletionsArgs),
 }
 

@@ -84,3 +84,32 @@ pub fn show_path(p: &Path) -> String {
     }
     p.display().to_string()
 }
+
+/// Warn when the store's CRL expires within 24 hours or has expired: servers
+/// that check it (nginx `ssl_crl`, OpenVPN) then refuse every client.
+pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
+    let path = &store.paths.crl;
+    let Ok(bytes) = std::fs::read(path) else { return };
+    let Ok(ders) = crate::pki::crl::load_crls(&bytes) else {
+        ctx.warn(format!("cannot read the CRL {}; run `mtlsctl gen-crl` to write a new one", show_path(path)));
+        return;
+    };
+    let Some(next) = crate::pki::crl::earliest_next_update(&ders) else { return };
+    let now = OffsetDateTime::now_utc();
+    if next <= now {
+        ctx.warn(format!(
+            "the CRL {} expired on {}: servers that check it reject every client certificate; run `mtlsctl gen-crl`",
+            show_path(path),
+            util::human_time(next)
+        ));
+    } else if next - now < Duration::hours(24) {
+        let left = next - now;
+        ctx.warn(format!(
+            "the CRL {} expires in {}h{:02}m ({}); servers that check it reject every client after that: run `mtlsctl gen-crl`",
+            show_path(path),
+            left.whole_hours(),
+            left.whole_minutes() % 60,
+            util::human_time(next)
+        ));
+    }
+}

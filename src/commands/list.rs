@@ -91,6 +91,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
     }
     ctx.emit(&Listing { store: store.paths.root.display().to_string(), count: rows.len(), certificates: &rows })?;
     ctx.result(table(&rows, ctx.color_stdout()));
+    super::common::warn_crl_expiry(ctx, &store);
     Ok(Outcome::Done)
 }
 

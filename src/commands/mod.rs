@@ -1,11 +1,16 @@
 //! One module per subcommand; `dispatch` is the only place that knows them all.
 
 pub mod common;
+pub mod csr;
+pub mod gen_crl;
 pub mod completions;
 pub mod init_ca;
 pub mod inspect;
 pub mod issue;
 pub mod list;
+pub mod revoke;
+pub mod sign;
+pub mod verify;
 
 use crate::Outcome;
 use crate::cli::Command;
@@ -17,6 +22,11 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Issue(a) => issue::run(ctx, &a),
         Command::List(a) => list::run(ctx, &a),
         Command::Inspect(a) => inspect::run(ctx, &a),
+        Command::Csr(a) => csr::run(ctx, &a),
+        Command::Sign(a) => sign::run(ctx, &a),
+        Command::Revoke(a) => revoke::run(ctx, &a),
+        Command::GenCrl(a) => gen_crl::run(ctx, &a),
+        Command::Verify(a) => verify::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }
 }

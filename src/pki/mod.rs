@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod certinfo;
+pub mod crl;
 pub mod keys;
 pub mod names;
 pub mod policy;

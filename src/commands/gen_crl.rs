@@ -1,0 +1,205 @@
+//! `mtlsctl gen-crl`: sign a CRL of every revoked certificate in index.txt,
+//! numbered from `crlnumber` as `openssl ca -gencrl` numbers them.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow};
+use clap::Args;
+use rcgen::{CertificateRevocationListParams, KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber};
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use super::common::{self, PassArgs, show_path};
+use crate::Outcome;
+use crate::output::Ctx;
+use crate::pki::{certinfo, crl};
+use crate::store::Store;
+use crate::store::fsio::{self, Mode};
+use crate::store::index::{Reason, Status};
+use crate::util;
+
+/// Sign and publish a CRL of every revoked certificate
+///
+/// Writes crl/ca.crl (PEM) with each revoked certificate's date and reason,
+/// the next number from `crlnumber` (then incremented, as `openssl ca
+/// -gencrl` does) and a nextUpdate after --next-update. Servers that check
+/// the CRL (nginx ssl_crl) reject every client once nextUpdate passes, so run
+/// it again before then, e.g. daily from cron.
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:
+  mtlsctl gen-crl
+  mtlsctl gen-crl --next-update 30d --der /srv/www/ca.crl.der
+  mtlsctl revoke --cn old-client --yes && mtlsctl gen-crl && nginx -s reload")]
+pub struct GenCrlArgs {
+    /// How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)
+    #[arg(long, default_value = "7d", value_name = "DURATION")]
+    pub next_update: String,
+    /// Also write the CRL in DER form to FILE
+    #[arg(long, value_name = "FILE")]
+    pub der: Option<PathBuf>,
+    /// Leave out revoked certificates that have expired
+    #[arg(long)]
+    pub exclude_expired: bool,
+    #[command(flatten)]
+    pub pass: PassArgs,
+}
+
+#[derive(Serialize)]
+struct CrlEntryReport {
+    serial: String,
+    subject: String,
+    revoked_at: String,
+    reason: Option<Reason>,
+    invalidity_date: Option<String>,
+}
+
+#[derive(Serialize)]
+struct GenCrlReport {
+    crl: String,
+    der: Option<String>,
+    crl_number: String,
+    this_update: String,
+    next_update: String,
+    revoked_count: usize,
+    excluded_expired: usize,
+    revoked: Vec<CrlEntryReport>,
+}
+
+fn rcgen_reason(r: Reason) -> RevocationReason {
+    match r {
+        Reason::Unspecified => RevocationReason::Unspecified,
+        Reason::KeyCompromise => RevocationReason::KeyCompromise,
+        Reason::CaCompromise => RevocationReason::CaCompromise,
+        Reason::AffiliationChanged => RevocationReason::AffiliationChanged,
+        Reason::Superseded => RevocationReason::Superseded,
+        Reason::CessationOfOperation => RevocationReason::CessationOfOperation,
+        Reason::CertificateHold => RevocationReason::CertificateHold,
+        Reason::RemoveFromCrl => RevocationReason::RemoveFromCrl,
+        Reason::PrivilegeWithdrawn => RevocationReason::PrivilegeWithdrawn,
+        Reason::AaCompromise => RevocationReason::AaCompromise,
+    }
+}
+
+/// The number this CRL gets: `crlnumber`, or when that file is missing (easy-rsa
+/// stores), one past the current CRL's number, else 1.
+fn current_number(store: &Store) -> anyhow::Result<Vec<u8>> {
+    match std::fs::read_to_string(&store.paths.crlnumber) {
+        Ok(text) => crl::parse_hex_number(&text).with_context(|| format!("corrupt {}", store.paths.crlnumber.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let previous = std::fs::read(&store.paths.crl)
+                .ok()
+                .and_then(|b| crl::load_crls(&b).ok())
+                .and_then(|ders| ders.first().and_then(|d| crl::parse(d).ok()?.crl_number().map(|n| n.to_bytes_be())));
+            Ok(previous.map_or_else(|| vec![1], |n| crl::increment(&n)))
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", store.paths.crlnumber.display())),
+    }
+}
+
+pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
+    let validity = util::parse_duration(&args.next_update).context("invalid --next-update")?;
+    if validity <= Duration::ZERO {
+        anyhow::bail!("--next-update {} is zero: a CRL must be valid for some time (e.g. 24h, 7d)", args.next_update);
+    }
+    let store = Store::open(&ctx.global.dir)?;
+    let signer = store.signer(&args.pass.source(ctx))?;
+    let ca = certinfo::parse(&signer.cert_der)?;
+    // The AKI must equal the CA's own SKI, whatever method made it (OpenSSL uses SHA-1).
+    let key_id = certinfo::subject_key_id(&ca).map_or(KeyIdMethod::Sha256, KeyIdMethod::PreSpecified);
+    let issuer = signer.issuer()?;
+    let now = OffsetDateTime::now_utc();
+    let next = now + validity;
+
+    let report = {
+        let _lock = store.lock()?;
+        let index = store.read_index()?;
+        let number = current_number(&store)?;
+        let mut revoked_certs = Vec::new();
+        let mut listed = Vec::new();
+        let mut excluded = 0;
+        for e in &index.entries {
+            if e.status().ok() != Some(Status::Revoked) {
+                continue;
+            }
+            if args.exclude_expired && e.not_after().is_some_and(|t| t <= now) {
+                excluded += 1;
+                continue;
+            }
+            let info = e.revocation_info().with_context(|| format!("corrupt index.txt line for serial {}", e.serial))?;
+            let serial = crl::parse_hex_number(&e.serial).with_context(|| format!("bad serial {} in index.txt", e.serial))?;
+            revoked_certs.push(RevokedCertParams {
+                serial_number: SerialNumber::from_slice(&serial),
+                revocation_time: info.time,
+                reason_code: info.reason.map(rcgen_reason),
+                invalidity_date: info.invalidity,
+            });
+            listed.push(CrlEntryReport {
+                serial: e.serial.clone(),
+                subject: e.subject.clone(),
+                revoked_at: util::rfc3339(info.time),
+                reason: info.reason,
+                invalidity_date: info.invalidity.map(util::rfc3339),
+            });
+        }
+        let params = CertificateRevocationListParams {
+            this_update: now,
+            next_update: next,
+            crl_number: SerialNumber::from_slice(&number),
+            issuing_distribution_point: None,
+            revoked_certs,
+            key_identifier_method: key_id,
+        };
+        let signed = params.signed_by(&issuer).map_err(|e| anyhow!("cannot sign the CRL: {e}"))?;
+        let der = signed.der().to_vec();
+        let pem = crl::to_pem(&der);
+        // crlnumber first: a crash after it skips a number, which is harmless;
+        // the other order could publish two different CRLs with one number.
+        fsio::write_atomic(
+            &store.paths.crlnumber,
+            format!("{}\n", crl::format_hex_number(&crl::increment(&number))).as_bytes(),
+            Mode::Public,
+        )?;
+        if let Some(dir) = store.paths.crl.parent() {
+            fsio::create_dir(dir, false)?;
+        }
+        fsio::write_atomic(&store.paths.crl, pem.as_bytes(), Mode::Public)?;
+        if let Some(d) = &args.der {
+            fsio::write_atomic(d, &der, Mode::Public)?;
+        }
+        let report = GenCrlReport {
+            crl: store.paths.crl.display().to_string(),
+            der: args.der.as_ref().map(|d| d.display().to_string()),
+            crl_number: crl::format_hex_number(&number),
+            this_update: util::rfc3339(now),
+            next_update: util::rfc3339(next),
+            revoked_count: listed.len(),
+            excluded_expired: excluded,
+            revoked: listed,
+        };
+        report
+    };
+
+    ctx.emit(&report)?;
+    let mut text = format!(
+        "Wrote CRL number {} listing {} revoked certificate{} to {}\n",
+        report.crl_number,
+        report.revoked_count,
+        if report.revoked_count == 1 { "" } else { "s" },
+        show_path(&store.paths.crl)
+    );
+    if let Some(d) = &args.der {
+        text.push_str(&format!("  DER copy: {}\n", show_path(d)));
+    }
+    if report.excluded_expired > 0 {
+        text.push_str(&format!("  left out {} expired revoked certificate(s) (--exclude-expired)\n", report.excluded_expired));
+    }
+    text.push_str(&format!(
+        "Next CRL due by {} (in {}): servers that check this CRL reject every client after that unless `mtlsctl gen-crl` runs again.\nReload servers that use it (nginx -s reload).",
+        util::human_time(next),
+        util::format_duration(validity)
+    ));
+    ctx.info(text);
+    common::warn_crl_expiry(ctx, &store);
+    common::warn_ca_expiry(ctx, certinfo::not_after(&ca));
+    Ok(Outcome::Done)
+}
