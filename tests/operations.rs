@@ -138,3 +138,113 @@ fn nginx_accepts_intermediate_leaf_until_root_revokes_intermediate() {
     let ng = start_nginx(&env.path().join("ng3"), &with_crl);
     assert_eq!(curl_status(ng.port, &argv), 400);
 }
+
+/// easy-rsa 3 run hermetically on `<tmp>/pki`.
+fn easyrsa(env: &Env, args: &[&str]) -> Run {
+    let o = std::process::Command::new(require_peer("easyrsa"))
+        .args(args)
+        .current_dir(env.path())
+        .env("EASYRSA_PKI", env.store())
+        .env("EASYRSA_BATCH", "1")
+        .env("HOME", env.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run easyrsa");
+    to_run(o)
+}
+
+#[test]
+fn adopts_an_easyrsa_pki() {
+    let env = Env::new();
+    easyrsa(&env, &["init-pki"]).ok();
+    easyrsa(&env, &["build-ca", "nopass"]).ok();
+    easyrsa(&env, &["build-client-full", "alice", "nopass"]).ok();
+    let pki = env.store();
+
+    let r = env.run(&["--json", "list"]).ok();
+    let certs = r.json()["certificates"].as_array().expect("certificates").clone();
+    assert_eq!(certs.len(), 1);
+    assert_eq!(certs[0]["common_name"], "alice");
+
+    // mtlsctl issues into easy-rsa's own places, and easy-rsa sees it.
+    let issued = env.run(&["--json", "issue", "--cn", "bob"]).ok().json();
+    let serial = issued["serial"].as_str().expect("serial").to_string();
+    assert!(pki.join(format!("certs_by_serial/{serial}.pem")).is_file());
+    assert!(pki.join("issued/bob.crt").is_file());
+    assert!(pki.join("private/bob.key").is_file());
+    assert!(pki.join("issued/bob/chain.pem").is_file());
+    easyrsa(&env, &["show-cert", "bob"]).ok();
+    let v = openssl(&["verify", "-CAfile", "pki/ca.crt", "pki/issued/bob.crt"], env.path());
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    // A name easy-rsa already issued is not silently replaced.
+    env.run(&["issue", "--cn", "alice"]).error().stderr_has("easy-rsa already issued");
+
+    // mtlsctl revokes and publishes the CRL where easy-rsa keeps it (pki/crl.pem,
+    // creating crlnumber); both tools keep working on the shared index.
+    env.run(&["revoke", "--cn", "bob", "--yes"]).ok();
+    let revoked = env.run(&["--json", "list", "--revoked"]).ok().json();
+    assert_eq!(revoked["certificates"][0]["serial"], serial.as_str());
+    env.run(&["gen-crl"]).ok();
+    assert!(pki.join("crlnumber").is_file());
+    let crl = openssl(&["crl", "-in", "pki/crl.pem", "-noout", "-text"], env.path()).ok();
+    assert!(crl.stdout.contains(&serial), "{}", crl.stdout);
+    assert!(crl.stdout.contains("CRL Number"), "{}", crl.stdout);
+    let v = openssl(&["verify", "-crl_check", "-CAfile", "pki/ca.crt", "-CRLfile", "pki/crl.pem", "pki/issued/bob.crt"], env.path());
+    assert_ne!(v.code, 0, "bob must be revoked: {}{}", v.stdout, v.stderr);
+    easyrsa(&env, &["show-cert", "alice"]).ok();
+    easyrsa(&env, &["gen-crl"]).ok();
+    let crl = openssl(&["crl", "-in", "pki/crl.pem", "-noout", "-text"], env.path()).ok();
+    assert!(crl.stdout.contains(&serial), "easy-rsa's own CRL lists mtlsctl's revocation: {}", crl.stdout);
+    env.run(&["issue", "--cn", "carol"]).ok();
+    easyrsa(&env, &["build-client-full", "dave", "nopass"]).ok();
+    assert_eq!(env.run(&["--json", "list", "--valid"]).ok().json()["count"], 3);
+}
+
+/// A demoCA-style `openssl ca` directory: openssl.cnf beside ./demoCA.
+fn demo_ca(env: &Env) -> PathBuf {
+    let top = env.path().join("legacy");
+    let ca = top.join("demoCA");
+    std::fs::create_dir_all(ca.join("newcerts")).expect("mkdir");
+    std::fs::create_dir_all(ca.join("private")).expect("mkdir");
+    std::fs::write(ca.join("index.txt"), "").expect("index");
+    std::fs::write(ca.join("serial"), "1000\n").expect("serial");
+    std::fs::write(ca.join("crlnumber"), "01\n").expect("crlnumber");
+    std::fs::write(
+        top.join("openssl.cnf"),
+        "[ ca ]\ndefault_ca = CA_default\n\n[ CA_default ]\ndir = ./demoCA\ndatabase = $dir/index.txt\nnew_certs_dir = $dir/newcerts\ncertificate = $dir/cacert.pem\nprivate_key = $dir/private/cakey.pem\nserial = $dir/serial\ncrlnumber = $dir/crlnumber\ncrl = $dir/crl.pem\ndefault_md = sha256\ndefault_days = 30\ndefault_crl_days = 7\npolicy = policy_anything\n\n[ policy_anything ]\ncommonName = supplied\norganizationName = optional\n",
+    )
+    .expect("cnf");
+    openssl(
+        &[
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+            "demoCA/private/cakey.pem", "-out", "demoCA/cacert.pem", "-subj", "/CN=Legacy CA", "-days", "365",
+        ],
+        &top,
+    )
+    .ok();
+    top
+}
+
+#[test]
+fn adopts_a_democa_openssl_directory() {
+    let env = Env::new();
+    let top = demo_ca(&env);
+    let issued = run_at(&env, &top, &["--json", "issue", "--cn", "svc"]).ok().json();
+    let serial = issued["serial"].as_str().expect("serial").to_string();
+    let ca = top.join("demoCA");
+    assert!(ca.join(format!("newcerts/{serial}.pem")).is_file());
+    assert!(ca.join("issued/svc/cert.pem").is_file());
+    // openssl ca revokes what mtlsctl issued, and mtlsctl reads its change.
+    openssl(&["ca", "-batch", "-config", "openssl.cnf", "-revoke", "demoCA/issued/svc/cert.pem"], &top).ok();
+    let listed = run_at(&env, &top, &["--json", "list", "--revoked"]).ok().json();
+    assert_eq!(listed["certificates"][0]["serial"], serial.as_str());
+    openssl(&["ca", "-batch", "-config", "openssl.cnf", "-gencrl", "-out", "demoCA/crl.pem"], &top).ok();
+    // mtlsctl's CRL goes to the cnf's `crl` path and continues openssl's numbering.
+    run_at(&env, &top, &["gen-crl"]).ok();
+    let crl = openssl(&["crl", "-in", "demoCA/crl.pem", "-noout", "-text"], &top).ok();
+    let number = crl.stdout.split("CRL Number:").nth(1).unwrap_or("").trim_start();
+    assert!(crl.stdout.contains(&serial) && number.starts_with('2'), "{}", crl.stdout);
+    // The stock names are recognised when --dir names demoCA itself.
+    run_at(&env, &ca, &["issue", "--cn", "svc2"]).ok();
+    assert_eq!(run_at(&env, &top, &["--json", "list"]).ok().json()["count"], 2);
+}

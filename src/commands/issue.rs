@@ -185,8 +185,30 @@ pub fn sign_and_record(job: LeafJob<'_>) -> anyhow::Result<(Vec<u8>, String)> {
         outputs.insert(0, (job.out_dir.join("key.pem"), k.to_vec(), Mode::Secret));
     }
     outputs.extend(job.extra);
+    if job.store.is_easyrsa() {
+        outputs.extend(easyrsa_outputs(job.store, &job.subject.cn, &der, job.key_pem, job.out_dir)?);
+    }
     job.store.record(&der, &outputs)?;
     Ok((der, serial_hex))
+}
+
+/// In an easy-rsa PKI the certificate and key also go where easy-rsa keeps them
+/// (issued/<name>.crt, private/<name>.key), so `easyrsa show-cert`, `revoke` and
+/// `renew` find them; issued/<name>/ still holds chain.pem and ca.pem.
+fn easyrsa_outputs(store: &Store, cn: &str, der: &[u8], key_pem: Option<&[u8]>, out_dir: &Path) -> anyhow::Result<Vec<(PathBuf, Vec<u8>, Mode)>> {
+    let name = common::safe_dir_name(cn);
+    let crt = store.paths.issued.join(format!("{name}.crt"));
+    if crt.exists() && !out_dir.join("cert.pem").exists() {
+        return Err(hinted(
+            format!("easy-rsa already issued {}", crt.display()),
+            format!("revoke it first (easyrsa revoke {name} or mtlsctl revoke --cn {cn}), or choose another --cn"),
+        ));
+    }
+    let mut out = vec![(crt, certinfo::to_pem(der).into_bytes(), Mode::Public)];
+    if let Some(k) = key_pem {
+        out.push((store.paths.root.join("private").join(format!("{name}.key")), k.to_vec(), Mode::Secret));
+    }
+    Ok(out)
 }
 
 pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {

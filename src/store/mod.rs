@@ -67,6 +67,59 @@ impl Paths {
     }
 }
 
+/// openssl.cnf, openssl-easyrsa.cnf, then any other *.cnf of the directory, in name order.
+fn cnf_candidates(root: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = ["openssl.cnf", "openssl-easyrsa.cnf"].iter().map(|n| root.join(n)).filter(|p| p.is_file()).collect();
+    let mut others: Vec<PathBuf> = std::fs::read_dir(root)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    others.retain(|p| p.extension().is_some_and(|e| e == "cnf") && p.is_file() && !out.contains(p));
+    others.sort();
+    out.extend(others);
+    out
+}
+
+/// The store's files from the `[CA_default]` (or `[ca] default_ca`) section; relative
+/// paths (`dir = ./demoCA`) are taken relative to the cnf's own directory.
+fn paths_from_cnf(cnf: &cnf::Cnf, cnf_path: &Path) -> Option<Paths> {
+    let section = cnf.ca_section()?.to_string();
+    let here = cnf_path.parent()?.to_path_buf();
+    let resolve = |v: &str| -> PathBuf {
+        let p = Path::new(v);
+        if p.is_absolute() { p.to_path_buf() } else { here.join(p) }
+    };
+    let get = |k: &str| cnf.get(&section, k).filter(|v| !v.contains("$ENV::") && !v.is_empty()).map(resolve);
+    let base = get("dir").unwrap_or_else(|| here.clone());
+    let base = std::fs::canonicalize(&base).unwrap_or(base);
+    let index = get("database")?;
+    let ca_cert = get("certificate")?;
+    if !index.is_file() || !ca_cert.is_file() {
+        return None;
+    }
+    let cert_dir = ca_cert.parent().map_or_else(|| base.clone(), Path::to_path_buf);
+    // The common root/intermediate tutorial keeps certs/ca-chain.cert.pem.
+    let ca_chain = ["ca-chain.crt", "ca-chain.cert.pem", "ca-chain.pem"]
+        .iter()
+        .map(|n| cert_dir.join(n))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| cert_dir.join("ca-chain.crt"));
+    Some(Paths {
+        root: base.clone(),
+        cnf: cnf_path.to_path_buf(),
+        ca_cert,
+        ca_chain,
+        ca_key: get("private_key").unwrap_or_else(|| base.join("private/cakey.pem")),
+        index,
+        serial: get("serial").unwrap_or_else(|| base.join("serial")),
+        // Without a crlnumber key, the first CRL creates one here.
+        crlnumber: get("crlnumber").unwrap_or_else(|| base.join("crlnumber")),
+        newcerts: get("new_certs_dir").unwrap_or_else(|| base.join("newcerts")),
+        crl: get("crl").unwrap_or_else(|| base.join("crl.pem")),
+        csr_dir: base.join("csr"),
+        issued: base.join("issued"),
+    })
+}
+
 fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
     let mut s = p.as_os_str().to_os_string();
     s.push(suffix);
@@ -129,10 +182,71 @@ impl Store {
             store.fix_moved_cnf();
             return Ok(store);
         }
+        if let Some(store) = Self::adopt(&root)? {
+            return Ok(store);
+        }
         Err(hinted(
             format!("{} is not a CA store: certs/ca.crt or index.txt is missing", dir.display()),
             format!("create one with: mtlsctl init-ca --dir {}", dir.display()),
         ))
+    }
+
+    /// Whether this is an easy-rsa 3 PKI (its own file names and lock.file).
+    pub fn is_easyrsa(&self) -> bool {
+        self.easyrsa_lock.is_some()
+    }
+
+    /// A CA directory made by easy-rsa 3 or `openssl ca`: recognised by easy-rsa's
+    /// file names, by the stock demoCA names, or through an openssl.cnf `[CA_default]`.
+    fn adopt(root: &Path) -> anyhow::Result<Option<Self>> {
+        // easy-rsa's cnf names its directory through $ENV::EASYRSA_PKI, which is
+        // rarely set when mtlsctl runs, so its fixed file names decide.
+        if root.join("ca.crt").is_file()
+            && root.join("index.txt").is_file()
+            && (root.join("issued").is_dir() || root.join("certs_by_serial").is_dir())
+        {
+            let cnf = ["openssl-easyrsa.cnf", "safessl-easyrsa.cnf"]
+                .iter()
+                .map(|n| root.join(n))
+                .find(|p| p.is_file())
+                .unwrap_or_else(|| root.join("openssl-easyrsa.cnf"));
+            let paths = Paths {
+                root: root.to_path_buf(),
+                cnf,
+                ca_cert: root.join("ca.crt"),
+                ca_chain: root.join("ca-chain.crt"),
+                ca_key: root.join("private/ca.key"),
+                index: root.join("index.txt"),
+                serial: root.join("serial"),
+                crlnumber: root.join("crlnumber"),
+                newcerts: root.join("certs_by_serial"),
+                crl: root.join("crl.pem"),
+                csr_dir: root.join("reqs"),
+                issued: root.join("issued"),
+            };
+            return Ok(Some(Self { paths, easyrsa_lock: Some(root.join("lock.file")) }));
+        }
+        // The stock `openssl ca` names inside demoCA/ (cnf usually one level up).
+        if root.join("cacert.pem").is_file() && root.join("index.txt").is_file() {
+            let up = root.parent().map(|p| p.join("openssl.cnf")).filter(|p| p.is_file());
+            let paths = Paths {
+                cnf: up.unwrap_or_else(|| root.join("openssl.cnf")),
+                ca_cert: root.join("cacert.pem"),
+                ca_chain: root.join("ca-chain.pem"),
+                ca_key: root.join("private/cakey.pem"),
+                crl: root.join("crl.pem"),
+                ..Paths::standard(root)
+            };
+            return Ok(Some(Self { paths, easyrsa_lock: None }));
+        }
+        for cnf_path in cnf_candidates(root) {
+            let text = std::fs::read_to_string(&cnf_path).with_context(|| format!("cannot read {}", cnf_path.display()))?;
+            let Ok(cnf) = cnf::Cnf::parse(&text) else { continue };
+            if let Some(paths) = paths_from_cnf(&cnf, &cnf_path) {
+                return Ok(Some(Self { paths, easyrsa_lock: None }));
+            }
+        }
+        Ok(None)
     }
 
     /// `openssl.cnf` names the store by absolute path; keep it true after a move.
