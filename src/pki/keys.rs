@@ -103,10 +103,17 @@ const PBKDF2_ROUNDS: u32 = 200_000;
 /// when a passphrase is given: the scheme `openssl pkey -passin` opens.
 pub fn to_pkcs8_pem(kp: &KeyPair, passphrase: Option<&str>) -> anyhow::Result<Zeroizing<String>> {
     let der = Zeroizing::new(kp.serialize_der());
+    let mut info = pkcs8::PrivateKeyInfo::from_der(&der).map_err(|e| anyhow!("cannot encode the key: {e}"))?;
+    // aws-lc writes Ed25519 keys as PKCS#8 v2 (RFC 5958, public key included),
+    // which OpenSSL 3.0 and so nginx and curl refuse as "unsupported". v1
+    // (RFC 8410), what `openssl genpkey` writes, is read by everyone.
+    info.public_key = None;
     match passphrase {
-        None => Ok(Zeroizing::new(kp.serialize_pem())),
+        None => {
+            let doc = pkcs8::SecretDocument::encode_msg(&info).map_err(|e| anyhow!("cannot encode the key: {e}"))?;
+            doc.to_pem("PRIVATE KEY", pkcs8::LineEnding::LF).map_err(|e| anyhow!("cannot encode the key: {e}"))
+        }
         Some(pass) => {
-            let info = pkcs8::PrivateKeyInfo::from_der(&der).map_err(|e| anyhow!("cannot encode the key: {e}"))?;
             let mut salt = [0u8; 16];
             let mut iv = [0u8; 16];
             aws_lc_rs::rand::fill(&mut salt).map_err(|_| anyhow!("no system randomness"))?;
@@ -235,5 +242,20 @@ mod tests {
             let pem = to_pkcs8_pem(&kp, None).unwrap();
             assert!(matches!(parse_key(pem.as_bytes()).unwrap(), KeyFile::Plain(_)));
         }
+    }
+
+    /// OpenSSL 3.0 cannot read PKCS#8 v2: every key must go out as v1, and come back.
+    #[test]
+    fn ed25519_is_written_as_pkcs8_v1() {
+        let kp = KeyType::Ed25519.generate().unwrap();
+        let pem = to_pkcs8_pem(&kp, None).unwrap();
+        let KeyFile::Plain(back) = parse_key(pem.as_bytes()).unwrap() else { panic!("not plain") };
+        assert_eq!(back.public_key_raw(), kp.public_key_raw());
+        let der = ::pem::parse(pem.as_bytes()).unwrap().into_contents();
+        let info = pkcs8::PrivateKeyInfo::from_der(&der).unwrap();
+        assert_eq!(info.version(), pkcs8::Version::V1);
+        let enc = to_pkcs8_pem(&kp, Some("s3cret")).unwrap();
+        let KeyFile::Encrypted(der) = parse_key(enc.as_bytes()).unwrap() else { panic!("not encrypted") };
+        assert_eq!(decrypt_key(&der, "s3cret").unwrap().public_key_raw(), kp.public_key_raw());
     }
 }
