@@ -32,6 +32,12 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand issue 'Generate a key and a certificate for a subject in one step'
             cand list 'List the store''s certificates (from index.txt)'
             cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+            cand csr 'Generate a key and a certificate signing request (PKCS#10)'
+            cand sign 'Sign a certificate request (PKCS#10) with the store''s CA'
+            cand revoke 'Revoke certificates of the store (by serial, CN or certificate file)'
+            cand gen-crl 'Sign and publish a CRL of every revoked certificate'
+            cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
+            cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -106,6 +112,115 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mtlsctl;csr'= {
+            cand --cn 'The subject''s common name'
+            cand --org 'The subject''s organization (O)'
+            cand --san 'A subject alternative name: dns:NAME, ip:ADDR, uri:URI or email:ADDR (repeatable)'
+            cand --spiffe-id 'Ask for a SPIFFE X.509-SVID with this ID as its one URI SAN'
+            cand --key-type 'Algorithm of the new key'
+            cand --key 'Use this existing private key (PEM or DER; PKCS#8, SEC1 or PKCS#1) instead of making one'
+            cand --out 'Write the files here instead of ./<cn>/'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --force 'Replace files already in the output directory'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;sign'= {
+            cand --profile 'What the certificate is for [default: client; peer for a SPIFFE ID request]'
+            cand --validity 'How long the certificate is valid (e.g. 24h, 7d, 90d, 1y)'
+            cand --out 'Write the files here instead of issued/<cn>/'
+            cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --force 'Replace files already in the output directory'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;revoke'= {
+            cand --serial 'The serial number to revoke (hex, as `mtlsctl list` shows it)'
+            cand --cn 'Revoke every valid certificate with this common name'
+            cand --reason 'Why (RFC 5280 reason code)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;gen-crl'= {
+            cand --next-update 'How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)'
+            cand --der 'Also write the CRL in DER form to FILE'
+            cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --exclude-expired 'Leave out revoked certificates that have expired'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;verify'= {
+            cand --ca 'Trust the CAs in FILE (roots and intermediates, PEM) instead of the store''s CA'
+            cand --crl 'Check revocation against the CRLs in FILE (PEM or DER) instead of the store''s CRL'
+            cand --purpose 'The use to check [default: each purpose the certificate''s extended key usage names]'
+            cand --hostname 'Also check that the certificate is valid for this DNS name'
+            cand --ip 'Also check that the certificate is valid for this IP address'
+            cand --at 'Verify as of TIME (RFC 3339, a date, or now+7d) instead of now'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --no-crl 'Skip the revocation check'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;renew'= {
+            cand --cn 'Renew the newest certificate with this common name'
+            cand --serial 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)'
+            cand --before 'Only renew when the certificate expires within DURATION (e.g. 2d); otherwise do nothing'
+            cand --validity 'How long the new certificate is valid [default: the original''s lifetime]'
+            cand --key-type 'Key algorithm of the new key [default: the old key''s]'
+            cand --revoke-old 'Revoke the old certificate with this reason once the new one is recorded (e.g. superseded)'
+            cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --reuse-key 'Keep the existing key (issued/<cn>/key.pem) instead of generating a new one'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mtlsctl;completions'= {
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
@@ -123,6 +238,12 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand issue 'Generate a key and a certificate for a subject in one step'
             cand list 'List the store''s certificates (from index.txt)'
             cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+            cand csr 'Generate a key and a certificate signing request (PKCS#10)'
+            cand sign 'Sign a certificate request (PKCS#10) with the store''s CA'
+            cand revoke 'Revoke certificates of the store (by serial, CN or certificate file)'
+            cand gen-crl 'Sign and publish a CRL of every revoked certificate'
+            cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
+            cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -133,6 +254,18 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;help;list'= {
         }
         &'mtlsctl;help;inspect'= {
+        }
+        &'mtlsctl;help;csr'= {
+        }
+        &'mtlsctl;help;sign'= {
+        }
+        &'mtlsctl;help;revoke'= {
+        }
+        &'mtlsctl;help;gen-crl'= {
+        }
+        &'mtlsctl;help;verify'= {
+        }
+        &'mtlsctl;help;renew'= {
         }
         &'mtlsctl;help;completions'= {
         }

@@ -37,6 +37,12 @@ complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "init-ca" -d 'Create
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "csr" -d 'Generate a key and a certificate signing request (PKCS#10)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "sign" -d 'Sign a certificate request (PKCS#10) with the store\'s CA'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "revoke" -d 'Revoke certificates of the store (by serial, CN or certificate file)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l cn -d 'The CA\'s common name' -r
@@ -110,6 +116,127 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s q -l quiet -
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l cn -d 'The subject\'s common name' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l org -d 'The subject\'s organization (O)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l san -d 'A subject alternative name: dns:NAME, ip:ADDR, uri:URI or email:ADDR (repeatable)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l spiffe-id -d 'Ask for a SPIFFE X.509-SVID with this ID as its one URI SAN' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l key-type -d 'Algorithm of the new key' -r -f -a "ec-p256\t''
+ec-p384\t''
+ed25519\t''
+rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l key -d 'Use this existing private key (PEM or DER; PKCS#8, SEC1 or PKCS#1) instead of making one' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l out -d 'Write the files here instead of ./<cn>/' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l force -d 'Replace files already in the output directory'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l profile -d 'What the certificate is for [default: client; peer for a SPIFFE ID request]' -r -f -a "client\t'TLS client authentication (EKU clientAuth)'
+server\t'TLS server authentication (EKU serverAuth)'
+peer\t'Both: a service that accepts and makes mTLS connections'"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l validity -d 'How long the certificate is valid (e.g. 24h, 7d, 90d, 1y)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l out -d 'Write the files here instead of issued/<cn>/' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l force -d 'Replace files already in the output directory'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l serial -d 'The serial number to revoke (hex, as `mtlsctl list` shows it)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l cn -d 'Revoke every valid certificate with this common name' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l reason -d 'Why (RFC 5280 reason code)' -r -f -a "unspecified\t''
+key-compromise\t''
+ca-compromise\t''
+affiliation-changed\t''
+superseded\t''
+cessation-of-operation\t''
+certificate-hold\t''
+remove-from-crl\t''
+privilege-withdrawn\t''
+aa-compromise\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -s y -l yes -d 'Do not ask for confirmation'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l next-update -d 'How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l der -d 'Also write the CRL in DER form to FILE' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exclude-expired -d 'Leave out revoked certificates that have expired'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ca -d 'Trust the CAs in FILE (roots and intermediates, PEM) instead of the store\'s CA' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l crl -d 'Check revocation against the CRLs in FILE (PEM or DER) instead of the store\'s CRL' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l purpose -d 'The use to check [default: each purpose the certificate\'s extended key usage names]' -r -f -a "client\t'TLS client authentication (EKU clientAuth)'
+server\t'TLS server authentication (EKU serverAuth)'"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l hostname -d 'Also check that the certificate is valid for this DNS name' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ip -d 'Also check that the certificate is valid for this IP address' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l at -d 'Verify as of TIME (RFC 3339, a date, or now+7d) instead of now' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l no-crl -d 'Skip the revocation check'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l cn -d 'Renew the newest certificate with this common name' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l serial -d 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l before -d 'Only renew when the certificate expires within DURATION (e.g. 2d); otherwise do nothing' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l validity -d 'How long the new certificate is valid [default: the original\'s lifetime]' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l key-type -d 'Key algorithm of the new key [default: the old key\'s]' -r -f -a "ec-p256\t''
+ec-p384\t''
+ed25519\t''
+rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l revoke-old -d 'Revoke the old certificate with this reason once the new one is recorded (e.g. superseded)' -r -f -a "unspecified\t''
+key-compromise\t''
+ca-compromise\t''
+affiliation-changed\t''
+superseded\t''
+cessation-of-operation\t''
+certificate-hold\t''
+remove-from-crl\t''
+privilege-withdrawn\t''
+aa-compromise\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l reuse-key -d 'Keep the existing key (issued/<cn>/key.pem) instead of generating a new one'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
@@ -119,9 +246,15 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s q -l qui
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "csr" -d 'Generate a key and a certificate signing request (PKCS#10)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "sign" -d 'Sign a certificate request (PKCS#10) with the store\'s CA'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "revoke" -d 'Revoke certificates of the store (by serial, CN or certificate file)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -69,6 +69,7 @@ pub enum Command {
     Revoke(commands::revoke::RevokeArgs),
     GenCrl(commands::gen_crl::GenCrlArgs),
     Verify(commands::verify::VerifyArgs),
+    Renew(commands::renew::RenewArgs),
     Completions(commands::completions::CompletionsArgs),
 }
 

@@ -248,3 +248,55 @@ fn adopts_a_democa_openssl_directory() {
     run_at(&env, &ca, &["issue", "--cn", "svc2"]).ok();
     assert_eq!(run_at(&env, &top, &["--json", "list"]).ok().json()["count"], 2);
 }
+
+fn san_text(env: &Env, cert: &str) -> String {
+    openssl(&["x509", "-noout", "-ext", "subjectAltName,extendedKeyUsage", "-in", cert], env.path()).ok().stdout
+}
+
+#[test]
+fn renew_gives_new_serial_same_names_and_is_idempotent_with_before() {
+    let env = Env::new().with_ca();
+    let first = env
+        .run(&["--json", "issue", "--cn", "api.example.com", "--profile", "server", "--san", "dns:api.example.com", "--san", "ip:10.0.0.5", "--validity", "30d"])
+        .ok()
+        .json();
+    let old_serial = first["serial"].as_str().expect("serial").to_string();
+    let cert = "pki/issued/api.example.com/cert.pem";
+    let sans_before = san_text(&env, cert);
+    let key_before = std::fs::read(env.issued("api.example.com", "key.pem")).expect("key");
+
+    // Not due: nothing changes, exit 0.
+    let before = env.snapshot();
+    let r = env.run(&["--json", "renew", "--cn", "api.example.com", "--before", "2d"]).ok().json();
+    assert_eq!(r["renewed"], false);
+    assert_eq!(before, env.snapshot());
+
+    // Due: a new serial, the same names and profile, the original lifetime, a new key.
+    let r = env.run(&["--json", "renew", "--cn", "api.example.com", "--before", "31d", "--revoke-old", "superseded"]).ok().json();
+    assert_eq!(r["renewed"], true);
+    let new_serial = r["serial"].as_str().expect("serial").to_string();
+    assert_ne!(new_serial, old_serial);
+    assert_eq!(san_text(&env, cert), sans_before);
+    assert!(sans_before.contains("DNS:api.example.com") && sans_before.contains("IP Address:10.0.0.5"), "{sans_before}");
+    assert_ne!(std::fs::read(env.issued("api.example.com", "key.pem")).expect("key"), key_before);
+    let days = r["not_after"].as_str().expect("not_after");
+    let end = openssl(&["x509", "-noout", "-checkend", &(29 * 86400).to_string(), "-in", cert], env.path());
+    assert_eq!(end.code, 0, "renewed for ~30 days, not_after {days}");
+    let end = openssl(&["x509", "-noout", "-checkend", &(31 * 86400).to_string(), "-in", cert], env.path());
+    assert_ne!(end.code, 0, "renewed for ~30 days, not_after {days}");
+    let v = openssl(&["verify", "-CAfile", "pki/certs/ca.crt", "-purpose", "sslserver", cert], env.path());
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    let revoked = env.run(&["--json", "list", "--revoked"]).ok().json();
+    assert_eq!(revoked["certificates"][0]["serial"], old_serial.as_str());
+    assert_eq!(revoked["certificates"][0]["reason"], "superseded");
+
+    // --reuse-key keeps the key; --serial finds the certificate too.
+    let key_now = std::fs::read(env.issued("api.example.com", "key.pem")).expect("key");
+    let r = env.run(&["--json", "renew", "--serial", &new_serial, "--reuse-key", "--validity", "7d"]).ok().json();
+    assert_eq!(r["key_reused"], true);
+    assert_eq!(std::fs::read(env.issued("api.example.com", "key.pem")).expect("key"), key_now);
+    let m1 = openssl(&["x509", "-noout", "-pubkey", "-in", cert], env.path()).ok().stdout;
+    let m2 = openssl(&["pkey", "-pubout", "-in", "pki/issued/api.example.com/key.pem"], env.path()).ok().stdout;
+    assert_eq!(m1, m2);
+    env.run(&["renew", "--cn", "nobody"]).error().stderr_has("no unrevoked certificate");
+}

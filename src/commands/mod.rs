@@ -8,6 +8,7 @@ pub mod init_ca;
 pub mod inspect;
 pub mod issue;
 pub mod list;
+pub mod renew;
 pub mod revoke;
 pub mod sign;
 pub mod verify;
@@ -27,6 +28,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Revoke(a) => revoke::run(ctx, &a),
         Command::GenCrl(a) => gen_crl::run(ctx, &a),
         Command::Verify(a) => verify::run(ctx, &a),
+        Command::Renew(a) => renew::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }
 }

@@ -1,0 +1,279 @@
+//! `mtlsctl renew`: re-issue a certificate of the store with the same subject,
+//! SANs and profile and a new validity; idempotent with `--before` for cron.
+
+use anyhow::{Context, bail};
+use clap::{ArgGroup, Args, ValueEnum};
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+use x509_parser::certificate::X509Certificate;
+
+use super::common::{self, PassArgs, show_path};
+use super::issue::{self, LeafJob, Subject};
+use crate::Outcome;
+use crate::output::{Ctx, hinted};
+use crate::pki::build::{BACKDATE, Profile};
+use crate::pki::keys::{self, KeyFile, KeyType};
+use crate::pki::names::{self, San};
+use crate::pki::{certinfo, policy};
+use crate::store::Store;
+use crate::store::fsio;
+use crate::store::index::{Entry, Reason, Status, normalize_serial};
+use crate::util;
+
+/// Re-issue a certificate with the same subject, SANs and profile
+///
+/// Finds the certificate by --cn (the newest one with that name) or --serial,
+/// reads its subject, SANs and profile from newcerts/, and signs a new one
+/// valid for the original's lifetime (or --validity) with a new key (or the
+/// old one with --reuse-key), replacing the files in issued/<cn>/. With
+/// --before it does nothing unless the certificate expires within that
+/// window, so it can run from cron or CI as often as you like.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("target").required(true).args(["cn", "serial"])))]
+#[command(after_long_help = "Examples:
+  mtlsctl renew --cn payment-service
+  mtlsctl renew --cn payment-service --before 7d --revoke-old superseded   # from cron: only when due
+  mtlsctl renew --serial 3A7F0C21D4E5B6A798C0D1E2F3A4B5C6 --validity 30d --reuse-key")]
+pub struct RenewArgs {
+    /// Renew the newest certificate with this common name
+    #[arg(long, value_name = "NAME")]
+    pub cn: Option<String>,
+    /// Renew the certificate with this serial (hex, as `mtlsctl list` shows it)
+    #[arg(long, value_name = "HEX")]
+    pub serial: Option<String>,
+    /// Only renew when the certificate expires within DURATION (e.g. 2d); otherwise do nothing
+    #[arg(long, value_name = "DURATION")]
+    pub before: Option<String>,
+    /// How long the new certificate is valid [default: the original's lifetime]
+    #[arg(long, value_name = "DURATION")]
+    pub validity: Option<String>,
+    /// Keep the existing key (issued/<cn>/key.pem) instead of generating a new one
+    #[arg(long)]
+    pub reuse_key: bool,
+    /// Key algorithm of the new key [default: the old key's]
+    #[arg(long, value_enum, conflicts_with = "reuse_key")]
+    pub key_type: Option<KeyType>,
+    /// Revoke the old certificate with this reason once the new one is recorded (e.g. superseded)
+    #[arg(long, value_enum, value_name = "REASON")]
+    pub revoke_old: Option<Reason>,
+    #[command(flatten)]
+    pub pass: PassArgs,
+}
+
+#[derive(Serialize)]
+struct Renewed {
+    /// false when --before found nothing due.
+    renewed: bool,
+    old_serial: String,
+    old_not_after: Option<String>,
+    serial: Option<String>,
+    not_after: Option<String>,
+    common_name: String,
+    sans: Vec<San>,
+    profile: Option<Profile>,
+    key_reused: bool,
+    old_revoked: Option<Reason>,
+    cert: Option<String>,
+    key: Option<String>,
+    chain: Option<String>,
+}
+
+/// The entry to renew: by serial, or the newest non-revoked one with the CN.
+fn find(store: &Store, args: &RenewArgs) -> anyhow::Result<Entry> {
+    let index = store.read_index()?;
+    if let Some(s) = &args.serial {
+        let serial = normalize_serial(s);
+        let i = index
+            .find_serial(&serial)
+            .ok_or_else(|| hinted(format!("no certificate with serial {serial} in this store"), "see `mtlsctl list`"))?;
+        return Ok(index.entries[i].clone());
+    }
+    let cn = args.cn.as_deref().unwrap_or_default();
+    let now = OffsetDateTime::now_utc();
+    index
+        .entries
+        .iter()
+        .filter(|e| e.common_name().as_deref() == Some(cn) && e.effective_status(now) != Status::Revoked)
+        .max_by_key(|e| e.not_after())
+        .cloned()
+        .ok_or_else(|| hinted(format!("no unrevoked certificate with CN '{cn}' in this store"), format!("issue one: mtlsctl issue --cn {cn}")))
+}
+
+/// Subject, SANs and profile of the certificate being renewed.
+fn subject_of(cert: &X509Certificate<'_>) -> anyhow::Result<Subject> {
+    let cn = names::common_name(cert.subject()).context("the certificate has no common name")?;
+    let org = cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string);
+    let sans = certinfo::sans(cert);
+    let (server, client) = certinfo::eku_flags(cert).unwrap_or((true, true));
+    let profile = Profile::from_ekus(server, client).unwrap_or(Profile::Peer);
+    let uris: Vec<&San> = sans.iter().filter(|s| matches!(s, San::Uri(_))).collect();
+    let spiffe = uris.len() == 1 && matches!(uris[0], San::Uri(u) if u.starts_with("spiffe://"));
+    Ok(Subject { cn, org, sans, profile, spiffe })
+}
+
+pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
+    let window = match &args.before {
+        Some(b) => Some(util::parse_duration(b).context("invalid --before")?),
+        None => None,
+    };
+    if let Some(v) = &args.validity {
+        util::parse_duration(v).context("invalid --validity")?;
+    }
+    let store = Store::open(&ctx.global.dir)?;
+    let entry = find(&store, args)?;
+    let now = OffsetDateTime::now_utc();
+    let old_end = entry.not_after();
+    let old_path = store.paths.newcert(&entry.serial);
+    let old_der = certinfo::load_certs(&fsio::read(&old_path)?)
+        .with_context(|| format!("cannot read {}", old_path.display()))?
+        .into_iter()
+        .next()
+        .context("no certificate")?;
+    let old = certinfo::parse(&old_der)?;
+    let subject = subject_of(&old)?;
+
+    if let (Some(w), Some(end)) = (window, old_end) {
+        if end > now + w {
+            ctx.emit(&Renewed {
+                renewed: false,
+                old_serial: entry.serial.clone(),
+                old_not_after: Some(util::rfc3339(end)),
+                serial: None,
+                not_after: None,
+                common_name: subject.cn.clone(),
+                sans: subject.sans.clone(),
+                profile: Some(subject.profile),
+                key_reused: false,
+                old_revoked: None,
+                cert: None,
+                key: None,
+                chain: None,
+            })?;
+            ctx.info(format!(
+                "\"{}\" (serial {}) expires on {} ({} days), not within {}: nothing to do",
+                subject.cn,
+                entry.serial,
+                util::human_time(end),
+                util::days_left(end),
+                args.before.as_deref().unwrap_or_default()
+            ));
+            return Ok(Outcome::Done);
+        }
+    }
+
+    let out_dir = common::identity_dir(&store, &subject.cn, None);
+    let signer = store.signer(&args.pass.source(ctx))?;
+    let ca = certinfo::parse(&signer.cert_der)?;
+    let ca_end = certinfo::not_after(&ca);
+    let not_before = now - BACKDATE;
+    let not_after = match &args.validity {
+        Some(v) => common::not_after_within_ca(v, now, ca_end)?,
+        None => {
+            let lifetime = certinfo::not_after(&old) - certinfo::not_before(&old);
+            let wanted = not_before + lifetime.max(Duration::hours(1));
+            if wanted > ca_end {
+                ctx.warn(format!(
+                    "the original lifetime would outlast the CA; the new certificate ends with it on {}",
+                    util::human_time(ca_end)
+                ));
+                ca_end
+            } else {
+                wanted
+            }
+        }
+    };
+    policy::check_names(&ca, &subject.cn, &subject.sans)?;
+
+    let (spki, key_pem, rsa) = if args.reuse_key {
+        let key_path = out_dir.join("key.pem");
+        if !key_path.exists() {
+            return Err(hinted(
+                format!("--reuse-key needs the old key, and {} does not exist", key_path.display()),
+                "renew without --reuse-key to generate a new key",
+            ));
+        }
+        fsio::check_secret_mode(&key_path)?;
+        let bytes = zeroize::Zeroizing::new(fsio::read(&key_path)?);
+        let key = match keys::parse_key(&bytes).with_context(|| format!("cannot read {}", key_path.display()))? {
+            KeyFile::Plain(k) => k,
+            KeyFile::Encrypted(_) => bail!("{} is encrypted; --reuse-key needs an unencrypted key", key_path.display()),
+        };
+        if !keys::key_matches_spki(&key, old.public_key().raw) {
+            bail!("{} does not belong to the certificate being renewed (serial {})", key_path.display(), entry.serial);
+        }
+        let rsa = keys::describe_key(&key).starts_with("rsa");
+        (rcgen::PublicKeyData::subject_public_key_info(&key), None, rsa)
+    } else {
+        let old_type = keys::describe_spki(old.public_key().raw);
+        let kt = args.key_type.unwrap_or_else(|| {
+            KeyType::value_variants().iter().copied().find(|k| Some(k.name()) == old_type.as_deref()).unwrap_or(KeyType::EcP256)
+        });
+        if kt.is_slow() {
+            ctx.info(format!("generating a {} key (this takes a few seconds)...", kt.name()));
+        }
+        let key = kt.generate()?;
+        let pem = keys::to_pkcs8_pem(&key, None)?;
+        (rcgen::PublicKeyData::subject_public_key_info(&key), Some(pem), kt.is_rsa())
+    };
+
+    let (der, serial) = issue::sign_and_record(LeafJob {
+        store: &store,
+        signer: &signer,
+        subject: &subject,
+        not_before,
+        not_after,
+        spki: &spki,
+        rsa_key: rsa,
+        key_pem: key_pem.as_ref().map(|k| k.as_bytes()),
+        out_dir: &out_dir,
+        extra: Vec::new(),
+    })?;
+
+    if let Some(reason) = args.revoke_old {
+        // The new certificate is recorded first: a crash in between leaves both
+        // valid, never the service without a certificate.
+        let _lock = store.lock()?;
+        let mut index = store.read_index()?;
+        if let Some(i) = index.find_serial(&entry.serial) {
+            if index.entries[i].status().ok() == Some(Status::Valid) {
+                index.entries[i].revoke(OffsetDateTime::now_utc(), reason);
+                store.write_index(&index)?;
+            }
+        }
+    }
+
+    let na = certinfo::not_after(&certinfo::parse(&der)?);
+    ctx.emit(&Renewed {
+        renewed: true,
+        old_serial: entry.serial.clone(),
+        old_not_after: old_end.map(util::rfc3339),
+        serial: Some(serial.clone()),
+        not_after: Some(util::rfc3339(na)),
+        common_name: subject.cn.clone(),
+        sans: subject.sans.clone(),
+        profile: Some(subject.profile),
+        key_reused: args.reuse_key,
+        old_revoked: args.revoke_old,
+        cert: Some(out_dir.join("cert.pem").display().to_string()),
+        key: Some(out_dir.join("key.pem").display().to_string()),
+        chain: Some(out_dir.join("chain.pem").display().to_string()),
+    })?;
+    let mut text = format!(
+        "Renewed \"{}\": serial {} replaces {}, valid until {} ({} days){}\n  cert:  {}\n  chain: {}",
+        subject.cn,
+        serial,
+        entry.serial,
+        util::human_time(na),
+        util::days_left(na),
+        if args.reuse_key { ", same key" } else { ", new key" },
+        show_path(&out_dir.join("cert.pem")),
+        show_path(&out_dir.join("chain.pem")),
+    );
+    match args.revoke_old {
+        Some(r) => text.push_str(&format!("\n  the old certificate is revoked ({}); run `mtlsctl gen-crl`", r.openssl_name())),
+        None => text.push_str("\n  the old certificate stays valid until it expires (--revoke-old superseded revokes it)"),
+    }
+    ctx.info(text);
+    common::warn_ca_expiry(ctx, ca_end);
+    Ok(Outcome::Done)
+}
