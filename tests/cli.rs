@@ -4,4 +4,5 @@ mod common;
 
 mod foundation;
 mod generated;
+mod lifecycle;
 mod operations;
