@@ -82,6 +82,85 @@ pub fn create_exclusive(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result
     }
 }
 
+/// Several files made durable together: written to temp files first, flushed
+/// in parallel (the filesystem journal commits them as a group, so N files
+/// cost about one flush), then renamed into place and their directories
+/// flushed, again in parallel.
+pub struct Batch {
+    items: Vec<(PathBuf, tempfile::NamedTempFile, bool)>,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Batch {
+    pub fn new() -> Self {
+        Self { items: Vec::new() }
+    }
+
+    /// Stage `bytes` for `path`; `exclusive` refuses to replace an existing file.
+    pub fn add(&mut self, path: &Path, bytes: &[u8], mode: Mode, exclusive: bool) -> anyhow::Result<()> {
+        let mut tmp = temp_beside(path, mode)?;
+        tmp.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        self.items.push((path.to_path_buf(), tmp, exclusive));
+        Ok(())
+    }
+
+    /// Flush, rename into place, flush the directories. An exclusive target that
+    /// already exists fails the whole batch before anything is renamed.
+    pub fn commit(self) -> anyhow::Result<()> {
+        parallel(self.items.iter().map(|(p, t, _)| (p.as_path(), t.as_file())), |p, f| {
+            f.sync_data().with_context(|| format!("cannot flush {} to disk", p.display()))
+        })?;
+        for (path, _, exclusive) in &self.items {
+            if *exclusive && path.exists() {
+                bail!("{} already exists", path.display());
+            }
+        }
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for (path, tmp, exclusive) in self.items {
+            if exclusive {
+                tmp.persist_noclobber(&path).map_err(|e| e.error).with_context(|| format!("cannot create {}", path.display()))?;
+            } else {
+                tmp.persist(&path).map_err(|e| e.error).with_context(|| format!("cannot replace {}", path.display()))?;
+            }
+            let d = parent(&path).to_path_buf();
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
+        }
+        let handles = dirs
+            .iter()
+            .map(|d| File::open(d).map(|f| (d.as_path(), f)).with_context(|| format!("cannot open directory {}", d.display())))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        parallel(handles.iter().map(|(d, f)| (*d, f)), |d, f| {
+            f.sync_all().with_context(|| format!("cannot flush directory {} to disk", d.display()))
+        })
+    }
+}
+
+/// Run `op` on every item, each on its own thread; the first error wins.
+fn parallel<'a>(
+    items: impl Iterator<Item = (&'a Path, &'a File)>,
+    op: impl Fn(&Path, &File) -> anyhow::Result<()> + Sync,
+) -> anyhow::Result<()> {
+    let items: Vec<_> = items.collect();
+    if items.len() <= 1 {
+        return items.into_iter().try_for_each(|(p, f)| op(p, f));
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items.into_iter().map(|(p, f)| s.spawn(|| op(p, f))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a flush thread failed"))))
+            .collect::<anyhow::Result<Vec<()>>>()
+            .map(|_| ())
+    })
+}
+
 /// fsync a directory so renames and new entries in it survive a crash.
 pub fn sync_dir(dir: &Path) -> anyhow::Result<()> {
     File::open(dir)

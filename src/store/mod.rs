@@ -425,21 +425,16 @@ impl Store {
         let subject = crate::pki::names::openssl_oneline(cert.subject());
         let entry = Entry::valid(crate::pki::certinfo::not_after(&cert), &serial, &subject);
         let pem = crate::pki::certinfo::to_pem(cert_der);
-        if !fsio::create_exclusive(&self.paths.newcert(&serial), pem.as_bytes(), Mode::Public)? {
-            bail!("serial {serial} is already used by {}", self.paths.newcert(&serial).display());
+        let newcert = self.paths.newcert(&serial);
+        if newcert.exists() {
+            bail!("serial {serial} is already used by {}", newcert.display());
         }
-        let mut dirs: Vec<&Path> = vec![&self.paths.newcerts];
+        let mut batch = fsio::Batch::new();
+        batch.add(&newcert, pem.as_bytes(), Mode::Public, true)?;
         for (path, bytes, mode) in outputs {
-            fsio::write_atomic_nosync_dir(path, bytes, *mode)?;
-            if let Some(d) = path.parent() {
-                if !dirs.contains(&d) {
-                    dirs.push(d);
-                }
-            }
+            batch.add(path, bytes, *mode, false)?;
         }
-        for d in dirs {
-            fsio::sync_dir(d)?;
-        }
+        batch.commit()?;
         self.append_entry(&entry)?;
         Ok(entry)
     }
