@@ -70,6 +70,7 @@ pub enum Command {
     GenCrl(commands::gen_crl::GenCrlArgs),
     Verify(commands::verify::VerifyArgs),
     Renew(commands::renew::RenewArgs),
+    Export(commands::export::ExportArgs),
     Completions(commands::completions::CompletionsArgs),
 }
 

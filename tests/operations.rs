@@ -300,3 +300,51 @@ fn renew_gives_new_serial_same_names_and_is_idempotent_with_before() {
     assert_eq!(m1, m2);
     env.run(&["renew", "--cn", "nobody"]).error().stderr_has("no unrevoked certificate");
 }
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).expect("stat").permissions().mode() & 0o777
+}
+
+#[test]
+fn export_pkcs12_bundle_and_k8s_secret() {
+    let (env, int) = root_and_intermediate();
+    run_at(&env, &int, &["issue", "--cn", "alice"]).ok();
+    std::fs::write(env.path().join("p12.pass"), "s3cret pass\n").expect("pass");
+    let p12 = env.path().join("alice.p12");
+    run_at(&env, &int, &["export", "--cn", "alice", "--format", "pkcs12", "--password-file", "p12.pass", "--out", s(&p12)]).ok();
+    assert_eq!(mode(&p12), 0o600);
+    let info = openssl(&["pkcs12", "-info", "-in", "alice.p12", "-passin", "pass:s3cret pass", "-nodes"], env.path()).ok();
+    assert!(info.stderr.contains("MAC: sha256") && info.stderr.contains("AES-256-CBC"), "{}", info.stderr);
+    assert_eq!(info.stdout.matches("BEGIN CERTIFICATE").count(), 3, "leaf, intermediate, root");
+    assert!(info.stdout.contains("PRIVATE KEY"));
+    openssl(&["pkcs12", "-info", "-in", "alice.p12", "-passin", "pass:wrong", "-nokeys"], env.path()).code(1);
+
+    run_at(&env, &int, &["export", "--cn", "alice", "--format", "pkcs12", "--legacy", "--password", "pw", "--out", "legacy.p12"]).ok();
+    let info = openssl(&["pkcs12", "-legacy", "-info", "-in", "legacy.p12", "-passin", "pass:pw", "-nodes"], env.path()).ok();
+    assert!(info.stderr.contains("MAC: sha1") && info.stderr.contains("TripleDES"), "{}", info.stderr);
+    let keytool = require_peer("keytool");
+    let kt = std::process::Command::new(keytool)
+        .args(["-list", "-storetype", "PKCS12", "-keystore", "legacy.p12", "-storepass", "pw"])
+        .current_dir(env.path())
+        .output()
+        .expect("keytool");
+    assert!(kt.status.success(), "{}", String::from_utf8_lossy(&kt.stdout));
+    assert!(String::from_utf8_lossy(&kt.stdout).contains("PrivateKeyEntry"));
+
+    let bundle = run_at(&env, &int, &["export", "--cn", "alice", "--format", "bundle"]).ok().stdout;
+    assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2);
+    assert!(bundle.contains("BEGIN PRIVATE KEY"));
+    let yaml = run_at(&env, &int, &["export", "--cn", "alice", "--format", "k8s-secret", "--namespace", "prod"]).ok().stdout;
+    assert!(yaml.contains("type: kubernetes.io/tls") && yaml.contains("namespace: prod"), "{yaml}");
+    for k in ["tls.crt: ", "tls.key: ", "ca.crt: "] {
+        let line = yaml.lines().find(|l| l.trim_start().starts_with(k)).expect(k);
+        let b64 = line.trim_start().trim_start_matches(k);
+        std::fs::write(env.path().join("x.b64"), b64).expect("write");
+        let dec = peer("base64", &["-d", "x.b64"], env.path()).ok().stdout;
+        assert!(dec.contains("-----BEGIN"), "{k} decodes to PEM");
+    }
+    run_at(&env, &int, &["export", "--cn", "nobody"]).error();
+    run_at(&env, &int, &["export", "--cn", "alice", "--format", "pkcs12", "--out", "x.p12"]).error().stderr_has("password");
+}

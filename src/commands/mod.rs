@@ -4,6 +4,7 @@ pub mod common;
 pub mod csr;
 pub mod gen_crl;
 pub mod completions;
+pub mod export;
 pub mod init_ca;
 pub mod inspect;
 pub mod issue;
@@ -29,6 +30,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::GenCrl(a) => gen_crl::run(ctx, &a),
         Command::Verify(a) => verify::run(ctx, &a),
         Command::Renew(a) => renew::run(ctx, &a),
+        Command::Export(a) => export::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }
 }
