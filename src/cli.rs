@@ -35,19 +35,19 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
     /// The CA store directory
-    #[arg(long, global = true, env = "MTLSCTL_DIR", default_value = "pki", value_name = "DIR")]
+    #[arg(long, global = true, help_heading = "Global options", env = "MTLSCTL_DIR", default_value = "pki", value_name = "DIR")]
     pub dir: PathBuf,
     /// Print the result as one JSON document on stdout; human text goes to stderr
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
     /// Print only warnings and errors
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub quiet: bool,
     /// Never prompt (implied when stdin is not a terminal or CI is set)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub batch: bool,
     /// When to use colour on stderr
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(long, global = true, help_heading = "Global options", value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 }
 
@@ -71,6 +71,7 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     Renew(commands::renew::RenewArgs),
     Export(commands::export::ExportArgs),
+    Probe(commands::probe::ProbeArgs),
     Completions(commands::completions::CompletionsArgs),
 }
 

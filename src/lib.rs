@@ -10,6 +10,7 @@ pub mod commands;
 pub mod generate;
 pub mod output;
 pub mod pki;
+pub mod probe;
 pub mod prompt;
 pub mod store;
 pub mod util;

@@ -1,0 +1,516 @@
+//! `mtlsctl probe HOST:PORT`: perform an mTLS handshake and explain it (SPEC §3).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use clap::Args;
+use rustls::RootCertStore;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::sign::CertifiedKey;
+use time::OffsetDateTime;
+
+use super::common::{safe_dir_name, show_path};
+use crate::Outcome;
+use crate::output::{Ctx, hinted, paint};
+use crate::pki::keys::{self, KeyFile};
+use crate::pki::{certinfo, names};
+use crate::probe::diagnose::{OurCert, Severity};
+use crate::probe::report::{self, ClientCertInfo, Report, ServerVerification};
+use crate::probe::{self, Setup, Target};
+use crate::store::Store;
+use crate::store::fsio;
+use crate::util;
+
+/// Perform an mTLS handshake and explain it
+///
+/// Connects to HOST:PORT, performs a TLS 1.2/1.3 handshake with a client
+/// certificate, sends `HEAD /` (nginx refuses a missing or bad client
+/// certificate only at the HTTP layer), and reports the server's chain and
+/// whether we trust it, whether the server asked for a client certificate and
+/// from which CAs, and whether it accepted ours, with the likely cause and fix
+/// when it did not.
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:
+  mtlsctl probe api.example.com:443 --name payment-service
+  mtlsctl probe 10.0.0.5:8443 --servername api.internal --cert client.pem --key client.key --cacert ca.pem
+  mtlsctl probe [::1]:8443 --name payment-service --no-client-cert --json
+
+Exit codes: 0 mTLS works, 3 mTLS fails (see the diagnosis), 1 nothing could be tested.")]
+pub struct ProbeArgs {
+    /// The server: HOST:PORT, [IPv6]:PORT (port 443 when omitted)
+    #[arg(value_name = "HOST:PORT")]
+    pub target: String,
+    /// Use the store's issued identity NAME (issued/NAME/chain.pem and key.pem)
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["cert", "key"])]
+    pub name: Option<String>,
+    /// Client certificate file (PEM; intermediates after the leaf are sent too)
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// Client private key file [default: the --cert file]
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Trust the server certificate only if one of these CAs signed it [default: the store's CA, else the system roots]
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// The name to send as SNI and to check the server certificate against [default: HOST]
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// Continue when the server certificate does not verify (the report still says why)
+    #[arg(long)]
+    pub insecure: bool,
+    /// Also try a handshake without a client certificate, to show whether the server enforces mTLS
+    #[arg(long)]
+    pub no_client_cert: bool,
+    /// The path of the HTTP HEAD request sent after the handshake [default: /]
+    #[arg(long, value_name = "PATH", conflicts_with = "no_http")]
+    pub http: Option<String>,
+    /// Send no HTTP request (for services that do not speak HTTP)
+    #[arg(long)]
+    pub no_http: bool,
+    /// Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub timeout: String,
+}
+
+/// Our identity, ready for rustls, with what the report says about it.
+struct Identity {
+    key: Arc<CertifiedKey>,
+    info: ClientCertInfo,
+    ours: OurCert,
+    issuers: Vec<Vec<u8>>,
+    days_left: i64,
+}
+
+struct Trust {
+    roots: RootCertStore,
+    source: &'static str,
+    file: Option<PathBuf>,
+    anchors: Vec<String>,
+}
+
+fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    fsio::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
+}
+
+fn open_store_if_present(dir: &Path) -> Option<Store> {
+    if dir.is_dir() { Store::open(dir).ok() } else { None }
+}
+
+fn load_identity(
+    args: &ProbeArgs,
+    dir: &Path,
+    store: Option<&Store>,
+    provider: &CryptoProvider,
+) -> anyhow::Result<Option<Identity>> {
+    let (cert_path, key_path, source) = if let Some(name) = &args.name {
+        let store = match store {
+            Some(s) => s,
+            None => {
+                Store::open(dir).context("--name looks up an identity in the store")?;
+                bail!("cannot open the store {}", dir.display());
+            }
+        };
+        let idir = store.paths.issued.join(safe_dir_name(name));
+        let chain = idir.join("chain.pem");
+        let cert = if chain.exists() { chain } else { idir.join("cert.pem") };
+        if !cert.exists() {
+            return Err(hinted(
+                format!("the store has no identity named '{name}' ({} is missing)", show_path(&cert)),
+                format!("issue one with: mtlsctl issue --cn {name}   (or pass --cert FILE --key FILE)"),
+            ));
+        }
+        let key = idir.join("key.pem");
+        if !key.exists() {
+            return Err(hinted(
+                format!("the identity '{name}' has no private key in the store ({} is missing)", show_path(&key)),
+                "it was signed from a CSR: pass --cert with its chain and --key with the key kept by its owner",
+            ));
+        }
+        (cert, key, format!("store:{name}"))
+    } else if let Some(cert) = &args.cert {
+        let key = args.key.clone().unwrap_or_else(|| cert.clone());
+        (cert.clone(), key, cert.display().to_string())
+    } else {
+        return Ok(None);
+    };
+
+    let chain = certinfo::load_certs(&read_file(&cert_path, "client certificate")?)
+        .with_context(|| format!("{} is not a certificate file", cert_path.display()))?;
+    let key_bytes = zeroize::Zeroizing::new(read_file(&key_path, "client key")?);
+    let kp = match keys::parse_key(&key_bytes) {
+        Ok(KeyFile::Plain(kp)) => kp,
+        Ok(KeyFile::Encrypted(_)) => {
+            return Err(hinted(
+                format!("the client key {} is encrypted", key_path.display()),
+                format!("probe needs the key in the clear: openssl pkey -in {} -out client-plain.key", key_path.display()),
+            ));
+        }
+        Err(e) if args.key.is_none() && args.cert.is_some() => {
+            return Err(hinted(
+                format!("no private key in {}: {e:#}", key_path.display()),
+                "pass the key file with --key FILE",
+            ));
+        }
+        Err(e) => return Err(e.context(format!("cannot read the client key {}", key_path.display()))),
+    };
+    let key_der = PrivateKeyDer::Pkcs8(kp.serialize_der().into());
+    let certs: Vec<CertificateDer<'static>> = chain.iter().map(|d| CertificateDer::from(d.clone())).collect();
+    let certified = CertifiedKey::from_der(certs, key_der, provider).map_err(|e| match e {
+        rustls::Error::InconsistentKeys(_) => hinted(
+            format!("the key {} does not belong to the certificate {}", key_path.display(), cert_path.display()),
+            "pass the key that was generated with this certificate",
+        ),
+        other => anyhow!("cannot use the client key {}: {other}", key_path.display()),
+    })?;
+
+    let leaf = certinfo::parse(&chain[0])?;
+    let na = certinfo::not_after(&leaf);
+    let serial = certinfo::serial_hex(&leaf);
+    let revoked = store.and_then(|s| store_revocation(s, &leaf, &serial));
+    let issuers = chain
+        .iter()
+        .filter_map(|d| certinfo::parse(d).ok().map(|c| c.issuer().as_raw().to_vec()))
+        .collect();
+    let info = ClientCertInfo {
+        source,
+        subject: names::display_name(leaf.subject()),
+        issuer: names::display_name(leaf.issuer()),
+        serial,
+        not_after: util::rfc3339(na),
+        days_left: util::days_left(na),
+        chain_length: chain.len(),
+        revoked_in_store: revoked.clone(),
+    };
+    let ours = OurCert {
+        subject: info.subject.clone(),
+        issuer: info.issuer.clone(),
+        expired: na <= OffsetDateTime::now_utc(),
+        not_after: util::human_time(na),
+        client_auth: certinfo::eku_flags(&leaf).is_none_or(|(_, client)| client),
+        revoked,
+        issuer_acceptable: None,
+        acceptable: Vec::new(),
+    };
+    Ok(Some(Identity { key: Arc::new(certified), days_left: info.days_left, info, ours, issuers }))
+}
+
+/// `revoked on DATE (reason)` when our certificate is from this store and index.txt marks it R.
+fn store_revocation(store: &Store, leaf: &x509_parser::certificate::X509Certificate<'_>, serial: &str) -> Option<String> {
+    let ca = store.ca_cert_der().ok()?;
+    let ca = certinfo::parse(&ca).ok()?;
+    if ca.subject().as_raw() != leaf.issuer().as_raw() {
+        return None;
+    }
+    let index = store.read_index().ok()?;
+    let entry = &index.entries[index.find_serial(serial)?];
+    if entry.status != "R" {
+        return None;
+    }
+    let rev = entry.revocation_info().ok()?;
+    let reason = rev.reason.map(|r| format!(" for {}", r.openssl_name())).unwrap_or_default();
+    Some(format!("revoked on {}{reason}", util::human_time(rev.time)))
+}
+
+fn subjects(ders: &[Vec<u8>]) -> Vec<String> {
+    ders.iter()
+        .filter_map(|d| certinfo::parse(d).ok().map(|c| names::display_name(c.subject())))
+        .collect()
+}
+
+fn add_all(roots: &mut RootCertStore, ders: &[Vec<u8>], file: &Path) -> anyhow::Result<()> {
+    for (i, d) in ders.iter().enumerate() {
+        roots
+            .add(CertificateDer::from(d.clone()))
+            .map_err(|e| anyhow!("certificate #{} of {} cannot be a trust anchor: {e}", i + 1, file.display()))?;
+    }
+    Ok(())
+}
+
+/// The system bundle, where Debian/Ubuntu, RHEL/Fedora and Alpine keep it (or $SSL_CERT_FILE).
+fn system_roots() -> (RootCertStore, Option<PathBuf>, Vec<String>) {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(f) = std::env::var_os("SSL_CERT_FILE") {
+        candidates.push(f.into());
+    }
+    for p in ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"] {
+        candidates.push(p.into());
+    }
+    let mut roots = RootCertStore::empty();
+    for path in candidates {
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(blocks) = pem::parse_many(&bytes) else { continue };
+        let ders: Vec<Vec<u8>> = blocks.into_iter().filter(|b| b.tag() == "CERTIFICATE").map(pem::Pem::into_contents).collect();
+        let names = subjects(&ders);
+        roots.add_parsable_certificates(ders.into_iter().map(CertificateDer::from));
+        if !roots.is_empty() {
+            return (roots, Some(path), names);
+        }
+    }
+    (roots, None, Vec::new())
+}
+
+fn load_trust(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Trust> {
+    let mut roots = RootCertStore::empty();
+    if let Some(file) = &args.cacert {
+        let ders = certinfo::load_certs(&read_file(file, "--cacert file")?)
+            .with_context(|| format!("--cacert {} holds no usable certificate", file.display()))?;
+        add_all(&mut roots, &ders, file)?;
+        return Ok(Trust { roots, source: "cacert", file: Some(file.clone()), anchors: subjects(&ders) });
+    }
+    if let Some(store) = store {
+        let ders = store.ca_chain_ders()?;
+        let file = if store.paths.ca_chain.exists() { store.paths.ca_chain.clone() } else { store.paths.ca_cert.clone() };
+        add_all(&mut roots, &ders, &file)?;
+        return Ok(Trust { roots, source: "store", file: Some(file), anchors: subjects(&ders) });
+    }
+    let (roots, file, anchors) = system_roots();
+    Ok(Trust { roots, source: "system", file, anchors })
+}
+
+fn trust_text(t: &Trust) -> String {
+    let file = t.file.as_deref().map(show_path).unwrap_or_else(|| "no CA bundle found".into());
+    let who = match t.source {
+        "cacert" => format!("--cacert {file}"),
+        "store" => format!("the store's CA {file}"),
+        _ => format!("the system roots {file}"),
+    };
+    if t.anchors.is_empty() {
+        format!("{who}: no CA")
+    } else if t.anchors.len() <= 3 {
+        format!("{who}: {}", t.anchors.join("; "))
+    } else {
+        format!("{who}: {} CAs", t.anchors.len())
+    }
+}
+
+fn check_http_path(p: &str) -> anyhow::Result<()> {
+    if !p.starts_with('/') && p != "*" {
+        bail!("--http {p}: the path must start with '/'");
+    }
+    if p.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("--http: the path must not contain spaces or control characters (percent-encode them)");
+    }
+    Ok(())
+}
+
+pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
+    let target = Target::parse(&args.target).context("invalid HOST:PORT")?;
+    let timeout = util::parse_duration(&args.timeout).context("invalid --timeout")?;
+    if timeout <= time::Duration::ZERO {
+        bail!("--timeout must be longer than zero (e.g. 5s)");
+    }
+    let timeout = Duration::from_secs(timeout.whole_seconds().unsigned_abs());
+    let http_path = if args.no_http { None } else { Some(args.http.clone().unwrap_or_else(|| "/".into())) };
+    if let Some(p) = &http_path {
+        check_http_path(p)?;
+    }
+    let name_text = args.servername.clone().unwrap_or_else(|| target.host.clone());
+    let server_name = ServerName::try_from(name_text.clone())
+        .map_err(|_| anyhow!("'{name_text}' is neither a DNS name nor an IP address: pass a valid --servername"))?;
+    let sni = matches!(server_name, ServerName::DnsName(_)).then(|| name_text.clone());
+
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let dir = &ctx.global.dir;
+    let store = open_store_if_present(dir);
+    let identity = load_identity(args, dir, store.as_ref(), &provider)?;
+    let trust = load_trust(args, store.as_ref())?;
+    if trust.roots.is_empty() && !args.insecure {
+        ctx.warn("no trusted CA: no --cacert, no store and no system CA bundle; the server certificate cannot verify");
+    }
+
+    let tt = trust_text(&trust);
+    let verification = ServerVerification {
+        trusted: None,
+        chain_ok: None,
+        hostname_ok: None,
+        code: None,
+        error: None,
+        trust_source: trust.source.to_string(),
+        trust_file: trust.file.as_ref().map(|f| f.display().to_string()),
+        trust_anchor_count: trust.anchors.len(),
+        trust_anchors: trust.anchors.iter().take(20).cloned().collect(),
+        insecure: args.insecure,
+    };
+    let setup = Setup {
+        target: target.clone(),
+        server_name,
+        timeout,
+        http_path: http_path.clone(),
+        insecure: args.insecure,
+        roots: Arc::new(trust.roots),
+        provider,
+    };
+
+    let main = probe::attempt(&setup, identity.as_ref().map(|i| i.key.clone()))?;
+    let without = if args.no_client_cert && identity.is_some() && !report::untestable(&main) {
+        Some(probe::attempt(&setup, None)?)
+    } else {
+        None
+    };
+    let rctx = report::Context {
+        target: target.display(),
+        sni,
+        verify_name: name_text,
+        insecure: args.insecure,
+        trust: verification,
+        trust_text: tt,
+        client_cert: identity.as_ref().map(|i| i.info.clone()),
+        our_issuers: identity.as_ref().map(|i| i.issuers.clone()).unwrap_or_default(),
+        ours: identity.as_ref().map(|i| i.ours.clone()),
+        ours_days_left: identity.as_ref().map(|i| i.days_left),
+        http: http_path.is_some(),
+    };
+    let rep = report::build(rctx, &main, without.as_ref());
+    ctx.emit(&rep)?;
+    if rep.verdict != "error" || main.handshake_done {
+        ctx.result(render(&rep, ctx.color_stdout()));
+    }
+    match rep.verdict {
+        "ok" => Ok(Outcome::Done),
+        "mtls_failed" => Ok(Outcome::Negative),
+        _ => {
+            let d = rep.diagnosis.iter().find(|d| d.severity == Severity::Error);
+            Err(match d {
+                Some(d) => hinted(format!("probe {}: {} [{}]", rep.target, d.cause, d.code), d.fix.clone()),
+                None => anyhow!("probe {}: nothing could be tested", rep.target),
+            })
+        }
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn response_text(r: &report::ServerResponse) -> String {
+    if let Some(a) = &r.alert {
+        let when = if r.stage == Some("after_handshake") { " after the handshake" } else { " during the handshake" };
+        return format!("TLS alert {a}{when}");
+    }
+    if let Some(s) = r.http_status {
+        let mut t = format!("HTTP {s}");
+        if let Some(reason) = &r.http_reason {
+            let _ = write!(t, " {reason}");
+        }
+        if let Some(d) = &r.http_detail {
+            let _ = write!(t, " \"{d}\"");
+        }
+        return t;
+    }
+    r.error.clone().unwrap_or_else(|| "nothing (no alert)".into())
+}
+
+/// The human report.
+fn render(r: &Report, color: bool) -> String {
+    let mut o = String::new();
+    let addr = r.address.as_deref().unwrap_or("-");
+    let sni = r.sni.as_deref().map_or("no SNI (IP address)".to_string(), |s| format!("SNI {s}"));
+    let _ = writeln!(o, "Probe {} ({addr}), {sni}", r.target);
+    if let Some(c) = r.connect_ms {
+        let _ = writeln!(o, "  connect      {c:.1} ms");
+    }
+    if let Some(h) = r.handshake_ms {
+        let _ = writeln!(
+            o,
+            "  handshake    {h:.1} ms  {}, {}, {}, ALPN {}",
+            r.tls_version.as_deref().unwrap_or("-"),
+            r.cipher_suite.as_deref().unwrap_or("-"),
+            r.key_exchange.as_deref().unwrap_or("-"),
+            r.alpn.as_deref().unwrap_or("none")
+        );
+    }
+    if !r.server_chain.is_empty() {
+        let _ = writeln!(o, "\nServer certificate chain");
+        for (i, c) in r.server_chain.iter().enumerate() {
+            let _ = writeln!(o, "  {i} {}", c.subject);
+            let _ = writeln!(o, "      issuer  {}", c.issuer);
+            if !c.sans.is_empty() {
+                let _ = writeln!(o, "      SANs    {}", c.sans.join(", "));
+            }
+            let _ = writeln!(o, "      valid   {} to {} ({} days left)", c.not_before, c.not_after, c.days_left);
+        }
+        let v = &r.server_verification;
+        let src = match (&v.trust_source[..], &v.trust_file) {
+            ("cacert", Some(f)) => format!("--cacert {f}"),
+            ("store", Some(f)) => format!("store CA {f}"),
+            (_, Some(f)) => format!("system roots {f}"),
+            _ => "no trusted CA".to_string(),
+        };
+        let verdict = match (v.trusted, &v.error) {
+            (Some(true), _) => paint(color, "32", "trusted"),
+            (_, Some(e)) => paint(color, "31", &format!("NOT trusted: {e}")),
+            _ => "not checked".into(),
+        };
+        let _ = writeln!(o, "  verified     {verdict} (against {src}{})", if v.insecure { "; --insecure" } else { "" });
+        if let Some(h) = v.hostname_ok {
+            let _ = writeln!(o, "  name         {} {}", r.verify_name, if h { "matches" } else { "does NOT match" });
+        }
+    }
+    let _ = writeln!(o, "\nClient certificate");
+    match r.client_cert_requested {
+        Some(true) => {
+            let names = if r.acceptable_ca_names.is_empty() {
+                "no acceptable CA names sent".to_string()
+            } else {
+                format!("acceptable CAs: {}", r.acceptable_ca_names.join("; "))
+            };
+            let _ = writeln!(o, "  requested    yes, {names}");
+            if let Some(a) = r.issuer_acceptable {
+                let _ = writeln!(o, "               our issuer is {}among them", if a { "" } else { "NOT " });
+            }
+        }
+        Some(false) => {
+            let _ = writeln!(o, "  requested    no");
+        }
+        None => {
+            let _ = writeln!(o, "  requested    unknown (the handshake ended first)");
+        }
+    }
+    match &r.client_cert {
+        Some(c) => {
+            let _ = writeln!(
+                o,
+                "  ours         {} (issuer {}, serial {}, {} days left, from {})",
+                c.subject, c.issuer, c.serial, c.days_left, c.source
+            );
+            if let Some(rv) = &c.revoked_in_store {
+                let _ = writeln!(o, "               the store says: {rv}");
+            }
+            let _ = writeln!(o, "  sent         {}", yes_no(r.client_cert_sent));
+        }
+        None => {
+            let _ = writeln!(o, "  ours         none (pass --name NAME or --cert/--key)");
+        }
+    }
+    let _ = writeln!(o, "  server said  {}", response_text(&r.server_response));
+    if let Some(a) = r.client_cert_accepted {
+        let _ = writeln!(o, "  accepted     {}", yes_no(a));
+    }
+    if let Some(e) = r.enforcement {
+        let how = r
+            .without_client_cert
+            .as_ref()
+            .map(|w| format!(" (without a certificate: {})", response_text(&w.server_response)))
+            .unwrap_or_default();
+        let _ = writeln!(o, "  enforcement  {e}{how}");
+    }
+    let v = match r.verdict {
+        "ok" => paint(color, "1;32", "ok: mTLS works"),
+        "mtls_failed" => paint(color, "1;31", "mtls_failed"),
+        other => paint(color, "1;31", other),
+    };
+    let _ = writeln!(o, "\nVerdict: {v}");
+    for d in &r.diagnosis {
+        let sev = match d.severity {
+            Severity::Error => paint(color, "31", "error"),
+            Severity::Warning => paint(color, "33", "warning"),
+            Severity::Info => "info".to_string(),
+        };
+        let _ = writeln!(o, "  {sev} [{}] {}\n      fix: {}", d.code, d.cause, d.fix);
+    }
+    o
+}
