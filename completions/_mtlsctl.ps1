@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate against the CA, its CRL, a purpose and a name')
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -257,6 +258,29 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mtlsctl;probe' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Use the store''s issued identity NAME (issued/NAME/chain.pem and key.pem)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate file (PEM; intermediates after the leaf are sent too)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key file [default: the --cert file]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust the server certificate only if one of these CAs signed it [default: the store''s CA, else the system roots]')
+            [CompletionResult]::new('--servername', '--servername', [CompletionResultType]::ParameterName, 'The name to send as SNI and to check the server certificate against [default: HOST]')
+            [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'The path of the HTTP HEAD request sent after the handshake [default: /]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Continue when the server certificate does not verify (the report still says why)')
+            [CompletionResult]::new('--no-client-cert', '--no-client-cert', [CompletionResultType]::ParameterName, 'Also try a handshake without a client certificate, to show whether the server enforces mTLS')
+            [CompletionResult]::new('--no-http', '--no-http', [CompletionResultType]::ParameterName, 'Send no HTTP request (for services that do not speak HTTP)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mtlsctl;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
@@ -282,6 +306,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate against the CA, its CRL, a purpose and a name')
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -317,6 +342,9 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             break
         }
         'mtlsctl;help;export' {
+            break
+        }
+        'mtlsctl;help;probe' {
             break
         }
         'mtlsctl;help;completions' {

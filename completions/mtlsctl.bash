@@ -43,6 +43,9 @@ _mtlsctl() {
             mtlsctl,list)
                 cmd="mtlsctl__subcmd__list"
                 ;;
+            mtlsctl,probe)
+                cmd="mtlsctl__subcmd__probe"
+                ;;
             mtlsctl,renew)
                 cmd="mtlsctl__subcmd__renew"
                 ;;
@@ -82,6 +85,9 @@ _mtlsctl() {
             mtlsctl__subcmd__help,list)
                 cmd="mtlsctl__subcmd__help__subcmd__list"
                 ;;
+            mtlsctl__subcmd__help,probe)
+                cmd="mtlsctl__subcmd__help__subcmd__probe"
+                ;;
             mtlsctl__subcmd__help,renew)
                 cmd="mtlsctl__subcmd__help__subcmd__renew"
                 ;;
@@ -101,7 +107,7 @@ _mtlsctl() {
 
     case "${cmd}" in
         mtlsctl)
-            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue list inspect csr sign revoke gen-crl verify renew export completions help"
+            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue list inspect csr sign revoke gen-crl verify renew export probe completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,7 +285,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help)
-            opts="init-ca issue list inspect csr sign revoke gen-crl verify renew export completions help"
+            opts="init-ca issue list inspect csr sign revoke gen-crl verify renew export probe completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,6 +411,20 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__help__subcmd__probe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -624,6 +644,56 @@ _mtlsctl() {
             fi
             case "${prev}" in
                 --expiring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__probe)
+            opts="-q -h -V --name --cert --key --cacert --servername --insecure --no-client-cert --http --no-http --timeout --dir --json --quiet --batch --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --servername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --http)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

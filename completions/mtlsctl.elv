@@ -39,6 +39,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
+            cand probe 'Perform an mTLS handshake and explain it'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -242,6 +243,28 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mtlsctl;probe'= {
+            cand --name 'Use the store''s issued identity NAME (issued/NAME/chain.pem and key.pem)'
+            cand --cert 'Client certificate file (PEM; intermediates after the leaf are sent too)'
+            cand --key 'Client private key file [default: the --cert file]'
+            cand --cacert 'Trust the server certificate only if one of these CAs signed it [default: the store''s CA, else the system roots]'
+            cand --servername 'The name to send as SNI and to check the server certificate against [default: HOST]'
+            cand --http 'The path of the HTTP HEAD request sent after the handshake [default: /]'
+            cand --timeout 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --insecure 'Continue when the server certificate does not verify (the report still says why)'
+            cand --no-client-cert 'Also try a handshake without a client certificate, to show whether the server enforces mTLS'
+            cand --no-http 'Send no HTTP request (for services that do not speak HTTP)'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mtlsctl;completions'= {
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
@@ -266,6 +289,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
+            cand probe 'Perform an mTLS handshake and explain it'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -290,6 +314,8 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;help;renew'= {
         }
         &'mtlsctl;help;export'= {
+        }
+        &'mtlsctl;help;probe'= {
         }
         &'mtlsctl;help;completions'= {
         }
