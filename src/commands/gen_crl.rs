@@ -84,7 +84,9 @@ fn rcgen_reason(r: Reason) -> RevocationReason {
 /// stores), one past the current CRL's number, else 1.
 fn current_number(store: &Store) -> anyhow::Result<Vec<u8>> {
     match std::fs::read_to_string(&store.paths.crlnumber) {
-        Ok(text) => crl::parse_hex_number(&text).with_context(|| format!("corrupt {}", store.paths.crlnumber.display())),
+        Ok(text) => {
+            crl::parse_hex_number(&text).with_context(|| format!("corrupt {}", store.paths.crlnumber.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let previous = std::fs::read(&store.paths.crl)
                 .ok()
@@ -125,8 +127,10 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
                 excluded += 1;
                 continue;
             }
-            let info = e.revocation_info().with_context(|| format!("corrupt index.txt line for serial {}", e.serial))?;
-            let serial = crl::parse_hex_number(&e.serial).with_context(|| format!("bad serial {} in index.txt", e.serial))?;
+            let info =
+                e.revocation_info().with_context(|| format!("corrupt index.txt line for serial {}", e.serial))?;
+            let serial =
+                crl::parse_hex_number(&e.serial).with_context(|| format!("bad serial {} in index.txt", e.serial))?;
             revoked_certs.push(RevokedCertParams {
                 serial_number: SerialNumber::from_slice(&serial),
                 revocation_time: info.time,
@@ -166,7 +170,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         if let Some(d) = &args.der {
             fsio::write_atomic(d, &der, Mode::Public)?;
         }
-        let report = GenCrlReport {
+        GenCrlReport {
             crl: store.paths.crl.display().to_string(),
             der: args.der.as_ref().map(|d| d.display().to_string()),
             crl_number: crl::format_hex_number(&number),
@@ -175,8 +179,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             revoked_count: listed.len(),
             excluded_expired: excluded,
             revoked: listed,
-        };
-        report
+        }
     };
 
     ctx.emit(&report)?;
@@ -191,7 +194,10 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         text.push_str(&format!("  DER copy: {}\n", show_path(d)));
     }
     if report.excluded_expired > 0 {
-        text.push_str(&format!("  left out {} expired revoked certificate(s) (--exclude-expired)\n", report.excluded_expired));
+        text.push_str(&format!(
+            "  left out {} expired revoked certificate(s) (--exclude-expired)\n",
+            report.excluded_expired
+        ));
     }
     text.push_str(&format!(
         "Next CRL due by {} (in {}): servers that check this CRL reject every client after that unless `mtlsctl gen-crl` runs again.\nReload servers that use it (nginx -s reload).",

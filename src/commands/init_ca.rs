@@ -208,7 +208,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
         None => {
             spec.serial = build::random_serial()?;
             let der = build::self_sign(&build::ca_params(&spec), &key)?;
-            create_store(&root, &der, &[der.clone()], key_pem.as_bytes())?;
+            create_store(&root, &der, std::slice::from_ref(&der), key_pem.as_bytes())?;
             der
         }
         Some(p) => {

@@ -101,8 +101,12 @@ pub fn parse_request(bytes: &[u8]) -> anyhow::Result<Request> {
         for attr in rdn.iter() {
             let value = attr.as_str().map(str::to_string);
             match attr.attr_type().to_id_string().as_str() {
-                "2.5.4.3" if cn.is_none() => cn = Some(value.map_err(|_| anyhow!("the request's commonName is not a text string"))?),
-                "2.5.4.10" if org.is_none() => org = Some(value.map_err(|_| anyhow!("the request's organizationName is not a text string"))?),
+                "2.5.4.3" if cn.is_none() => {
+                    cn = Some(value.map_err(|_| anyhow!("the request's commonName is not a text string"))?)
+                }
+                "2.5.4.10" if org.is_none() => {
+                    org = Some(value.map_err(|_| anyhow!("the request's organizationName is not a text string"))?)
+                }
                 oid => dropped_attrs.push(oid.to_string()),
             }
         }
@@ -118,7 +122,10 @@ pub fn parse_request(bytes: &[u8]) -> anyhow::Result<Request> {
                 ParsedExtension::SubjectAlternativeName(s) => {
                     for gn in &s.general_names {
                         let san = San::from_general_name(gn).ok_or_else(|| {
-                            anyhow!("the request asks for a subject alternative name mtlsctl cannot issue ({})", general_name_kind(gn))
+                            anyhow!(
+                                "the request asks for a subject alternative name mtlsctl cannot issue ({})",
+                                general_name_kind(gn)
+                            )
                         })?;
                         sans.push(san);
                     }
@@ -195,7 +202,10 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let now = OffsetDateTime::now_utc();
     let not_after = common::not_after_within_ca(&args.validity, now, certinfo::not_after(&ca))?;
     policy::check_names(&ca, &subject.cn, &subject.sans).map_err(|e| {
-        hinted(format!("refusing to sign {name}: {e}"), "the CA may only sign names inside its constraints; ask for a name there")
+        hinted(
+            format!("refusing to sign {name}: {e}"),
+            "the CA may only sign names inside its constraints; ask for a name there",
+        )
     })?;
 
     if !req.ignored_exts.is_empty() {
@@ -206,14 +216,15 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
         ));
     }
     if !req.dropped_attrs.is_empty() {
-        ctx.info("note: the certificate's subject keeps only CN and O from the request".to_string());
+        ctx.info("note: the certificate's subject keeps only CN and O from the request");
     }
 
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &req.der);
-    let csr_file = store
-        .paths
-        .csr_dir
-        .join(format!("{}-{}.csr", safe_dir_name(&subject.cn), util::hex_upper(&digest.as_ref()[..6])));
+    let csr_file = store.paths.csr_dir.join(format!(
+        "{}-{}.csr",
+        safe_dir_name(&subject.cn),
+        util::hex_upper(&digest.as_ref()[..6])
+    ));
     let csr_pem = pem::encode_config(
         &pem::Pem::new("CERTIFICATE REQUEST", req.der.clone()),
         pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),

@@ -119,7 +119,8 @@ struct Verdict {
 }
 
 fn to_time(t: UnixTime) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(i64::try_from(t.as_secs()).unwrap_or(i64::MAX)).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp(i64::try_from(t.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 fn reason_words(r: Option<Reason>) -> String {
@@ -215,11 +216,15 @@ fn explain(err: &webpki::Error, f: &Facts<'_>) -> Verdict {
         E::InvalidCrlSignatureForPublicKey | E::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_) => {
             v("crl_invalid", format!("the CRL {} is not signed by the certificate's issuer", f.crl_label))
         }
-        E::IssuerNotCrlSigner => v("crl_invalid", "the CA that signed the CRL may not sign CRLs (no cRLSign key usage)".into()),
+        E::IssuerNotCrlSigner => {
+            v("crl_invalid", "the CA that signed the CRL may not sign CRLs (no cRLSign key usage)".into())
+        }
         E::CaUsedAsEndEntity => {
             v("not_end_entity", "it is a CA certificate, not a client or server certificate".into())
         }
-        E::NameConstraintViolation => v("name_constraints", "its names are outside the issuing CA's name constraints".into()),
+        E::NameConstraintViolation => {
+            v("name_constraints", "its names are outside the issuing CA's name constraints".into())
+        }
         E::PathLenConstraintViolated | E::EndEntityUsedAsCa | E::MaximumPathDepthExceeded => {
             v("invalid_chain", format!("its chain is not valid: {err}"))
         }
@@ -227,9 +232,11 @@ fn explain(err: &webpki::Error, f: &Facts<'_>) -> Verdict {
     }
 }
 
+type Der = Vec<u8>;
+
 /// Trust anchors and intermediates from a `--ca` file: self-signed certificates
 /// are roots; without any, every certificate given is trusted as an anchor.
-fn split_ca_file(ders: Vec<Vec<u8>>) -> anyhow::Result<(Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+fn split_ca_file(ders: Vec<Vec<u8>>) -> anyhow::Result<(Vec<Der>, Vec<Der>)> {
     let mut roots = Vec::new();
     let mut inter = Vec::new();
     for d in ders {
@@ -258,7 +265,8 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     };
     let secs = u64::try_from(at.unix_timestamp()).map_err(|_| anyhow!("--at must be after 1970"))?;
     let when = UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
-    let cert_name = if args.cert.as_os_str() == "-" { "standard input".to_string() } else { args.cert.display().to_string() };
+    let cert_name =
+        if args.cert.as_os_str() == "-" { "standard input".to_string() } else { args.cert.display().to_string() };
     let bytes = fsio::read_input(&args.cert)?;
     if bytes.is_empty() {
         bail!("{cert_name} is empty");
@@ -275,7 +283,8 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     };
     let (anchors_der, mut intermediates, ca_label) = match (&args.ca, &store) {
         (Some(file), _) => {
-            let ders = certinfo::load_certs(&fsio::read(file)?).with_context(|| format!("cannot read --ca {}", file.display()))?;
+            let ders = certinfo::load_certs(&fsio::read(file)?)
+                .with_context(|| format!("cannot read --ca {}", file.display()))?;
             let (a, i) = split_ca_file(ders)?;
             (a, i, format!("among the CAs in {}", file.display()))
         }
@@ -311,21 +320,29 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     let parsed_crls = crls
         .iter()
         .map(|d| {
-            BorrowedCertRevocationList::from_der(d)
-                .map(CertRevocationList::from)
-                .map_err(|e| anyhow!("cannot use the CRL {}: {e} (a v2 CRL with a nextUpdate is required)", crl_label.as_deref().unwrap_or("")))
+            BorrowedCertRevocationList::from_der(d).map(CertRevocationList::from).map_err(|e| {
+                anyhow!(
+                    "cannot use the CRL {}: {e} (a v2 CRL with a nextUpdate is required)",
+                    crl_label.as_deref().unwrap_or("")
+                )
+            })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let crl_refs: Vec<&CertRevocationList<'_>> = parsed_crls.iter().collect();
 
-    let anchor_certs: Vec<CertificateDer<'_>> = anchors_der.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+    let anchor_certs: Vec<CertificateDer<'_>> =
+        anchors_der.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
     let anchors: Vec<TrustAnchor<'_>> = anchor_certs
         .iter()
-        .map(|c| webpki::anchor_from_trusted_cert(c).map_err(|e| anyhow!("cannot use a CA certificate as trust anchor: {e}")))
+        .map(|c| {
+            webpki::anchor_from_trusted_cert(c).map_err(|e| anyhow!("cannot use a CA certificate as trust anchor: {e}"))
+        })
         .collect::<anyhow::Result<_>>()?;
-    let inter_certs: Vec<CertificateDer<'_>> = intermediates.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+    let inter_certs: Vec<CertificateDer<'_>> =
+        intermediates.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
     let leaf_cd = CertificateDer::from(leaf_der.as_slice());
-    let ee = EndEntityCert::try_from(&leaf_cd).map_err(|e| anyhow!("{cert_name} is not a certificate webpki can check: {e}"))?;
+    let ee = EndEntityCert::try_from(&leaf_cd)
+        .map_err(|e| anyhow!("{cert_name} is not a certificate webpki can check: {e}"))?;
 
     let purposes: Vec<Purpose> = match args.purpose {
         Some(p) => vec![p],
@@ -363,8 +380,16 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
                         .build()
                 })
             };
-            ee.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, &anchors, &inter_certs, when, p.usage(), revocation, None)
-                .map(|_| ())
+            ee.verify_for_usage(
+                webpki::ALL_VERIFICATION_ALGS,
+                &anchors,
+                &inter_certs,
+                when,
+                p.usage(),
+                revocation,
+                None,
+            )
+            .map(|_| ())
         };
         let mut result = attempt(RevocationCheckDepth::Chain);
         // No CRL for an intermediate: still check the leaf, and say what was not checked.
@@ -384,40 +409,45 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         let name_check = match (&args.hostname, &args.ip) {
             (Some(h), _) => Some((
                 h.clone(),
-                ServerName::try_from(h.as_str()).map_err(|_| anyhow!("--hostname '{h}' is not a valid DNS name"))?.to_owned(),
+                ServerName::try_from(h.as_str())
+                    .map_err(|_| anyhow!("--hostname '{h}' is not a valid DNS name"))?
+                    .to_owned(),
             )),
             (None, Some(ip)) => Some((ip.to_string(), ServerName::IpAddress((*ip).into()))),
             _ => None,
         };
-        if let Some((label, name)) = name_check {
-            if ee.verify_is_valid_for_subject_name(&name).is_err() {
-                let sans = certinfo::sans(&leaf);
-                let valid_for = if sans.is_empty() {
-                    "it has no subject alternative names".to_string()
-                } else {
-                    format!("it is valid for {}", sans.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
-                };
-                verdict = Some(Verdict { code: "name_mismatch", message: format!("name mismatch: {valid_for}, not {label}"), listed: None });
-            }
+        if let Some((label, name)) = name_check
+            && ee.verify_is_valid_for_subject_name(&name).is_err()
+        {
+            let sans = certinfo::sans(&leaf);
+            let valid_for = if sans.is_empty() {
+                "it has no subject alternative names".to_string()
+            } else {
+                format!("it is valid for {}", sans.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+            };
+            verdict = Some(Verdict {
+                code: "name_mismatch",
+                message: format!("name mismatch: {valid_for}, not {label}"),
+                listed: None,
+            });
         }
     }
 
     // index.txt knows of revocations the published CRL may not list yet.
-    if args.ca.is_none() {
-        if let Some(s) = &store {
-            let serial = certinfo::serial_hex(&leaf);
-            let ca_subject = certinfo::parse(&s.ca_cert_der()?)?.subject().as_raw().to_vec();
-            if leaf.issuer().as_raw() == ca_subject.as_slice() {
-                if let Ok(index) = s.read_index() {
-                    if let Some(e) = index.find_serial(&serial).map(|i| &index.entries[i]) {
-                        let in_crl = crls.iter().any(|c| crl::find(c, leaf.issuer().as_raw(), leaf.raw_serial()).is_some());
-                        if e.status().ok() == Some(Status::Revoked) && !in_crl {
-                            ctx.warn(format!(
-                                "index.txt marks {serial} revoked, but the published CRL does not list it yet: servers still accept it; run `mtlsctl gen-crl` and reload them"
-                            ));
-                        }
-                    }
-                }
+    if args.ca.is_none()
+        && let Some(s) = &store
+    {
+        let serial = certinfo::serial_hex(&leaf);
+        let ca_subject = certinfo::parse(&s.ca_cert_der()?)?.subject().as_raw().to_vec();
+        if leaf.issuer().as_raw() == ca_subject.as_slice()
+            && let Ok(index) = s.read_index()
+            && let Some(e) = index.find_serial(&serial).map(|i| &index.entries[i])
+        {
+            let in_crl = crls.iter().any(|c| crl::find(c, leaf.issuer().as_raw(), leaf.raw_serial()).is_some());
+            if e.status().ok() == Some(Status::Revoked) && !in_crl {
+                ctx.warn(format!(
+                    "index.txt marks {serial} revoked, but the published CRL does not list it yet: servers still accept it; run `mtlsctl gen-crl` and reload them"
+                ));
             }
         }
     }

@@ -165,7 +165,7 @@ impl Entry {
     fn validate(&self) -> anyhow::Result<()> {
         let status = self.status()?;
         parse_asn1_time(&self.expiry).with_context(|| format!("bad expiry date '{}'", self.expiry))?;
-        if self.serial.is_empty() || self.serial.len() % 2 != 0 || !self.serial.bytes().all(|b| b.is_ascii_hexdigit())
+        if self.serial.is_empty() || !self.serial.len().is_multiple_of(2) || !self.serial.bytes().all(|b| b.is_ascii_hexdigit())
         {
             bail!("bad serial '{}': expected an even number of hex digits", self.serial);
         }
