@@ -35,7 +35,14 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct GlobalArgs {
     /// The CA store directory
-    #[arg(long, global = true, help_heading = "Global options", env = "MTLSCTL_DIR", default_value = "pki", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "MTLSCTL_DIR",
+        default_value = "pki",
+        value_name = "DIR"
+    )]
     pub dir: PathBuf,
     /// Print the result as one JSON document on stdout; human text goes to stderr
     #[arg(long, global = true, help_heading = "Global options")]

@@ -26,7 +26,11 @@ impl PassArgs {
 }
 
 /// Turn `--validity` into a notAfter, refusing zero and anything past the CA's own notAfter.
-pub fn not_after_within_ca(validity: &str, now: OffsetDateTime, ca_not_after: OffsetDateTime) -> anyhow::Result<OffsetDateTime> {
+pub fn not_after_within_ca(
+    validity: &str,
+    now: OffsetDateTime,
+    ca_not_after: OffsetDateTime,
+) -> anyhow::Result<OffsetDateTime> {
     let d = util::parse_duration(validity)?;
     if d <= Duration::ZERO {
         bail!("--validity {validity} is zero: a certificate must be valid for some time (e.g. 24h, 90d)");

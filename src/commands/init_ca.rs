@@ -11,12 +11,12 @@ use time::OffsetDateTime;
 use super::common::{PassArgs, show_path};
 use crate::Outcome;
 use crate::output::{Ctx, hinted};
+use crate::pki::build::Signer;
 use crate::pki::build::{self, BACKDATE, CaSpec};
 use crate::pki::keys::{self, KeyType};
 use crate::pki::{certinfo, names};
 use crate::store::cnf;
 use crate::store::fsio::{self, Mode};
-use crate::pki::build::Signer;
 use crate::store::{PASSPHRASE_ENV, PassSource, Paths, Store};
 use crate::util;
 
@@ -111,7 +111,10 @@ fn open_parent(ctx: &Ctx, parent: &Path, dir: &Path, args: &InitCaArgs) -> anyho
     if let Some(max) = parent_len {
         if max == 0 {
             return Err(hinted(
-                format!("the parent CA {} has pathLen 0: it may sign only leaf certificates, not a CA", parent.display()),
+                format!(
+                    "the parent CA {} has pathLen 0: it may sign only leaf certificates, not a CA",
+                    parent.display()
+                ),
                 "sign the intermediate with a CA above it, or re-create that CA with a larger --path-len",
             ));
         }
@@ -131,7 +134,12 @@ fn open_parent(ctx: &Ctx, parent: &Path, dir: &Path, args: &InitCaArgs) -> anyho
 
 /// An intermediate never outlives its parent: the default is cut with a notice,
 /// an explicit --validity past the parent's expiry is refused.
-fn intermediate_not_after(ctx: &Ctx, args: &InitCaArgs, wanted: OffsetDateTime, parent_end: OffsetDateTime) -> anyhow::Result<OffsetDateTime> {
+fn intermediate_not_after(
+    ctx: &Ctx,
+    args: &InitCaArgs,
+    wanted: OffsetDateTime,
+    parent_end: OffsetDateTime,
+) -> anyhow::Result<OffsetDateTime> {
     if wanted <= parent_end {
         return Ok(wanted);
     }
@@ -274,10 +282,7 @@ fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
     if !dir.exists() {
         return Ok(());
     }
-    let non_empty = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
-        .next()
-        .is_some();
+    let non_empty = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?.next().is_some();
     if !dir.is_dir() || non_empty {
         return Err(hinted(
             format!("refusing to create a CA in {}: it already exists and is not empty", dir.display()),

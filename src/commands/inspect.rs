@@ -79,7 +79,8 @@ pub struct KeySummary {
 }
 
 pub fn run(ctx: &Ctx, args: &InspectArgs) -> anyhow::Result<Outcome> {
-    let name = if args.file.as_os_str() == "-" { "standard input".to_string() } else { args.file.display().to_string() };
+    let name =
+        if args.file.as_os_str() == "-" { "standard input".to_string() } else { args.file.display().to_string() };
     let bytes = fsio::read_input(&args.file)?;
     let obj = decode(&bytes).with_context(|| format!("cannot decode {name}"))?;
     ctx.emit(&obj)?;
@@ -125,7 +126,8 @@ fn certs(bytes: &[u8]) -> anyhow::Result<Inspected> {
 }
 
 pub fn csr_summary(der: &[u8]) -> anyhow::Result<CsrSummary> {
-    let (rest, req) = X509CertificationRequest::from_der(der).map_err(|e| anyhow!("not a valid certificate request: {e}"))?;
+    let (rest, req) =
+        X509CertificationRequest::from_der(der).map_err(|e| anyhow!("not a valid certificate request: {e}"))?;
     if !rest.is_empty() {
         bail!("{} bytes of garbage after the certificate request", rest.len());
     }
@@ -140,7 +142,9 @@ pub fn csr_summary(der: &[u8]) -> anyhow::Result<CsrSummary> {
                     requested.push("subjectAltName".to_string());
                     sans.extend(s.general_names.iter().filter_map(San::from_general_name));
                 }
-                P::BasicConstraints(bc) => requested.push(format!("basicConstraints(CA:{})", if bc.ca { "TRUE" } else { "FALSE" })),
+                P::BasicConstraints(bc) => {
+                    requested.push(format!("basicConstraints(CA:{})", if bc.ca { "TRUE" } else { "FALSE" }))
+                }
                 P::KeyUsage(_) => requested.push("keyUsage".into()),
                 P::ExtendedKeyUsage(_) => requested.push("extendedKeyUsage".into()),
                 P::NameConstraints(_) => requested.push("nameConstraints".into()),
@@ -240,7 +244,11 @@ pub fn render(obj: &Inspected) -> String {
                 let _ = writeln!(s, "  SANs:       {}", join(&c.sans));
             }
             let _ = writeln!(s, "  key:        {}", c.key_type);
-            let _ = writeln!(s, "  signature:  {}", if c.signature_valid { "valid (proof of possession)" } else { "INVALID" });
+            let _ = writeln!(
+                s,
+                "  signature:  {}",
+                if c.signature_valid { "valid (proof of possession)" } else { "INVALID" }
+            );
             if !c.requested_extensions.is_empty() {
                 let _ = writeln!(s, "  requests:   {}", c.requested_extensions.join(", "));
             }

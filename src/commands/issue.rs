@@ -106,13 +106,16 @@ pub fn subject_from_args(
     if let Some(id) = spiffe_id {
         names::check_spiffe_id(id)?;
         if sans.iter().any(|s| matches!(s, San::Uri(_))) {
-            bail!("--spiffe-id makes the certificate's only URI SAN; remove the uri: --san (an X.509-SVID has exactly one)");
+            bail!(
+                "--spiffe-id makes the certificate's only URI SAN; remove the uri: --san (an X.509-SVID has exactly one)"
+            );
         }
         sans.insert(0, San::Uri(id.to_string()));
     }
     let profile = profile.unwrap_or(if spiffe_id.is_some() { Profile::Peer } else { Profile::Client });
     // A server certificate without SANs fails hostname checks everywhere.
-    if profile != Profile::Client && !sans.iter().any(|s| matches!(s, San::Dns(_) | San::Ip(_))) && spiffe_id.is_none() {
+    if profile != Profile::Client && !sans.iter().any(|s| matches!(s, San::Dns(_) | San::Ip(_))) && spiffe_id.is_none()
+    {
         if let Ok(ip) = cn.parse() {
             sans.push(San::Ip(ip));
         } else if names::check_dns_name(cn).is_ok() {
@@ -167,7 +170,8 @@ pub fn sign_and_record(job: LeafJob<'_>) -> anyhow::Result<(Vec<u8>, String)> {
         rsa_key: job.rsa_key,
     };
     let params = leaf_params(&spec)?;
-    let public = rcgen::SubjectPublicKeyInfo::from_der(job.spki).map_err(|e| anyhow::anyhow!("unusable public key: {e}"))?;
+    let public =
+        rcgen::SubjectPublicKeyInfo::from_der(job.spki).map_err(|e| anyhow::anyhow!("unusable public key: {e}"))?;
     let der = job.signer.sign(&params, &public)?;
     let leaf_pem = certinfo::to_pem(&der);
     // chain.pem: the leaf and the intermediates, never the root.
@@ -195,7 +199,13 @@ pub fn sign_and_record(job: LeafJob<'_>) -> anyhow::Result<(Vec<u8>, String)> {
 /// In an easy-rsa PKI the certificate and key also go where easy-rsa keeps them
 /// (issued/<name>.crt, private/<name>.key), so `easyrsa show-cert`, `revoke` and
 /// `renew` find them; issued/<name>/ still holds chain.pem and ca.pem.
-fn easyrsa_outputs(store: &Store, cn: &str, der: &[u8], key_pem: Option<&[u8]>, out_dir: &Path) -> anyhow::Result<Vec<(PathBuf, Vec<u8>, Mode)>> {
+fn easyrsa_outputs(
+    store: &Store,
+    cn: &str,
+    der: &[u8],
+    key_pem: Option<&[u8]>,
+    out_dir: &Path,
+) -> anyhow::Result<Vec<(PathBuf, Vec<u8>, Mode)>> {
     let name = common::safe_dir_name(cn);
     let crt = store.paths.issued.join(format!("{name}.crt"));
     if crt.exists() && !out_dir.join("cert.pem").exists() {
@@ -248,7 +258,15 @@ pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {
 }
 
 /// Print what was issued (issue and sign).
-pub fn report(ctx: &Ctx, store: &Store, der: &[u8], serial: &str, subject: &Subject, out_dir: &Path, with_key: bool) -> anyhow::Result<()> {
+pub fn report(
+    ctx: &Ctx,
+    store: &Store,
+    der: &[u8],
+    serial: &str,
+    subject: &Subject,
+    out_dir: &Path,
+    with_key: bool,
+) -> anyhow::Result<()> {
     let cert = certinfo::parse(der)?;
     let na = certinfo::not_after(&cert);
     let issued = Issued {

@@ -75,12 +75,7 @@ pub fn describe_spki(spki_der: &[u8]) -> Option<String> {
     Some(match spki.parsed().ok()? {
         PublicKey::RSA(rsa) => format!("rsa-{}", rsa.key_size()),
         PublicKey::EC(ec) => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string());
+            let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok()).map(|o| o.to_id_string());
             match curve.as_deref() {
                 Some("1.2.840.10045.3.1.7") => "ec-p256".into(),
                 Some("1.3.132.0.34") => "ec-p384".into(),
@@ -169,7 +164,9 @@ pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
         }
     }
     if saw_pem || looks_like_pem(bytes) {
-        bail!("no private key in this PEM file (expected PRIVATE KEY, EC PRIVATE KEY, RSA PRIVATE KEY or ENCRYPTED PRIVATE KEY)");
+        bail!(
+            "no private key in this PEM file (expected PRIVATE KEY, EC PRIVATE KEY, RSA PRIVATE KEY or ENCRYPTED PRIVATE KEY)"
+        );
     }
     // DER: encrypted PKCS#8 first (its structure is distinct), then plain.
     if pkcs8::EncryptedPrivateKeyInfo::from_der(bytes).is_ok() {

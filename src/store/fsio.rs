@@ -123,9 +123,13 @@ impl Batch {
         let mut dirs: Vec<PathBuf> = Vec::new();
         for (path, tmp, exclusive) in self.items {
             if exclusive {
-                tmp.persist_noclobber(&path).map_err(|e| e.error).with_context(|| format!("cannot create {}", path.display()))?;
+                tmp.persist_noclobber(&path)
+                    .map_err(|e| e.error)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
             } else {
-                tmp.persist(&path).map_err(|e| e.error).with_context(|| format!("cannot replace {}", path.display()))?;
+                tmp.persist(&path)
+                    .map_err(|e| e.error)
+                    .with_context(|| format!("cannot replace {}", path.display()))?;
             }
             let d = parent(&path).to_path_buf();
             if !dirs.contains(&d) {
@@ -134,7 +138,11 @@ impl Batch {
         }
         let handles = dirs
             .iter()
-            .map(|d| File::open(d).map(|f| (d.as_path(), f)).with_context(|| format!("cannot open directory {}", d.display())))
+            .map(|d| {
+                File::open(d)
+                    .map(|f| (d.as_path(), f))
+                    .with_context(|| format!("cannot open directory {}", d.display()))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
         parallel(handles.iter().map(|(d, f)| (*d, f)), |d, f| {
             f.sync_all().with_context(|| format!("cannot flush directory {} to disk", d.display()))

@@ -165,7 +165,9 @@ impl Entry {
     fn validate(&self) -> anyhow::Result<()> {
         let status = self.status()?;
         parse_asn1_time(&self.expiry).with_context(|| format!("bad expiry date '{}'", self.expiry))?;
-        if self.serial.is_empty() || !self.serial.len().is_multiple_of(2) || !self.serial.bytes().all(|b| b.is_ascii_hexdigit())
+        if self.serial.is_empty()
+            || !self.serial.len().is_multiple_of(2)
+            || !self.serial.bytes().all(|b| b.is_ascii_hexdigit())
         {
             bail!("bad serial '{}': expected an even number of hex digits", self.serial);
         }
@@ -210,8 +212,7 @@ impl Entry {
         if time_str.is_empty() {
             bail!("an R line needs a revocation date");
         }
-        let time =
-            parse_asn1_time(time_str).with_context(|| format!("bad revocation date '{time_str}'"))?;
+        let time = parse_asn1_time(time_str).with_context(|| format!("bad revocation date '{time_str}'"))?;
         let reason = match parts.next() {
             None => None,
             Some(r) => Some(Reason::from_openssl(r).with_context(|| format!("unknown revocation reason '{r}'"))?),
@@ -236,7 +237,9 @@ impl Entry {
 
     /// The line as it goes in the file, without the newline.
     pub fn to_line(&self) -> String {
-        [&self.status, &self.expiry, &self.revocation, &self.serial, &self.file, &self.subject].map(String::as_str).join("\t")
+        [&self.status, &self.expiry, &self.revocation, &self.serial, &self.file, &self.subject]
+            .map(String::as_str)
+            .join("\t")
     }
 
     /// The CN from the oneline subject, unescaped as far as OpenSSL escapes it.
@@ -341,7 +344,8 @@ impl Index {
 /// Upper-case, whole bytes, as `openssl ca -status` normalises its argument;
 /// leading `0x` and colons are accepted too.
 pub fn normalize_serial(input: &str) -> String {
-    let s: String = input.trim().trim_start_matches("0x").trim_start_matches("0X").chars().filter(|c| *c != ':').collect();
+    let s: String =
+        input.trim().trim_start_matches("0x").trim_start_matches("0X").chars().filter(|c| *c != ':').collect();
     let s = s.to_ascii_uppercase();
     if s.len() % 2 == 1 { format!("0{s}") } else { s }
 }
@@ -365,15 +369,7 @@ pub fn format_cert_time(t: OffsetDateTime) -> String {
 }
 
 fn format_generalized(t: OffsetDateTime) -> String {
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    format!("{:04}{:02}{:02}{:02}{:02}{:02}Z", t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second())
 }
 
 /// A revocation time: UTCTime, the only form `openssl ca` reads back; from 2050
@@ -399,8 +395,9 @@ pub fn parse_asn1_time(s: &str) -> anyhow::Result<OffsetDateTime> {
     };
     let month = Month::try_from(num(rest..rest + 2)? as u8).context("bad month")?;
     let date = Date::from_calendar_date(year, month, num(rest + 2..rest + 4)? as u8).context("bad day")?;
-    let time = Time::from_hms(num(rest + 4..rest + 6)? as u8, num(rest + 6..rest + 8)? as u8, num(rest + 8..rest + 10)? as u8)
-        .context("bad time of day")?;
+    let time =
+        Time::from_hms(num(rest + 4..rest + 6)? as u8, num(rest + 6..rest + 8)? as u8, num(rest + 8..rest + 10)? as u8)
+            .context("bad time of day")?;
     Ok(PrimitiveDateTime::new(date, time).assume_utc())
 }
 

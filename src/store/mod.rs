@@ -69,10 +69,10 @@ impl Paths {
 
 /// openssl.cnf, openssl-easyrsa.cnf, then any other *.cnf of the directory, in name order.
 fn cnf_candidates(root: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = ["openssl.cnf", "openssl-easyrsa.cnf"].iter().map(|n| root.join(n)).filter(|p| p.is_file()).collect();
-    let mut others: Vec<PathBuf> = std::fs::read_dir(root)
-        .map(|rd| rd.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut out: Vec<PathBuf> =
+        ["openssl.cnf", "openssl-easyrsa.cnf"].iter().map(|n| root.join(n)).filter(|p| p.is_file()).collect();
+    let mut others: Vec<PathBuf> =
+        std::fs::read_dir(root).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     others.retain(|p| p.extension().is_some_and(|e| e == "cnf") && p.is_file() && !out.contains(p));
     others.sort();
     out.extend(others);
@@ -148,7 +148,8 @@ impl PassSource {
     pub fn given(&self) -> anyhow::Result<Option<Zeroizing<String>>> {
         if let Some(f) = &self.file {
             let raw = Zeroizing::new(fsio::read(f).with_context(|| "cannot read the passphrase file".to_string())?);
-            let text = std::str::from_utf8(&raw).map_err(|_| anyhow!("the passphrase file {} is not UTF-8", f.display()))?;
+            let text =
+                std::str::from_utf8(&raw).map_err(|_| anyhow!("the passphrase file {} is not UTF-8", f.display()))?;
             // Like openssl's file: source, the first line is the passphrase.
             let first = text.lines().next().unwrap_or("");
             if first.is_empty() {
@@ -240,7 +241,8 @@ impl Store {
             return Ok(Some(Self { paths, easyrsa_lock: None }));
         }
         for cnf_path in cnf_candidates(root) {
-            let text = std::fs::read_to_string(&cnf_path).with_context(|| format!("cannot read {}", cnf_path.display()))?;
+            let text =
+                std::fs::read_to_string(&cnf_path).with_context(|| format!("cannot read {}", cnf_path.display()))?;
             let Ok(cnf) = cnf::Cnf::parse(&text) else { continue };
             if let Some(paths) = paths_from_cnf(&cnf, &cnf_path) {
                 return Ok(Some(Self { paths, easyrsa_lock: None }));
@@ -263,11 +265,11 @@ impl Store {
         let Some(new_text) = cnf::with_dir(&text, &self.paths.root) else { return };
         let Ok(_lock) = self.lock() else { return };
         match fsio::write_atomic(&self.paths.cnf, new_text.as_bytes(), Mode::Public) {
-            Ok(()) => eprintln!(
-                "note: the store moved from {current}; updated `dir` in {}",
+            Ok(()) => eprintln!("note: the store moved from {current}; updated `dir` in {}", self.paths.cnf.display()),
+            Err(e) => eprintln!(
+                "warning: the store moved from {current} but {} could not be updated: {e:#}",
                 self.paths.cnf.display()
             ),
-            Err(e) => eprintln!("warning: the store moved from {current} but {} could not be updated: {e:#}", self.paths.cnf.display()),
         }
     }
 
@@ -375,22 +377,26 @@ impl Store {
         }
         fsio::check_secret_mode(key_path)?;
         let bytes = Zeroizing::new(fsio::read(key_path)?);
-        let key = match keys::parse_key(&bytes).with_context(|| format!("cannot read the CA key {}", key_path.display()))? {
-            KeyFile::Plain(k) => k,
-            KeyFile::Encrypted(der) => {
-                let pass = match pass.given()? {
-                    Some(p) => p,
-                    None if !pass.batch => crate::prompt::passphrase(&format!("Passphrase for {}", key_path.display()))?,
-                    None => {
-                        return Err(hinted(
-                            format!("the CA key {} is encrypted and no passphrase was given", key_path.display()),
-                            format!("pass --passphrase-file FILE or set {PASSPHRASE_ENV}"),
-                        ));
-                    }
-                };
-                keys::decrypt_key(&der, &pass).with_context(|| format!("cannot decrypt the CA key {}", key_path.display()))?
-            }
-        };
+        let key =
+            match keys::parse_key(&bytes).with_context(|| format!("cannot read the CA key {}", key_path.display()))? {
+                KeyFile::Plain(k) => k,
+                KeyFile::Encrypted(der) => {
+                    let pass = match pass.given()? {
+                        Some(p) => p,
+                        None if !pass.batch => {
+                            crate::prompt::passphrase(&format!("Passphrase for {}", key_path.display()))?
+                        }
+                        None => {
+                            return Err(hinted(
+                                format!("the CA key {} is encrypted and no passphrase was given", key_path.display()),
+                                format!("pass --passphrase-file FILE or set {PASSPHRASE_ENV}"),
+                            ));
+                        }
+                    };
+                    keys::decrypt_key(&der, &pass)
+                        .with_context(|| format!("cannot decrypt the CA key {}", key_path.display()))?
+                }
+            };
         let cert = crate::pki::certinfo::parse(&cert_der)?;
         if !keys::key_matches_spki(&key, cert.public_key().raw) {
             bail!(
@@ -405,7 +411,8 @@ impl Store {
     /// Pick a serial for a new certificate: random, and not already taken by a
     /// certificate file or by what `openssl ca` would use next. The caller holds the lock.
     pub fn new_serial(&self) -> anyhow::Result<(Vec<u8>, String)> {
-        let openssl_next = std::fs::read_to_string(&self.paths.serial).map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
+        let openssl_next =
+            std::fs::read_to_string(&self.paths.serial).map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
         for _ in 0..16 {
             let bytes = crate::pki::build::random_serial()?;
             let hex = crate::util::hex_upper(&bytes);
