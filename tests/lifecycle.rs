@@ -36,7 +36,16 @@ fn verify_json(env: &Env, args: &[&str]) -> (i32, serde_json::Value, String) {
 
 /// `openssl verify -crl_check` against the store; returns (ok, output).
 fn openssl_verify_crl(env: &Env, cert: &str, extra: &[&str]) -> (bool, String) {
-    let mut args = vec!["verify", "-CAfile", "pki/certs/ca.crt", "-crl_check", "-CRLfile", "pki/crl/ca.crl", "-purpose", "sslclient"];
+    let mut args = vec![
+        "verify",
+        "-CAfile",
+        "pki/certs/ca.crt",
+        "-crl_check",
+        "-CRLfile",
+        "pki/crl/ca.crl",
+        "-purpose",
+        "sslclient",
+    ];
     args.extend_from_slice(extra);
     args.push(cert);
     let r = peer("openssl", &args, env.path());
@@ -75,7 +84,9 @@ fn nginx_accepts_issued_and_signed_clients_then_refuses_the_revoked_one() {
     assert!(!env.issued("bob", "key.pem").exists(), "sign must not write a key");
 
     let ca = d(env.store().join("certs/ca.crt"));
-    let client = |cert: String, key: String| vec!["--cacert".to_string(), ca.clone(), "--cert".into(), cert, "--key".into(), key];
+    let client = |cert: String, key: String| {
+        vec!["--cacert".to_string(), ca.clone(), "--cert".into(), cert, "--key".into(), key]
+    };
     let alice = client(d(env.issued("alice", "chain.pem")), d(env.issued("alice", "key.pem")));
     let carol = client(d(env.issued("carol", "chain.pem")), d(env.issued("carol", "key.pem")));
     let bob = client(d(env.issued("bob", "chain.pem")), d(env.path().join("bob/key.pem")));
@@ -173,7 +184,11 @@ fn gen_crl_can_leave_out_expired_certificates() {
     env.run(&["revoke", "--serial", &short]).ok();
     env.run(&["revoke", "--cn", "long"]).ok();
     std::thread::sleep(Duration::from_millis(1500));
-    assert_eq!(env.run(&["--json", "gen-crl"]).ok().json()["revoked_count"], 2, "expired certificates stay listed by default");
+    assert_eq!(
+        env.run(&["--json", "gen-crl"]).ok().json()["revoked_count"],
+        2,
+        "expired certificates stay listed by default"
+    );
     let j = env.run(&["--json", "gen-crl", "--exclude-expired"]).ok().json();
     assert_eq!(j["revoked_count"], 1);
     assert_eq!(j["excluded_expired"], 1);
@@ -226,7 +241,18 @@ fn crl_from_openssl_ca_is_read_and_its_revocations_reach_our_next_crl() {
     env.issue("kept", &[]);
     env.issue("dropped", &[]);
     let dropped = serial_of(&env, "dropped");
-    openssl(&env, &["ca", "-config", "pki/openssl.cnf", "-revoke", "pki/issued/dropped/cert.pem", "-crl_reason", "cessationOfOperation"]);
+    openssl(
+        &env,
+        &[
+            "ca",
+            "-config",
+            "pki/openssl.cnf",
+            "-revoke",
+            "pki/issued/dropped/cert.pem",
+            "-crl_reason",
+            "cessationOfOperation",
+        ],
+    );
     openssl(&env, &["ca", "-config", "pki/openssl.cnf", "-gencrl", "-out", "openssl.crl"]);
 
     let (code, j, _) = verify_json(&env, &["pki/issued/dropped/cert.pem", "--crl", "openssl.crl"]);
@@ -254,7 +280,19 @@ fn openssl_request(env: &Env, name: &str, subj: &str, extra: &[&str]) -> String 
     let csr = format!("{name}.csr");
     let key = format!("{name}.key");
     let mut args = vec![
-        "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", &key, "-out", &csr, "-subj", subj,
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &key,
+        "-out",
+        &csr,
+        "-subj",
+        subj,
     ];
     args.extend_from_slice(extra);
     openssl(env, &args);
@@ -290,7 +328,11 @@ fn sign_takes_only_subject_and_sans_from_a_request_asking_to_be_a_ca() {
     // The request is kept under csr/ and the certificate verifies as a client.
     let kept: Vec<_> = std::fs::read_dir(env.store().join("csr")).expect("csr dir").flatten().collect();
     assert_eq!(kept.len(), 1);
-    let r = peer("openssl", &["verify", "-CAfile", "pki/certs/ca.crt", "-purpose", "sslclient", "pki/issued/evil/cert.pem"], env.path());
+    let r = peer(
+        "openssl",
+        &["verify", "-CAfile", "pki/certs/ca.crt", "-purpose", "sslclient", "pki/issued/evil/cert.pem"],
+        env.path(),
+    );
     assert_eq!(r.code, 0, "{}", both(&r));
 }
 
@@ -388,7 +430,16 @@ fn csr_with_an_existing_key_and_a_spiffe_id_signs_as_an_svid() {
     let env = Env::new().with_ca();
     openssl(&env, &["genpkey", "-algorithm", "ed25519", "-out", "mine.key"]);
     let j = env
-        .run(&["--json", "csr", "--cn", "payments", "--key", "mine.key", "--spiffe-id", "spiffe://example.org/ns/prod/sa/payments"])
+        .run(&[
+            "--json",
+            "csr",
+            "--cn",
+            "payments",
+            "--key",
+            "mine.key",
+            "--spiffe-id",
+            "spiffe://example.org/ns/prod/sa/payments",
+        ])
         .ok()
         .json();
     assert_eq!(j["key_generated"], false);
@@ -568,7 +619,9 @@ fn verify_wrong_purpose() {
     env.run(&["verify", &cert_path(&env, "srv.example.com"), "--purpose", "client"])
         .code(3)
         .stdout_has("not valid for client authentication");
-    env.run(&["verify", &cert_path(&env, "cli"), "--purpose", "server"]).code(3).stdout_has("not valid for server authentication");
+    env.run(&["verify", &cert_path(&env, "cli"), "--purpose", "server"])
+        .code(3)
+        .stdout_has("not valid for server authentication");
     env.run(&["verify", &cert_path(&env, "cli"), "--purpose", "client"]).ok();
 }
 
@@ -595,7 +648,11 @@ fn verify_crl_expired_fails_closed() {
     let (code, j, _) = verify_json(&env, &[&cert_path(&env, "client")]);
     assert_eq!((code, j["code"].as_str()), (3, Some("crl_expired")));
     let r = env.run(&["verify", &cert_path(&env, "client")]).code(3);
-    assert!(r.stdout.contains("CRL") && r.stdout.contains("expired on") && r.stdout.contains("gen-crl"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("CRL") && r.stdout.contains("expired on") && r.stdout.contains("gen-crl"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -616,7 +673,8 @@ fn verify_with_a_ca_file_of_roots_and_intermediates() {
     assert_eq!((code, j["code"].as_str()), (0, Some("valid")), "{j}");
     assert_eq!(j["revocation_checked"], false);
     // Only the root given: the intermediate comes from chain.pem.
-    let (code, j, _) = verify_json(&inter, &[&d(inter.issued("leaf", "chain.pem")), "--ca", &d(root.store().join("certs/ca.crt"))]);
+    let (code, j, _) =
+        verify_json(&inter, &[&d(inter.issued("leaf", "chain.pem")), "--ca", &d(root.store().join("certs/ca.crt"))]);
     assert_eq!((code, j["code"].as_str()), (0, Some("valid")), "{j}");
     // The unrelated root alone: not issued by it.
     let (code, j, _) = verify_json(&inter, &[&leaf, "--ca", &d(unrelated.store().join("certs/ca.crt"))]);

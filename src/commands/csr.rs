@@ -67,7 +67,8 @@ struct CsrReport {
 
 pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
     // Client profile: the request carries only the names asked for; `sign --profile` decides the rest.
-    let subject = subject_from_args(&args.cn, args.org.as_deref(), &args.san, args.spiffe_id.as_deref(), Some(Profile::Client))?;
+    let subject =
+        subject_from_args(&args.cn, args.org.as_deref(), &args.san, args.spiffe_id.as_deref(), Some(Profile::Client))?;
     let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from(safe_dir_name(&args.cn)));
     let csr_path = out_dir.join("csr.pem");
     let new_key_path = out_dir.join("key.pem");
@@ -85,19 +86,26 @@ pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
     let (key, key_pem, key_path) = match &args.key {
         Some(path) => {
             let bytes = Zeroizing::new(fsio::read(path)?);
-            let key = match keys::parse_key(&bytes).with_context(|| format!("cannot read the key {}", path.display()))? {
-                KeyFile::Plain(k) => k,
-                KeyFile::Encrypted(der) => {
-                    if ctx.batch {
-                        return Err(hinted(
-                            format!("the key {} is encrypted and mtlsctl cannot ask for its passphrase in batch mode", path.display()),
-                            format!("run on a terminal, or decrypt it first: openssl pkey -in {} -out plain.key", path.display()),
-                        ));
+            let key =
+                match keys::parse_key(&bytes).with_context(|| format!("cannot read the key {}", path.display()))? {
+                    KeyFile::Plain(k) => k,
+                    KeyFile::Encrypted(der) => {
+                        if ctx.batch {
+                            return Err(hinted(
+                                format!(
+                                    "the key {} is encrypted and mtlsctl cannot ask for its passphrase in batch mode",
+                                    path.display()
+                                ),
+                                format!(
+                                    "run on a terminal, or decrypt it first: openssl pkey -in {} -out plain.key",
+                                    path.display()
+                                ),
+                            ));
+                        }
+                        let pass = crate::prompt::passphrase(&format!("Passphrase for {}", path.display()))?;
+                        keys::decrypt_key(&der, &pass).with_context(|| format!("cannot decrypt {}", path.display()))?
                     }
-                    let pass = crate::prompt::passphrase(&format!("Passphrase for {}", path.display()))?;
-                    keys::decrypt_key(&der, &pass).with_context(|| format!("cannot decrypt {}", path.display()))?
-                }
-            };
+                };
             (key, None, path.clone())
         }
         None => {
@@ -129,7 +137,11 @@ pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
         key: key_path.display().to_string(),
         key_generated: key_pem.is_some(),
         key_type: keys::describe_spki(&spki).unwrap_or_else(|| "unknown".into()),
-        subject: if let Some(o) = &subject.org { format!("CN={}, O={o}", subject.cn) } else { format!("CN={}", subject.cn) },
+        subject: if let Some(o) = &subject.org {
+            format!("CN={}, O={o}", subject.cn)
+        } else {
+            format!("CN={}", subject.cn)
+        },
         common_name: subject.cn.clone(),
         sans: subject.sans.clone(),
     };

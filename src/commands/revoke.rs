@@ -69,7 +69,11 @@ enum Target {
     Serial(String),
     Cn(String),
     /// A certificate file: its serial, oneline subject, and DER (to add it when the index lacks it).
-    Cert { serial: String, subject: String, der: Vec<u8> },
+    Cert {
+        serial: String,
+        subject: String,
+        der: Vec<u8>,
+    },
 }
 
 fn describe(e: &Entry) -> String {
@@ -107,8 +111,9 @@ fn select(index: &Index, target: &Target, now: OffsetDateTime) -> anyhow::Result
             Ok(vec![i])
         }
         Target::Cn(cn) => {
-            let matching: Vec<usize> =
-                (0..index.entries.len()).filter(|&i| index.entries[i].common_name().as_deref() == Some(cn.as_str())).collect();
+            let matching: Vec<usize> = (0..index.entries.len())
+                .filter(|&i| index.entries[i].common_name().as_deref() == Some(cn.as_str()))
+                .collect();
             let valid: Vec<usize> =
                 matching.iter().copied().filter(|&i| index.entries[i].effective_status(now) == Status::Valid).collect();
             if valid.is_empty() {
@@ -154,7 +159,8 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
         Target::Cn(cn.clone())
     } else if let Some(path) = &args.cert {
         let bytes = fsio::read(path)?;
-        let ders = certinfo::load_certs(&bytes).with_context(|| format!("cannot read the certificate {}", path.display()))?;
+        let ders =
+            certinfo::load_certs(&bytes).with_context(|| format!("cannot read the certificate {}", path.display()))?;
         let der = ders.into_iter().next().context("no certificate")?;
         let cert = certinfo::parse(&der)?;
         let ca_der = store.ca_cert_der()?;
@@ -213,7 +219,10 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
                 &names::openssl_oneline(cert.subject()),
             ));
             positions.push(index.entries.len() - 1);
-            ctx.info(format!("note: {} was not in index.txt; adding it before revoking (as openssl ca does)", certinfo::serial_hex(&cert)));
+            ctx.info(format!(
+                "note: {} was not in index.txt; adding it before revoking (as openssl ca does)",
+                certinfo::serial_hex(&cert)
+            ));
         }
         let mut out = Vec::new();
         for &i in &positions {
@@ -238,7 +247,9 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
         crl_pending: true,
     })?;
     let what = match &target {
-        Target::Cn(cn) => format!("{} certificate{} with CN \"{cn}\"", revoked.len(), if revoked.len() == 1 { "" } else { "s" }),
+        Target::Cn(cn) => {
+            format!("{} certificate{} with CN \"{cn}\"", revoked.len(), if revoked.len() == 1 { "" } else { "s" })
+        }
         _ => format!("{} certificate", revoked.len()),
     };
     let mut text = format!("Revoked {what} ({}):\n", args.reason.openssl_name());

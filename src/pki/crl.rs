@@ -15,7 +15,8 @@ pub fn load_crls(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
     }
     let ders: Vec<Vec<u8>> = if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         let blocks = pem::parse_many(bytes).map_err(|e| anyhow!("malformed PEM: {e}"))?;
-        let crls: Vec<Vec<u8>> = blocks.into_iter().filter(|p| p.tag() == "X509 CRL").map(pem::Pem::into_contents).collect();
+        let crls: Vec<Vec<u8>> =
+            blocks.into_iter().filter(|p| p.tag() == "X509 CRL").map(pem::Pem::into_contents).collect();
         if crls.is_empty() {
             bail!("no X509 CRL block in this PEM file");
         }
