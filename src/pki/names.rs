@@ -251,9 +251,18 @@ fn push_escaped(out: &mut String, bytes: &[u8]) {
     }
 }
 
-/// The CN of a name, decoded, if present.
+/// The CN of a name, decoded, if present; control characters escaped.
 pub fn common_name(name: &X509Name<'_>) -> Option<String> {
-    name.iter_common_name().next().and_then(|a| a.as_str().ok().map(str::to_string))
+    name.iter_common_name().next().and_then(|a| a.as_str().ok().map(printable))
+}
+
+/// Text from a certificate made safe for a terminal: control characters
+/// (escape sequences, bells, carriage returns) shown as `\u{..}` escapes.
+pub fn printable(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
 /// A name for people, RFC 4514-like but in certificate order: `CN=x, O=y`.
@@ -265,8 +274,8 @@ pub fn display_name(name: &X509Name<'_>) -> String {
             let key = short_name(&oid).map_or(oid.clone(), str::to_string);
             let value = attr
                 .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|_| String::from_utf8_lossy(attr.attr_value().data).into_owned());
+                .map(printable)
+                .unwrap_or_else(|_| printable(&String::from_utf8_lossy(attr.attr_value().data)));
             parts.push(format!("{key}={value}"));
         }
     }
