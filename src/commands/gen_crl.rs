@@ -156,6 +156,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         let signed = params.signed_by(&issuer).map_err(|e| anyhow!("cannot sign the CRL: {e}"))?;
         let der = signed.der().to_vec();
         let pem = crl::to_pem(&der);
+        let old_number = std::fs::read(&store.paths.crlnumber).ok();
         // crlnumber first: a crash after it skips a number, which is harmless;
         // the other order could publish two different CRLs with one number.
         fsio::write_atomic(
@@ -163,10 +164,23 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             format!("{}\n", crl::format_hex_number(&crl::increment(&number))).as_bytes(),
             Mode::Public,
         )?;
-        if let Some(dir) = store.paths.crl.parent() {
-            fsio::create_dir(dir, false)?;
+        let publish = || -> anyhow::Result<()> {
+            if let Some(dir) = store.paths.crl.parent() {
+                fsio::create_dir(dir, false)?;
+            }
+            fsio::write_atomic(&store.paths.crl, pem.as_bytes(), Mode::Public)
+        };
+        if let Err(e) = publish() {
+            // A failed command leaves the store as it was: put the number back.
+            let back = match &old_number {
+                Some(b) => fsio::write_atomic(&store.paths.crlnumber, b, Mode::Public),
+                None => std::fs::remove_file(&store.paths.crlnumber).map_err(Into::into),
+            };
+            if let Err(b) = back {
+                eprintln!("warning: could not restore {}: {b:#}", store.paths.crlnumber.display());
+            }
+            return Err(e);
         }
-        fsio::write_atomic(&store.paths.crl, pem.as_bytes(), Mode::Public)?;
         if let Some(d) = &args.der {
             fsio::write_atomic(d, &der, Mode::Public)?;
         }
