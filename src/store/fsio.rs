@@ -197,9 +197,16 @@ pub fn append_durable(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .append(true)
         .open(path)
         .with_context(|| format!("cannot open {} for appending", path.display()))?;
-    f.write_all(bytes).with_context(|| format!("cannot append to {}", path.display()))?;
-    f.sync_data().with_context(|| format!("cannot flush {} to disk", path.display()))?;
-    Ok(())
+    let len = f.metadata().with_context(|| format!("cannot read {}", path.display()))?.len();
+    let done = f
+        .write_all(bytes)
+        .with_context(|| format!("cannot append to {}", path.display()))
+        .and_then(|()| f.sync_data().with_context(|| format!("cannot flush {} to disk", path.display())));
+    if done.is_err() {
+        // Drop a partly written line now rather than leave it for the next command to repair.
+        f.set_len(len).ok();
+    }
+    done
 }
 
 /// Read a file, naming it in the error.

@@ -441,8 +441,14 @@ impl Store {
         for (path, bytes, mode) in outputs {
             batch.add(path, bytes, *mode, false)?;
         }
-        batch.commit()?;
-        self.append_entry(&entry)?;
+        // A failed command leaves the store as it was: undo the files this one created.
+        let fresh: Vec<&Path> = outputs.iter().map(|(p, _, _)| p.as_path()).filter(|p| !p.exists()).collect();
+        if let Err(e) = batch.commit().and_then(|()| self.append_entry(&entry)) {
+            for p in fresh.into_iter().chain([newcert.as_path()]) {
+                std::fs::remove_file(p).ok();
+            }
+            return Err(e);
+        }
         Ok(entry)
     }
 }
