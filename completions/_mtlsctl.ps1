@@ -42,6 +42,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate against the CA, its CRL, a purpose and a name')
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
+            [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -258,6 +259,24 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mtlsctl;nginx-config' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server identity (issued/<NAME>/, made with `issue --profile server`)')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address nginx listens on')
+            [CompletionResult]::new('--upstream', '--upstream', [CompletionResultType]::ParameterName, 'Where to proxy requests')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--optional', '--optional', [CompletionResultType]::ParameterName, 'ssl_verify_client optional instead of on (clients without a certificate get through)')
+            [CompletionResult]::new('--no-crl', '--no-crl', [CompletionResultType]::ParameterName, 'Leave out ssl_crl (no revocation checking)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mtlsctl;probe' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Use the store''s issued identity NAME (issued/NAME/chain.pem and key.pem)')
             [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate file (PEM; intermediates after the leaf are sent too)')
@@ -306,6 +325,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate against the CA, its CRL, a purpose and a name')
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
+            [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -342,6 +362,9 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             break
         }
         'mtlsctl;help;export' {
+            break
+        }
+        'mtlsctl;help;nginx-config' {
             break
         }
         'mtlsctl;help;probe' {

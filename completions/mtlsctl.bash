@@ -43,6 +43,9 @@ _mtlsctl() {
             mtlsctl,list)
                 cmd="mtlsctl__subcmd__list"
                 ;;
+            mtlsctl,nginx-config)
+                cmd="mtlsctl__subcmd__nginx__subcmd__config"
+                ;;
             mtlsctl,probe)
                 cmd="mtlsctl__subcmd__probe"
                 ;;
@@ -85,6 +88,9 @@ _mtlsctl() {
             mtlsctl__subcmd__help,list)
                 cmd="mtlsctl__subcmd__help__subcmd__list"
                 ;;
+            mtlsctl__subcmd__help,nginx-config)
+                cmd="mtlsctl__subcmd__help__subcmd__nginx__subcmd__config"
+                ;;
             mtlsctl__subcmd__help,probe)
                 cmd="mtlsctl__subcmd__help__subcmd__probe"
                 ;;
@@ -107,7 +113,7 @@ _mtlsctl() {
 
     case "${cmd}" in
         mtlsctl)
-            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue list inspect csr sign revoke gen-crl verify renew export probe completions help"
+            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,7 +291,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help)
-            opts="init-ca issue list inspect csr sign revoke gen-crl verify renew export probe completions help"
+            opts="init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,6 +417,20 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__help__subcmd__nginx__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -644,6 +664,40 @@ _mtlsctl() {
             fi
             case "${prev}" in
                 --expiring)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__nginx__subcmd__config)
+            opts="-q -h -V --server --listen --optional --upstream --no-crl --dir --json --quiet --batch --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upstream)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

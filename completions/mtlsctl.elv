@@ -39,6 +39,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
+            cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
             cand probe 'Perform an mTLS handshake and explain it'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -243,6 +244,23 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mtlsctl;nginx-config'= {
+            cand --server 'The server identity (issued/<NAME>/, made with `issue --profile server`)'
+            cand --listen 'Address nginx listens on'
+            cand --upstream 'Where to proxy requests'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --optional 'ssl_verify_client optional instead of on (clients without a certificate get through)'
+            cand --no-crl 'Leave out ssl_crl (no revocation checking)'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mtlsctl;probe'= {
             cand --name 'Use the store''s issued identity NAME (issued/NAME/chain.pem and key.pem)'
             cand --cert 'Client certificate file (PEM; intermediates after the leaf are sent too)'
@@ -289,6 +307,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
+            cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
             cand probe 'Perform an mTLS handshake and explain it'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -314,6 +333,8 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;help;renew'= {
         }
         &'mtlsctl;help;export'= {
+        }
+        &'mtlsctl;help;nginx-config'= {
         }
         &'mtlsctl;help;probe'= {
         }

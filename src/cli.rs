@@ -78,6 +78,7 @@ pub enum Command {
     Verify(commands::verify::VerifyArgs),
     Renew(commands::renew::RenewArgs),
     Export(commands::export::ExportArgs),
+    NginxConfig(commands::nginx_config::NginxConfigArgs),
     Probe(commands::probe::ProbeArgs),
     Completions(commands::completions::CompletionsArgs),
 }

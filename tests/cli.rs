@@ -5,4 +5,5 @@ mod common;
 mod foundation;
 mod generated;
 mod lifecycle;
+mod hardening;
 mod operations;

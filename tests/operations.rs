@@ -58,7 +58,16 @@ fn intermediate_is_recorded_in_root_and_chains() {
         std::fs::read(env.store().join("certs/ca.crt")).expect("root")
     );
     let r = openssl(
-        &["verify", "-CAfile", "pki/certs/ca.crt", "-untrusted", "int/certs/ca.crt", "-purpose", "sslclient", "int/issued/alice/cert.pem"],
+        &[
+            "verify",
+            "-CAfile",
+            "pki/certs/ca.crt",
+            "-untrusted",
+            "int/certs/ca.crt",
+            "-purpose",
+            "sslclient",
+            "int/issued/alice/cert.pem",
+        ],
         env.path(),
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
@@ -189,7 +198,10 @@ fn adopts_an_easyrsa_pki() {
     let crl = openssl(&["crl", "-in", "pki/crl.pem", "-noout", "-text"], env.path()).ok();
     assert!(crl.stdout.contains(&serial), "{}", crl.stdout);
     assert!(crl.stdout.contains("CRL Number"), "{}", crl.stdout);
-    let v = openssl(&["verify", "-crl_check", "-CAfile", "pki/ca.crt", "-CRLfile", "pki/crl.pem", "pki/issued/bob.crt"], env.path());
+    let v = openssl(
+        &["verify", "-crl_check", "-CAfile", "pki/ca.crt", "-CRLfile", "pki/crl.pem", "pki/issued/bob.crt"],
+        env.path(),
+    );
     assert_ne!(v.code, 0, "bob must be revoked: {}{}", v.stdout, v.stderr);
     easyrsa(&env, &["show-cert", "alice"]).ok();
     easyrsa(&env, &["gen-crl"]).ok();
@@ -216,8 +228,21 @@ fn demo_ca(env: &Env) -> PathBuf {
     .expect("cnf");
     openssl(
         &[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-            "demoCA/private/cakey.pem", "-out", "demoCA/cacert.pem", "-subj", "/CN=Legacy CA", "-days", "365",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "demoCA/private/cakey.pem",
+            "-out",
+            "demoCA/cacert.pem",
+            "-subj",
+            "/CN=Legacy CA",
+            "-days",
+            "365",
         ],
         &top,
     )
@@ -257,7 +282,20 @@ fn san_text(env: &Env, cert: &str) -> String {
 fn renew_gives_new_serial_same_names_and_is_idempotent_with_before() {
     let env = Env::new().with_ca();
     let first = env
-        .run(&["--json", "issue", "--cn", "api.example.com", "--profile", "server", "--san", "dns:api.example.com", "--san", "ip:10.0.0.5", "--validity", "30d"])
+        .run(&[
+            "--json",
+            "issue",
+            "--cn",
+            "api.example.com",
+            "--profile",
+            "server",
+            "--san",
+            "dns:api.example.com",
+            "--san",
+            "ip:10.0.0.5",
+            "--validity",
+            "30d",
+        ])
         .ok()
         .json();
     let old_serial = first["serial"].as_str().expect("serial").to_string();
@@ -272,12 +310,18 @@ fn renew_gives_new_serial_same_names_and_is_idempotent_with_before() {
     assert_eq!(before, env.snapshot());
 
     // Due: a new serial, the same names and profile, the original lifetime, a new key.
-    let r = env.run(&["--json", "renew", "--cn", "api.example.com", "--before", "31d", "--revoke-old", "superseded"]).ok().json();
+    let r = env
+        .run(&["--json", "renew", "--cn", "api.example.com", "--before", "31d", "--revoke-old", "superseded"])
+        .ok()
+        .json();
     assert_eq!(r["renewed"], true);
     let new_serial = r["serial"].as_str().expect("serial").to_string();
     assert_ne!(new_serial, old_serial);
     assert_eq!(san_text(&env, cert), sans_before);
-    assert!(sans_before.contains("DNS:api.example.com") && sans_before.contains("IP Address:10.0.0.5"), "{sans_before}");
+    assert!(
+        sans_before.contains("DNS:api.example.com") && sans_before.contains("IP Address:10.0.0.5"),
+        "{sans_before}"
+    );
     assert_ne!(std::fs::read(env.issued("api.example.com", "key.pem")).expect("key"), key_before);
     let days = r["not_after"].as_str().expect("not_after");
     let end = openssl(&["x509", "-noout", "-checkend", &(29 * 86400).to_string(), "-in", cert], env.path());
@@ -313,16 +357,28 @@ fn export_pkcs12_bundle_and_k8s_secret() {
     run_at(&env, &int, &["issue", "--cn", "alice"]).ok();
     std::fs::write(env.path().join("p12.pass"), "s3cret pass\n").expect("pass");
     let p12 = env.path().join("alice.p12");
-    run_at(&env, &int, &["export", "--cn", "alice", "--format", "pkcs12", "--password-file", "p12.pass", "--out", s(&p12)]).ok();
+    run_at(
+        &env,
+        &int,
+        &["export", "--cn", "alice", "--format", "pkcs12", "--password-file", "p12.pass", "--out", s(&p12)],
+    )
+    .ok();
     assert_eq!(mode(&p12), 0o600);
-    let info = openssl(&["pkcs12", "-info", "-in", "alice.p12", "-passin", "pass:s3cret pass", "-nodes"], env.path()).ok();
+    let info =
+        openssl(&["pkcs12", "-info", "-in", "alice.p12", "-passin", "pass:s3cret pass", "-nodes"], env.path()).ok();
     assert!(info.stderr.contains("MAC: sha256") && info.stderr.contains("AES-256-CBC"), "{}", info.stderr);
     assert_eq!(info.stdout.matches("BEGIN CERTIFICATE").count(), 3, "leaf, intermediate, root");
     assert!(info.stdout.contains("PRIVATE KEY"));
     openssl(&["pkcs12", "-info", "-in", "alice.p12", "-passin", "pass:wrong", "-nokeys"], env.path()).code(1);
 
-    run_at(&env, &int, &["export", "--cn", "alice", "--format", "pkcs12", "--legacy", "--password", "pw", "--out", "legacy.p12"]).ok();
-    let info = openssl(&["pkcs12", "-legacy", "-info", "-in", "legacy.p12", "-passin", "pass:pw", "-nodes"], env.path()).ok();
+    run_at(
+        &env,
+        &int,
+        &["export", "--cn", "alice", "--format", "pkcs12", "--legacy", "--password", "pw", "--out", "legacy.p12"],
+    )
+    .ok();
+    let info =
+        openssl(&["pkcs12", "-legacy", "-info", "-in", "legacy.p12", "-passin", "pass:pw", "-nodes"], env.path()).ok();
     assert!(info.stderr.contains("MAC: sha1") && info.stderr.contains("TripleDES"), "{}", info.stderr);
     let keytool = require_peer("keytool");
     let kt = std::process::Command::new(keytool)
@@ -336,7 +392,8 @@ fn export_pkcs12_bundle_and_k8s_secret() {
     let bundle = run_at(&env, &int, &["export", "--cn", "alice", "--format", "bundle"]).ok().stdout;
     assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2);
     assert!(bundle.contains("BEGIN PRIVATE KEY"));
-    let yaml = run_at(&env, &int, &["export", "--cn", "alice", "--format", "k8s-secret", "--namespace", "prod"]).ok().stdout;
+    let yaml =
+        run_at(&env, &int, &["export", "--cn", "alice", "--format", "k8s-secret", "--namespace", "prod"]).ok().stdout;
     assert!(yaml.contains("type: kubernetes.io/tls") && yaml.contains("namespace: prod"), "{yaml}");
     for k in ["tls.crt: ", "tls.key: ", "ca.crt: "] {
         let line = yaml.lines().find(|l| l.trim_start().starts_with(k)).expect(k);
@@ -346,5 +403,70 @@ fn export_pkcs12_bundle_and_k8s_secret() {
         assert!(dec.contains("-----BEGIN"), "{k} decodes to PEM");
     }
     run_at(&env, &int, &["export", "--cn", "nobody"]).error();
-    run_at(&env, &int, &["export", "--cn", "alice", "--format", "pkcs12", "--out", "x.p12"]).error().stderr_has("password");
+    run_at(&env, &int, &["export", "--cn", "alice", "--format", "pkcs12", "--out", "x.p12"])
+        .error()
+        .stderr_has("password");
+}
+
+#[test]
+fn nginx_config_is_accepted_by_nginx_and_serves_mtls() {
+    let env = Env::new().with_ca();
+    env.issue("localhost", &["--profile", "server", "--san", "ip:127.0.0.1"]);
+    env.issue("alice", &[]);
+    env.run(&["gen-crl"]).ok();
+    let port = free_port();
+    let up = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let upstream = format!("http://127.0.0.1:{up}");
+    let block =
+        env.run(&["nginx-config", "--server", "localhost", "--listen", &listen, "--upstream", &upstream]).ok().stdout;
+    assert!(block.contains("ssl_verify_depth 1;") && block.contains("ssl_verify_client on;"), "{block}");
+    assert!(block.contains("X-Client-Verify") && block.contains("must not be reachable"), "{block}");
+    let dir = env.path().join("ng");
+    std::fs::create_dir_all(dir.join("logs")).expect("logs");
+    std::fs::write(dir.join("mtls.conf"), &block).expect("write block");
+    // The upstream echoes the identity headers nginx forwards.
+    let conf = format!(
+        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/logs/error.log info;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/tmp;\n  proxy_temp_path {d}/tmp;\n  fastcgi_temp_path {d}/tmp;\n  uwsgi_temp_path {d}/tmp;\n  scgi_temp_path {d}/tmp;\n  include {d}/mtls.conf;\n  server {{ listen 127.0.0.1:{up}; location / {{ return 200 \"cn=$http_x_client_cert_cn verify=$http_x_client_verify\\n\"; }} }}\n}}\n",
+        d = dir.display()
+    );
+    std::fs::create_dir_all(dir.join("tmp")).expect("tmp");
+    std::fs::write(dir.join("nginx.conf"), conf).expect("conf");
+    let nginx = require_peer("nginx");
+    let t = std::process::Command::new(&nginx)
+        .args(["-t", "-p", s(&dir), "-c", s(&dir.join("nginx.conf"))])
+        .output()
+        .expect("nginx -t");
+    assert!(t.status.success(), "nginx -t: {}", String::from_utf8_lossy(&t.stderr));
+    let child = std::process::Command::new(&nginx)
+        .args(["-p", s(&dir), "-c", s(&dir.join("nginx.conf"))])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    let _server = Server { child, port, dir: dir.clone() };
+    wait_port(port, std::time::Duration::from_secs(10));
+    let ca = env.store().join("certs/ca.crt");
+    let (cert, key) = (env.issued("alice", "chain.pem"), env.issued("alice", "key.pem"));
+    let url = format!("https://127.0.0.1:{port}/");
+    let r = peer(
+        "curl",
+        &["-s", "--max-time", "10", "--cacert", s(&ca), "--cert", s(&cert), "--key", s(&key), &url],
+        env.path(),
+    );
+    assert_eq!(r.stdout.trim(), "cn=alice verify=SUCCESS", "{}{}", r.stdout, r.stderr);
+    assert_eq!(curl_status(port, &["--cacert", s(&ca)]), 400, "no client certificate");
+}
+
+#[test]
+fn nginx_config_for_intermediate_uses_root_and_depth_two() {
+    let (env, int) = root_and_intermediate();
+    run_at(&env, &int, &["issue", "--cn", "localhost", "--profile", "server"]).ok();
+    let j = run_at(&env, &int, &["--json", "nginx-config", "--server", "localhost", "--optional"]).ok().json();
+    assert_eq!(j["ssl_verify_depth"], 2);
+    assert!(j["ssl_crl"].as_str().expect("crl").ends_with("crl/ca-chain.crl"));
+    let root = std::fs::read(j["ssl_client_certificate"].as_str().expect("root")).expect("root file");
+    assert_eq!(root, std::fs::read(env.store().join("certs/ca.crt")).expect("root ca"));
+    assert!(j["config"].as_str().expect("config").contains("ssl_verify_client optional;"));
 }

@@ -108,7 +108,8 @@ fn b64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        let n =
+            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
         for i in 0..4 {
             if i <= c.len() {
                 out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -152,10 +153,14 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
                 KeyFile::Plain(k) => k,
                 KeyFile::Encrypted(_) => bail!("key.pem is encrypted; export needs the plain key"),
             };
-            let pk = p12_keystore::PrivateKey::from_der(&key.serialize_der()).map_err(|e| anyhow!("cannot use the key for PKCS#12: {e}"))?;
+            let pk = p12_keystore::PrivateKey::from_der(&key.serialize_der())
+                .map_err(|e| anyhow!("cannot use the key for PKCS#12: {e}"))?;
             let mut certs = Vec::new();
             for der in chain.iter().chain(root.iter()) {
-                certs.push(p12_keystore::Certificate::from_der(der).map_err(|e| anyhow!("cannot use a certificate for PKCS#12: {e}"))?);
+                certs.push(
+                    p12_keystore::Certificate::from_der(der)
+                        .map_err(|e| anyhow!("cannot use a certificate for PKCS#12: {e}"))?,
+                );
             }
             let count = certs.len();
             let id = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &chain[0]);
@@ -229,7 +234,10 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
         }
         None => {
             if ctx.json() {
-                return Err(hinted("--json reports on the export, so the export itself needs --out FILE", "add --out FILE"));
+                return Err(hinted(
+                    "--json reports on the export, so the export itself needs --out FILE",
+                    "add --out FILE",
+                ));
             }
             let mut o = std::io::stdout().lock();
             o.write_all(&bytes)?;

@@ -9,6 +9,7 @@ pub mod init_ca;
 pub mod inspect;
 pub mod issue;
 pub mod list;
+pub mod nginx_config;
 pub mod probe;
 pub mod renew;
 pub mod revoke;
@@ -32,6 +33,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Verify(a) => verify::run(ctx, &a),
         Command::Renew(a) => renew::run(ctx, &a),
         Command::Export(a) => export::run(ctx, &a),
+        Command::NginxConfig(a) => nginx_config::run(ctx, &a),
         Command::Probe(a) => probe::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }

@@ -83,9 +83,9 @@ fn find(store: &Store, args: &RenewArgs) -> anyhow::Result<Entry> {
     let index = store.read_index()?;
     if let Some(s) = &args.serial {
         let serial = normalize_serial(s);
-        let i = index
-            .find_serial(&serial)
-            .ok_or_else(|| hinted(format!("no certificate with serial {serial} in this store"), "see `mtlsctl list`"))?;
+        let i = index.find_serial(&serial).ok_or_else(|| {
+            hinted(format!("no certificate with serial {serial} in this store"), "see `mtlsctl list`")
+        })?;
         return Ok(index.entries[i].clone());
     }
     let cn = args.cn.as_deref().unwrap_or_default();
@@ -96,7 +96,12 @@ fn find(store: &Store, args: &RenewArgs) -> anyhow::Result<Entry> {
         .filter(|e| e.common_name().as_deref() == Some(cn) && e.effective_status(now) != Status::Revoked)
         .max_by_key(|e| e.not_after())
         .cloned()
-        .ok_or_else(|| hinted(format!("no unrevoked certificate with CN '{cn}' in this store"), format!("issue one: mtlsctl issue --cn {cn}")))
+        .ok_or_else(|| {
+            hinted(
+                format!("no unrevoked certificate with CN '{cn}' in this store"),
+                format!("issue one: mtlsctl issue --cn {cn}"),
+            )
+        })
 }
 
 /// Subject, SANs and profile of the certificate being renewed.
@@ -206,7 +211,11 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
     } else {
         let old_type = keys::describe_spki(old.public_key().raw);
         let kt = args.key_type.unwrap_or_else(|| {
-            KeyType::value_variants().iter().copied().find(|k| Some(k.name()) == old_type.as_deref()).unwrap_or(KeyType::EcP256)
+            KeyType::value_variants()
+                .iter()
+                .copied()
+                .find(|k| Some(k.name()) == old_type.as_deref())
+                .unwrap_or(KeyType::EcP256)
         });
         if kt.is_slow() {
             ctx.info(format!("generating a {} key (this takes a few seconds)...", kt.name()));
@@ -270,8 +279,12 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         show_path(&out_dir.join("chain.pem")),
     );
     match args.revoke_old {
-        Some(r) => text.push_str(&format!("\n  the old certificate is revoked ({}); run `mtlsctl gen-crl`", r.openssl_name())),
-        None => text.push_str("\n  the old certificate stays valid until it expires (--revoke-old superseded revokes it)"),
+        Some(r) => {
+            text.push_str(&format!("\n  the old certificate is revoked ({}); run `mtlsctl gen-crl`", r.openssl_name()))
+        }
+        None => {
+            text.push_str("\n  the old certificate stays valid until it expires (--revoke-old superseded revokes it)")
+        }
     }
     ctx.info(text);
     common::warn_ca_expiry(ctx, ca_end);
