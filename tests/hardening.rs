@@ -43,7 +43,7 @@ struct Line {
 }
 
 fn is_hex_even(s: &str) -> bool {
-    !s.is_empty() && s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Parse index.txt; every line must be whole and valid (a torn last line is
