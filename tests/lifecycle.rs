@@ -700,3 +700,51 @@ fn verify_errors_exit_1() {
     env.run(&["verify", &cert_path(&env, "x"), "--crl", "bad.crl"]).error().stderr_has("bad.crl");
     env.run(&["verify", &cert_path(&env, "x"), "--at", "someday"]).error().stderr_has("--at");
 }
+
+#[test]
+fn gen_crl_on_an_intermediate_bundles_the_parents_crl_for_crl_check_all() {
+    let root = Env::new().with_ca();
+    root.run(&["gen-crl"]).ok();
+    let inter = Env::new();
+    inter.run(&["init-ca", "--cn", "Issuing CA", "--parent", &d(root.store())]).ok();
+    inter.issue("leaf", &[]);
+    inter.issue("gone", &[]);
+    inter.run(&["revoke", "--cn", "gone", "--reason", "key-compromise"]).ok();
+    // Without the parent's CRL the bundle is incomplete, and gen-crl says so.
+    inter.run(&["gen-crl"]).ok().stderr_has("--parent-crl");
+    let root_crl = d(root.store().join("crl/ca.crl"));
+    let j = inter.run(&["--json", "gen-crl", "--parent-crl", &root_crl]).ok().json();
+    assert!(j["chain_crl"].as_str().is_some_and(|p| p.ends_with("crl/ca-chain.crl")), "{j}");
+    // The next run keeps the parent's CRL it already has.
+    let r = inter.run(&["gen-crl"]).ok();
+    assert!(!r.stderr.contains("--parent-crl"), "{}", r.stderr);
+
+    let root_ca = d(root.store().join("certs/ca.crt"));
+    let chain_crl = d(inter.store().join("crl/ca-chain.crl"));
+    let untrusted = d(inter.store().join("certs/ca.crt"));
+    let check = |cn: &str| {
+        let cert = d(inter.issued(cn, "cert.pem"));
+        let r = peer(
+            "openssl",
+            &["verify", "-CAfile", &root_ca, "-untrusted", &untrusted, "-crl_check_all", "-CRLfile", &chain_crl, &cert],
+            inter.path(),
+        );
+        (r.code == 0 && r.stdout.contains(": OK"), both(&r))
+    };
+    let (ok, out) = check("leaf");
+    assert!(ok, "{out}");
+    let (ok, out) = check("gone");
+    assert!(!ok && out.contains("certificate revoked"), "{out}");
+    // mtlsctl verify with the bundle checks the whole chain and agrees.
+    let (code, j, stderr) = verify_json(&inter, &[&d(inter.issued("leaf", "cert.pem")), "--crl", &chain_crl]);
+    assert_eq!((code, j["code"].as_str()), (0, Some("valid")), "{j}");
+    assert!(!stderr.contains("only the certificate itself"), "{stderr}");
+    let (code, j, _) = verify_json(&inter, &[&d(inter.issued("gone", "cert.pem")), "--crl", &chain_crl]);
+    assert_eq!((code, j["code"].as_str()), (3, Some("revoked")), "{j}");
+    // A CRL from a CA that is not a parent is refused.
+    let other = Env::new().with_ca();
+    other.run(&["gen-crl"]).ok();
+    let before = inter.snapshot();
+    inter.run(&["gen-crl", "--parent-crl", &d(other.store().join("crl/ca.crl"))]).error().stderr_has("not a parent");
+    assert_eq!(before, inter.snapshot());
+}

@@ -40,6 +40,10 @@ pub struct GenCrlArgs {
     /// Leave out revoked certificates that have expired
     #[arg(long)]
     pub exclude_expired: bool,
+    /// For an intermediate CA: the parent CAs' CRLs (PEM) to bundle into crl/ca-chain.crl
+    /// [default: those already in crl/ca-chain.crl]
+    #[arg(long, value_name = "FILE")]
+    pub parent_crl: Option<PathBuf>,
     #[command(flatten)]
     pub pass: PassArgs,
 }
@@ -63,6 +67,8 @@ struct GenCrlReport {
     revoked_count: usize,
     excluded_expired: usize,
     revoked: Vec<CrlEntryReport>,
+    /// crl/ca-chain.crl, written for an intermediate CA.
+    chain_crl: Option<String>,
 }
 
 fn rcgen_reason(r: Reason) -> RevocationReason {
@@ -98,6 +104,46 @@ fn current_number(store: &Store) -> anyhow::Result<Vec<u8>> {
     }
 }
 
+/// The parent CAs' CRLs for crl/ca-chain.crl: from --parent-crl, else those the
+/// previous bundle held. Each must come from a CA above this one.
+fn parent_crls(store: &Store, chain: &[Vec<u8>], file: Option<&std::path::Path>) -> anyhow::Result<Vec<Vec<u8>>> {
+    let own = certinfo::parse(&chain[0])?.subject().as_raw().to_vec();
+    let parents: Vec<Vec<u8>> =
+        chain[1..].iter().filter_map(|d| certinfo::parse(d).ok().map(|c| c.subject().as_raw().to_vec())).collect();
+    let issuer_of = |der: &[u8]| crl::parse(der).map(|c| c.issuer().as_raw().to_vec());
+    match file {
+        Some(f) => {
+            let ders =
+                crl::load_crls(&fsio::read(f)?).with_context(|| format!("cannot read --parent-crl {}", f.display()))?;
+            for d in &ders {
+                let c = crl::parse(d)?;
+                // Same name is not enough: the CRL must verify with a parent's key.
+                let signed_by_parent = chain[1..]
+                    .iter()
+                    .filter_map(|p| certinfo::parse(p).ok())
+                    .any(|p| p.subject().as_raw() == c.issuer().as_raw() && c.verify_signature(p.public_key()).is_ok());
+                if !signed_by_parent {
+                    let name = crl::parse(d).map(|c| crate::pki::names::display_name(c.issuer())).unwrap_or_default();
+                    anyhow::bail!(
+                        "--parent-crl {} holds a CRL from {name}, which is not a parent of this CA",
+                        f.display()
+                    );
+                }
+            }
+            Ok(ders.into_iter().filter(|d| issuer_of(d).is_ok_and(|i| i != own)).collect())
+        }
+        None => {
+            let path = store.paths.root.join("crl/ca-chain.crl");
+            let Ok(bytes) = std::fs::read(&path) else { return Ok(Vec::new()) };
+            Ok(crl::load_crls(&bytes)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|d| issuer_of(d).is_ok_and(|i| i != own && parents.contains(&i)))
+                .collect())
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
     let validity = util::parse_duration(&args.next_update).context("invalid --next-update")?;
     if validity <= Duration::ZERO {
@@ -111,6 +157,10 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
     let issuer = signer.issuer()?;
     let now = OffsetDateTime::now_utc();
     let next = now + validity;
+    let chain = store.ca_chain_ders()?;
+    let parent_crls =
+        if chain.len() > 1 { parent_crls(&store, &chain, args.parent_crl.as_deref())? } else { Vec::new() };
+    let chain_crl_path = store.paths.root.join("crl/ca-chain.crl");
 
     let report = {
         let _lock = store.lock()?;
@@ -184,6 +234,15 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         if let Some(d) = &args.der {
             fsio::write_atomic(d, &der, Mode::Public)?;
         }
+        // nginx checks a CRL for every CA of the chain: bundle ours with the parents'.
+        if chain.len() > 1 {
+            let mut bundle = pem.clone();
+            for p in &parent_crls {
+                bundle.push_str(&crl::to_pem(p));
+            }
+            fsio::create_dir(chain_crl_path.parent().unwrap_or(&store.paths.root), false)?;
+            fsio::write_atomic(&chain_crl_path, bundle.as_bytes(), Mode::Public)?;
+        }
         GenCrlReport {
             crl: store.paths.crl.display().to_string(),
             der: args.der.as_ref().map(|d| d.display().to_string()),
@@ -193,6 +252,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             revoked_count: listed.len(),
             excluded_expired: excluded,
             revoked: listed,
+            chain_crl: (chain.len() > 1).then(|| chain_crl_path.display().to_string()),
         }
     };
 
@@ -206,6 +266,25 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
     );
     if let Some(d) = &args.der {
         text.push_str(&format!("  DER copy: {}\n", show_path(d)));
+    }
+    if chain.len() > 1 {
+        text.push_str(&format!(
+            "  with the parent CAs' CRLs ({} found): {}\n",
+            parent_crls.len(),
+            show_path(&chain_crl_path)
+        ));
+        if parent_crls.is_empty() {
+            ctx.warn(format!(
+                "{} holds only this CA's CRL: nginx (ssl_crl) also needs the root's; pass --parent-crl ROOT_STORE/crl/ca.crl",
+                show_path(&chain_crl_path)
+            ));
+        } else if let Some(t) = crl::earliest_next_update(&parent_crls).filter(|t| *t < now + Duration::hours(24)) {
+            ctx.warn(format!(
+                "a parent CA's CRL in {} expires on {}, and nginx then rejects every client: run gen-crl in the parent store, then here with --parent-crl",
+                show_path(&chain_crl_path),
+                util::human_time(t)
+            ));
+        }
     }
     if report.excluded_expired > 0 {
         text.push_str(&format!(
