@@ -6,5 +6,5 @@ mod foundation;
 mod generated;
 mod lifecycle;
 mod hardening;
-mod hardening;
 mod operations;
+mod probe;

@@ -146,7 +146,10 @@ fn load_identity(
         Ok(KeyFile::Encrypted(_)) => {
             return Err(hinted(
                 format!("the client key {} is encrypted", key_path.display()),
-                format!("probe needs the key in the clear: openssl pkey -in {} -out client-plain.key", key_path.display()),
+                format!(
+                    "probe needs the key in the clear: openssl pkey -in {} -out client-plain.key",
+                    key_path.display()
+                ),
             ));
         }
         Err(e) if args.key.is_none() && args.cert.is_some() => {
@@ -171,10 +174,7 @@ fn load_identity(
     let na = certinfo::not_after(&leaf);
     let serial = certinfo::serial_hex(&leaf);
     let revoked = store.and_then(|s| store_revocation(s, &leaf, &serial));
-    let issuers = chain
-        .iter()
-        .filter_map(|d| certinfo::parse(d).ok().map(|c| c.issuer().as_raw().to_vec()))
-        .collect();
+    let issuers = chain.iter().filter_map(|d| certinfo::parse(d).ok().map(|c| c.issuer().as_raw().to_vec())).collect();
     let info = ClientCertInfo {
         source,
         subject: names::display_name(leaf.subject()),
@@ -199,7 +199,11 @@ fn load_identity(
 }
 
 /// `revoked on DATE (reason)` when our certificate is from this store and index.txt marks it R.
-fn store_revocation(store: &Store, leaf: &x509_parser::certificate::X509Certificate<'_>, serial: &str) -> Option<String> {
+fn store_revocation(
+    store: &Store,
+    leaf: &x509_parser::certificate::X509Certificate<'_>,
+    serial: &str,
+) -> Option<String> {
     let ca = store.ca_cert_der().ok()?;
     let ca = certinfo::parse(&ca).ok()?;
     if ca.subject().as_raw() != leaf.issuer().as_raw() {
@@ -216,9 +220,7 @@ fn store_revocation(store: &Store, leaf: &x509_parser::certificate::X509Certific
 }
 
 fn subjects(ders: &[Vec<u8>]) -> Vec<String> {
-    ders.iter()
-        .filter_map(|d| certinfo::parse(d).ok().map(|c| names::display_name(c.subject())))
-        .collect()
+    ders.iter().filter_map(|d| certinfo::parse(d).ok().map(|c| names::display_name(c.subject()))).collect()
 }
 
 fn add_all(roots: &mut RootCertStore, ders: &[Vec<u8>], file: &Path) -> anyhow::Result<()> {
@@ -243,7 +245,8 @@ fn system_roots() -> (RootCertStore, Option<PathBuf>, Vec<String>) {
     for path in candidates {
         let Ok(bytes) = std::fs::read(&path) else { continue };
         let Ok(blocks) = pem::parse_many(&bytes) else { continue };
-        let ders: Vec<Vec<u8>> = blocks.into_iter().filter(|b| b.tag() == "CERTIFICATE").map(pem::Pem::into_contents).collect();
+        let ders: Vec<Vec<u8>> =
+            blocks.into_iter().filter(|b| b.tag() == "CERTIFICATE").map(pem::Pem::into_contents).collect();
         let names = subjects(&ders);
         roots.add_parsable_certificates(ders.into_iter().map(CertificateDer::from));
         if !roots.is_empty() {
@@ -263,7 +266,8 @@ fn load_trust(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Trust> 
     }
     if let Some(store) = store {
         let ders = store.ca_chain_ders()?;
-        let file = if store.paths.ca_chain.exists() { store.paths.ca_chain.clone() } else { store.paths.ca_cert.clone() };
+        let file =
+            if store.paths.ca_chain.exists() { store.paths.ca_chain.clone() } else { store.paths.ca_cert.clone() };
         add_all(&mut roots, &ders, &file)?;
         return Ok(Trust { roots, source: "store", file: Some(file), anchors: subjects(&ders) });
     }

@@ -84,7 +84,9 @@ pub fn server_cert_code(err: &Error) -> &'static str {
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => "server_cert_expired",
             CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => "server_cert_not_yet_valid",
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => "hostname_mismatch",
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => "server_cert_wrong_purpose",
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                "server_cert_wrong_purpose"
+            }
             CertificateError::Revoked => "server_cert_revoked",
             _ => "server_cert_invalid",
         },
@@ -98,7 +100,9 @@ pub fn describe_tls_error(err: &Error) -> String {
         Error::InvalidCertificate(ce) => match ce {
             CertificateError::UnknownIssuer => "unknown issuer: no trusted CA signed this chain".into(),
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => "certificate has expired".into(),
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => "certificate is not valid yet".into(),
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "certificate is not valid yet".into()
+            }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 "certificate is not valid for this name".into()
             }
@@ -119,12 +123,16 @@ pub fn describe_tls_error(err: &Error) -> String {
 
 /// Cause and fix for a server-certificate failure. `issuer` names who signed the
 /// server's leaf, `trusted` says what we trusted, `name` is the name checked.
-pub fn server_cert_diagnosis(code: &'static str, severity: Severity, issuer: &str, trusted: &str, name: &str, presented: &str) -> Diagnosis {
-    let insecure_note = if severity == Severity::Error {
-        " (or pass --insecure to test the client certificate anyway)"
-    } else {
-        ""
-    };
+pub fn server_cert_diagnosis(
+    code: &'static str,
+    severity: Severity,
+    issuer: &str,
+    trusted: &str,
+    name: &str,
+    presented: &str,
+) -> Diagnosis {
+    let insecure_note =
+        if severity == Severity::Error { " (or pass --insecure to test the client certificate anyway)" } else { "" };
     match code {
         "server_cert_untrusted" => Diagnosis::new(
             code,
@@ -159,7 +167,8 @@ pub fn server_cert_diagnosis(code: &'static str, severity: Severity, issuer: &st
         "server_cert_wrong_purpose" => Diagnosis::new(
             code,
             severity,
-            "the server presents a certificate without the serverAuth extended key usage (a client certificate?)".to_string(),
+            "the server presents a certificate without the serverAuth extended key usage (a client certificate?)"
+                .to_string(),
             "issue the server certificate with --profile server (or peer)".to_string(),
         ),
         _ => Diagnosis::new(
@@ -205,7 +214,9 @@ pub fn client_cert_missing(via: &str, have_identity: bool) -> Diagnosis {
     Diagnosis::new(
         "client_cert_missing",
         Severity::Error,
-        format!("Missing client cert: the server requires a client certificate and none was sent; it answered with {via}"),
+        format!(
+            "Missing client cert: the server requires a client certificate and none was sent; it answered with {via}"
+        ),
         fix,
     )
 }
@@ -231,7 +242,10 @@ pub fn expired(via: &str, ours: &OurCert) -> Diagnosis {
     Diagnosis::new(
         "client_cert_expired",
         Severity::Error,
-        format!("Certificate has expired: the client certificate is past its notAfter ({}); the server answered with {via}", ours.not_after),
+        format!(
+            "Certificate has expired: the client certificate is past its notAfter ({}); the server answered with {via}",
+            ours.not_after
+        ),
         "Renew and reissue the client certificate (mtlsctl renew, or mtlsctl issue --force), then deploy it",
     )
 }
@@ -250,7 +264,9 @@ pub fn wrong_purpose(via: &str) -> Diagnosis {
     Diagnosis::new(
         "client_cert_wrong_purpose",
         Severity::Error,
-        format!("the client certificate is not for TLS client authentication (its extended key usage lacks clientAuth); the server answered with {via}"),
+        format!(
+            "the client certificate is not for TLS client authentication (its extended key usage lacks clientAuth); the server answered with {via}"
+        ),
         "issue the client certificate with --profile client (or peer)",
     )
 }

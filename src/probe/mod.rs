@@ -72,7 +72,11 @@ impl Target {
 
     /// `host:port` with IPv6 brackets, for display and the Host header.
     pub fn display(&self) -> String {
-        if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) }
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 
     pub fn host_header(&self) -> String {
@@ -258,7 +262,9 @@ fn connect(target: &Target, deadline: Instant, attempt: &mut Attempt) -> Result<
     Err(match last {
         Some((addr, e)) => match e.kind() {
             io::ErrorKind::ConnectionRefused => fail(FailKind::Refused, format!("connection to {addr} refused")),
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => fail(FailKind::Timeout, format!("connecting to {addr} timed out")),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+                fail(FailKind::Timeout, format!("connecting to {addr} timed out"))
+            }
             io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
                 fail(FailKind::Unreachable, format!("{addr} is unreachable: {e}"))
             }
@@ -274,16 +280,19 @@ fn handshake_failure(e: &io::Error, server_seen: bool) -> Failure {
         let kind = match te {
             rustls::Error::AlertReceived(a) => FailKind::Alert(u8::from(*a)),
             // Bytes that are not TLS records before any server certificate: a plain-text service.
-            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } if !server_seen => FailKind::NotTls,
+            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } if !server_seen => {
+                FailKind::NotTls
+            }
             _ => FailKind::Tls,
         };
         return Failure { kind, detail: diagnose::describe_tls_error(te), tls_error: Some(te.clone()) };
     }
     let kind = match e.kind() {
         io::ErrorKind::TimedOut => FailKind::Timeout,
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe => {
-            FailKind::Closed
-        }
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => FailKind::Closed,
         _ => FailKind::Io,
     };
     let detail = match kind {
@@ -321,7 +330,8 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     };
     let _ = tcp.set_nodelay(true);
     let mut sock = DeadlineStream { tcp, deadline };
-    let mut conn = ClientConnection::new(Arc::new(config), setup.server_name.clone()).map_err(|e| anyhow!("TLS setup: {e}"))?;
+    let mut conn =
+        ClientConnection::new(Arc::new(config), setup.server_name.clone()).map_err(|e| anyhow!("TLS setup: {e}"))?;
 
     let hs_start = Instant::now();
     let mut hs_error = None;
@@ -388,18 +398,24 @@ fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut Deadli
                     at.post_closed = err.as_ref().is_none_or(|e| {
                         matches!(
                             e.kind(),
-                            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe
+                            io::ErrorKind::UnexpectedEof
+                                | io::ErrorKind::ConnectionReset
+                                | io::ErrorKind::ConnectionAborted
+                                | io::ErrorKind::BrokenPipe
                         )
                     });
                     let why = match &err {
-                        Some(e) if e.kind() == io::ErrorKind::TimedOut => "no HTTP answer within the timeout".to_string(),
+                        Some(e) if e.kind() == io::ErrorKind::TimedOut => {
+                            "no HTTP answer within the timeout".to_string()
+                        }
                         Some(e) => format!("no HTTP answer: {e}"),
                         None => "the server closed the connection without an HTTP answer".to_string(),
                     };
                     at.post_error.get_or_insert(why);
                 }
                 None => {
-                    at.post_error = Some("the server answered, but not in HTTP (pass --no-http for other protocols)".into());
+                    at.post_error =
+                        Some("the server answered, but not in HTTP (pass --no-http for other protocols)".into());
                 }
             }
         }

@@ -67,9 +67,7 @@ impl ServerCertVerifier for RecordingVerifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
         let verdict = match &self.inner {
-            Some(v) => v
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-                .map(|_| ()),
+            Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map(|_| ()),
             None => Err(Error::InvalidCertificate(CertificateError::UnknownIssuer)),
         };
         let hostname = webpki::EndEntityCert::try_from(end_entity)

@@ -132,10 +132,14 @@ pub struct Report {
 pub enum Answer {
     Accepted,
     /// Refused by an alert, an HTTP status, or by closing the connection.
-    Rejected { alert: Option<u8>, http: Option<(u16, Option<String>)> },
+    Rejected {
+        alert: Option<u8>,
+        http: Option<(u16, Option<String>)>,
+    },
     /// The handshake failed for reasons before the server judged the client.
     NotReached,
-    /// The handshake completed but the server said nothing we could read.
+    /// The handshake completed and no refusal came, but neither did an answer we could read
+    /// (a server that waits for another protocol, or a slow application).
     Silent,
 }
 
@@ -148,7 +152,12 @@ pub fn stopped_by_us(at: &Attempt) -> bool {
 pub fn untestable(at: &Attempt) -> bool {
     match &at.failure {
         Some(f) => match f.kind {
-            FailKind::Resolve | FailKind::Refused | FailKind::Unreachable | FailKind::Timeout | FailKind::NotTls | FailKind::Io => true,
+            FailKind::Resolve
+            | FailKind::Refused
+            | FailKind::Unreachable
+            | FailKind::Timeout
+            | FailKind::NotTls
+            | FailKind::Io => true,
             FailKind::Closed => at.server.chain.is_empty(),
             FailKind::Alert(_) | FailKind::Tls => false,
         },
@@ -174,7 +183,11 @@ pub fn answer(at: &Attempt) -> Answer {
             400 => at.request.requested,
             _ => false,
         };
-        return if refused { Answer::Rejected { alert: None, http: Some((h.status, h.detail.clone())) } } else { Answer::Accepted };
+        return if refused {
+            Answer::Rejected { alert: None, http: Some((h.status, h.detail.clone())) }
+        } else {
+            Answer::Accepted
+        };
     }
     if at.post_closed {
         return if at.request.requested { Answer::Rejected { alert: None, http: None } } else { Answer::Silent };
@@ -237,7 +250,7 @@ fn enforcement_of(at: &Attempt) -> Option<&'static str> {
     }
     match answer(at) {
         Answer::Rejected { .. } => Some("required"),
-        Answer::Accepted if at.request.requested => Some("optional"),
+        Answer::Accepted | Answer::Silent if at.request.requested => Some("optional"),
         _ => None,
     }
 }
@@ -258,12 +271,9 @@ fn failure_diagnosis(at: &Attempt, target: &str) -> Diagnosis {
             format!("connection to {target} refused: nothing listens on that port"),
             "check the port and that the server is running (nginx: the listen directive), and that no firewall rejects the connection",
         ),
-        Some(FailKind::Unreachable) => Diagnosis::new(
-            "host_unreachable",
-            Severity::Error,
-            detail,
-            "check the address and the network route to it",
-        ),
+        Some(FailKind::Unreachable) => {
+            Diagnosis::new("host_unreachable", Severity::Error, detail, "check the address and the network route to it")
+        }
         Some(FailKind::Timeout) => Diagnosis::new(
             "timeout",
             Severity::Error,
@@ -273,15 +283,12 @@ fn failure_diagnosis(at: &Attempt, target: &str) -> Diagnosis {
         Some(FailKind::NotTls) | Some(FailKind::Closed) => Diagnosis::new(
             "not_tls",
             Severity::Error,
-            format!("{target} did not answer the TLS ClientHello with TLS ({detail}): it is not a TLS server on this port, or it refused this client"),
+            format!(
+                "{target} did not answer the TLS ClientHello with TLS ({detail}): it is not a TLS server on this port, or it refused this client"
+            ),
             "check the port: is it the TLS listener (nginx: listen ... ssl)? A plain-HTTP port answers in text",
         ),
-        _ => Diagnosis::new(
-            "connection_failed",
-            Severity::Error,
-            detail,
-            "check the address and port",
-        ),
+        _ => Diagnosis::new("connection_failed", Severity::Error, detail, "check the address and port"),
     }
 }
 
@@ -348,9 +355,23 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
     let severity = if ctx.insecure { Severity::Warning } else { Severity::Error };
     if let Some(e) = &server_err {
         let code = diagnose::server_cert_code(e);
-        diags.push(diagnose::server_cert_diagnosis(code, severity, &leaf_issuer, &ctx.trust_text, &ctx.verify_name, &presented));
+        diags.push(diagnose::server_cert_diagnosis(
+            code,
+            severity,
+            &leaf_issuer,
+            &ctx.trust_text,
+            &ctx.verify_name,
+            &presented,
+        ));
         if host_err && code != "hostname_mismatch" {
-            diags.push(diagnose::server_cert_diagnosis("hostname_mismatch", severity, &leaf_issuer, &ctx.trust_text, &ctx.verify_name, &presented));
+            diags.push(diagnose::server_cert_diagnosis(
+                "hostname_mismatch",
+                severity,
+                &leaf_issuer,
+                &ctx.trust_text,
+                &ctx.verify_name,
+                &presented,
+            ));
         }
     }
 
@@ -388,7 +409,9 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
                 }
                 let d = match (alert, http) {
                     (Some(a), _) => diagnose::from_alert(*a, requested, sent, have_identity, &ours),
-                    (None, Some((_, detail))) if !sent || detail.as_deref() == Some("No required SSL certificate was sent") => {
+                    (None, Some((_, detail)))
+                        if !sent || detail.as_deref() == Some("No required SSL certificate was sent") =>
+                    {
                         diagnose::client_cert_missing(&via, have_identity)
                     }
                     _ if !sent => diagnose::client_cert_missing(&via, have_identity),
@@ -409,22 +432,21 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
                     ));
                 }
             }
-            Answer::Silent => {
-                verdict = "error";
-                let detail = main.post_error.clone().unwrap_or_default();
-                let fix = if ctx.http {
-                    "if the service does not speak HTTP, pass --no-http; otherwise read the server's error log"
-                } else {
-                    "read the server's error log"
-                };
-                diags.push(Diagnosis::new(
-                    "no_response",
-                    Severity::Error,
-                    format!("the TLS handshake completed but the server's answer could not be read: {detail}"),
-                    fix,
-                ));
-            }
-            Answer::Accepted => {
+            Answer::Accepted | Answer::Silent => {
+                if main.post_error.is_some() && main.http.is_none() {
+                    let detail = main.post_error.clone().unwrap_or_default();
+                    let fix = if ctx.http {
+                        "if the service does not speak HTTP, pass --no-http; otherwise read the server's error log"
+                    } else {
+                        "read the server's error log"
+                    };
+                    diags.push(Diagnosis::new(
+                        "no_answer",
+                        Severity::Warning,
+                        format!("the TLS handshake completed and the server sent no refusal, but {detail}"),
+                        fix,
+                    ));
+                }
                 if server_err.is_some() && !ctx.insecure {
                     verdict = "mtls_failed";
                 }
@@ -485,7 +507,7 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
     }
 
     let accepted = match ans {
-        Answer::Accepted if !untestable(main) && main.handshake_done => Some(true),
+        Answer::Accepted | Answer::Silent if !untestable(main) && main.handshake_done => Some(true),
         Answer::Rejected { .. } => Some(false),
         _ => None,
     };
@@ -494,7 +516,7 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
         handshake_completed: w.handshake_done,
         server_response: response_of(w),
         accepted: match answer(w) {
-            Answer::Accepted if w.handshake_done => Some(true),
+            Answer::Accepted | Answer::Silent if w.handshake_done => Some(true),
             Answer::Rejected { .. } => Some(false),
             _ => None,
         },
