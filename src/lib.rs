@@ -8,6 +8,8 @@
 pub mod cli;
 pub mod commands;
 pub mod generate;
+#[cfg(test)]
+mod hardening_props;
 pub mod output;
 pub mod pki;
 pub mod probe;
