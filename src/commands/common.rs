@@ -94,11 +94,12 @@ pub fn show_path(p: &Path) -> String {
 pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
     let path = &store.paths.crl;
     let Ok(bytes) = std::fs::read(path) else { return };
-    let Ok(ders) = crate::pki::crl::load_crls(&bytes) else {
+    let headers = crate::pki::crl::headers(&bytes);
+    if headers.is_empty() {
         ctx.warn(format!("cannot read the CRL {}; run `mtlsctl gen-crl` to write a new one", show_path(path)));
         return;
-    };
-    let Some(next) = crate::pki::crl::earliest_next_update(&ders) else { return };
+    }
+    let Some(next) = headers.iter().filter_map(|h| h.next_update).min() else { return };
     let now = OffsetDateTime::now_utc();
     if next <= now {
         ctx.warn(format!(

@@ -78,7 +78,93 @@ pub fn find(crl_der: &[u8], issuer_raw: &[u8], serial_raw: &[u8]) -> Option<List
 
 /// The earliest nextUpdate among the CRLs (the first one to lock clients out).
 pub fn earliest_next_update(ders: &[Vec<u8>]) -> Option<OffsetDateTime> {
-    ders.iter().filter_map(|d| parse(d).ok()?.next_update().map(|t| t.to_datetime())).min()
+    ders.iter().filter_map(|d| header_of_der(d)?.next_update).min()
+}
+
+/// What the first few hundred bytes of a CRL say: who issued it and when it
+/// expires. Reading only the header keeps the expiry warnings of every signing
+/// command O(1), however many entries the CRL lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub issuer_raw: Vec<u8>,
+    pub this_update: OffsetDateTime,
+    pub next_update: Option<OffsetDateTime>,
+}
+
+/// The header of each CRL in a PEM file (or of one DER CRL), decoding only each block's start.
+pub fn headers(bytes: &[u8]) -> Vec<Header> {
+    const BEGIN: &[u8] = b"-----BEGIN X509 CRL-----";
+    if !bytes.windows(BEGIN.len()).any(|w| w == BEGIN) {
+        return header_of_der(bytes).into_iter().collect();
+    }
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while let Some(at) = rest.windows(BEGIN.len()).position(|w| w == BEGIN) {
+        rest = &rest[at + BEGIN.len()..];
+        // 2 KiB of base64 is 1.5 KiB of DER: room for any realistic issuer name.
+        let b64: Vec<u8> =
+            rest.iter().take_while(|b| **b != b'-').filter(|b| !b.is_ascii_whitespace()).take(2048).copied().collect();
+        let usable = b64.len() - b64.len() % 4;
+        use base64::Engine as _;
+        let engine = base64::engine::general_purpose::STANDARD;
+        if let Ok(der) = engine.decode(&b64[..usable]).or_else(|_| engine.decode(b64.trim_ascii_end())) {
+            out.extend(header_of_der(&der));
+        }
+    }
+    out
+}
+
+/// One DER TLV at `pos`: (tag, content start, content end). The end may lie
+/// past a truncated buffer; callers only step into or over what they need.
+fn tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
+    let tag = *buf.get(pos)?;
+    let first = *buf.get(pos + 1)? as usize;
+    let (len, start) = if first < 0x80 {
+        (first, pos + 2)
+    } else {
+        let n = first & 0x7f;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | *buf.get(pos + 2 + i)? as usize;
+        }
+        (len, pos + 2 + n)
+    };
+    Some((tag, start, start.checked_add(len)?))
+}
+
+fn time_at(buf: &[u8], pos: usize) -> Option<(OffsetDateTime, usize)> {
+    let (tag, start, end) = tlv(buf, pos)?;
+    if tag != 0x17 && tag != 0x18 {
+        return None;
+    }
+    let text = std::str::from_utf8(buf.get(start..end)?).ok()?;
+    Some((crate::store::index::parse_asn1_time(text).ok()?, end))
+}
+
+fn header_of_der(der: &[u8]) -> Option<Header> {
+    let (tag, outer, _) = tlv(der, 0)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (tag, mut pos, _) = tlv(der, outer)?;
+    if tag != 0x30 {
+        return None;
+    }
+    if let Some((0x02, _, end)) = tlv(der, pos) {
+        pos = end; // version
+    }
+    let (_, _, sig_end) = tlv(der, pos)?; // signature algorithm
+    let (tag, _, issuer_end) = tlv(der, sig_end)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let issuer_raw = der.get(sig_end..issuer_end)?.to_vec();
+    let (this_update, after) = time_at(der, issuer_end)?;
+    let next_update = time_at(der, after).map(|(t, _)| t);
+    Some(Header { issuer_raw, this_update, next_update })
 }
 
 /// Parse a `crlnumber`/`serial` file: one line of hex digits.
@@ -133,5 +219,44 @@ mod tests {
         assert_eq!(format_hex_number(&increment(&parse_hex_number("1FF").unwrap())), "0200");
         assert!(parse_hex_number("zz").is_err());
         assert!(parse_hex_number("").is_err());
+    }
+
+    #[test]
+    fn header_matches_full_parse() {
+        let ca = crate::pki::keys::KeyType::EcP256.generate().unwrap();
+        let mut p = rcgen::CertificateParams::default();
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        p.key_usages = vec![rcgen::KeyUsagePurpose::CrlSign, rcgen::KeyUsagePurpose::KeyCertSign];
+        let issuer = rcgen::Issuer::new(p, &ca);
+        let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+        let revoked = (0..2000u32)
+            .map(|i| rcgen::RevokedCertParams {
+                serial_number: rcgen::SerialNumber::from_slice(&i.to_be_bytes()),
+                revocation_time: now,
+                reason_code: None,
+                invalidity_date: None,
+            })
+            .collect();
+        let crl = rcgen::CertificateRevocationListParams {
+            this_update: now,
+            next_update: now + time::Duration::days(7),
+            crl_number: rcgen::SerialNumber::from_slice(&[1]),
+            issuing_distribution_point: None,
+            revoked_certs: revoked,
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        }
+        .signed_by(&issuer)
+        .unwrap();
+        let der = crl.der().to_vec();
+        let full = parse(&der).unwrap();
+        let pem = to_pem(&der);
+        for h in [headers(&der), headers(pem.as_bytes())] {
+            assert_eq!(h.len(), 1);
+            assert_eq!(h[0].issuer_raw, full.issuer().as_raw());
+            assert_eq!(h[0].this_update, full.last_update().to_datetime());
+            assert_eq!(h[0].next_update, full.next_update().map(|t| t.to_datetime()));
+        }
+        assert!(headers(b"garbage").is_empty());
+        assert!(headers(&der[..10]).is_empty());
     }
 }
