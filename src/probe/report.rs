@@ -284,7 +284,7 @@ fn failure_diagnosis(at: &Attempt, target: &str) -> Diagnosis {
             "not_tls",
             Severity::Error,
             format!(
-                "{target} did not answer the TLS ClientHello with TLS ({detail}): it is not a TLS server on this port, or it refused this client"
+                "the server did not answer the TLS ClientHello with TLS ({detail}): it is not a TLS server on this port, or it refused this client"
             ),
             "check the port: is it the TLS listener (nginx: listen ... ssl)? A plain-HTTP port answers in text",
         ),
