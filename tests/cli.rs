@@ -4,6 +4,7 @@ mod common;
 
 mod foundation;
 mod generated;
+mod json_docs;
 mod lifecycle;
 mod hardening;
 mod operations;
