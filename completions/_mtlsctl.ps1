@@ -183,6 +183,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         'mtlsctl;gen-crl' {
             [CompletionResult]::new('--next-update', '--next-update', [CompletionResultType]::ParameterName, 'How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)')
             [CompletionResult]::new('--der', '--der', [CompletionResultType]::ParameterName, 'Also write the CRL in DER form to FILE')
+            [CompletionResult]::new('--parent-crl', '--parent-crl', [CompletionResultType]::ParameterName, 'For an intermediate CA: the parent CAs'' CRLs (PEM) to bundle into crl/ca-chain.crl [default: those already in crl/ca-chain.crl]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')

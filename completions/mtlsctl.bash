@@ -257,7 +257,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__gen__subcmd__crl)
-            opts="-q -h -V --next-update --der --exclude-expired --passphrase-file --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --next-update --der --exclude-expired --parent-crl --passphrase-file --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,6 +268,10 @@ _mtlsctl() {
                     return 0
                     ;;
                 --der)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parent-crl)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
