@@ -4,8 +4,8 @@ mod common;
 
 mod foundation;
 mod generated;
+mod hardening;
 mod json_docs;
 mod lifecycle;
-mod hardening;
 mod operations;
 mod probe;

@@ -76,7 +76,10 @@ fn every_subcommand_help_has_examples() {
         }
         let r = env.run(&[name, "--help"]).ok();
         assert!(r.stdout.contains("Examples:"), "`mtlsctl {name} --help` has no Examples:\n{}", r.stdout);
-        assert!(r.stdout.contains(&format!("mtlsctl {name}")) || r.stdout.contains("mtlsctl "), "{name}: examples do not show the command");
+        assert!(
+            r.stdout.contains(&format!("mtlsctl {name}")) || r.stdout.contains("mtlsctl "),
+            "{name}: examples do not show the command"
+        );
         let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
         assert!(!about.is_empty() && !about.contains('\n'), "{name} needs a one-line summary");
     }

@@ -90,7 +90,9 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
     let cert = cert.to_str().expect("utf-8");
     out.entry("verify").or_default().push(json_of(&env.run(&["--json", "verify", cert]).ok()));
     let revoked = env.issued("svc", "cert.pem");
-    out.entry("verify").or_default().push(json_of(&env.run(&["--json", "verify", revoked.to_str().expect("utf-8")]).code(3)));
+    out.entry("verify")
+        .or_default()
+        .push(json_of(&env.run(&["--json", "verify", revoked.to_str().expect("utf-8")]).code(3)));
 
     for file in [
         env.issued("api.example.com", "chain.pem"),
@@ -98,7 +100,9 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
         env.store().join("crl/ca.crl"),
         env.issued("api.example.com", "key.pem"),
     ] {
-        out.entry("inspect").or_default().push(json_of(&env.run(&["--json", "inspect", file.to_str().expect("utf-8")]).ok()));
+        out.entry("inspect")
+            .or_default()
+            .push(json_of(&env.run(&["--json", "inspect", file.to_str().expect("utf-8")]).ok()));
     }
 
     out.entry("renew").or_default().push(json_of(&env.run(&["--json", "renew", "--cn", "old"]).ok()));
@@ -141,7 +145,16 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
     );
     let server = start_nginx(&ngx_dir, &body);
     let target = format!("127.0.0.1:{}", server.port);
-    let r = env.run(&["--json", "probe", &target, "--name", "api.example.com", "--servername", "api.example.com", "--no-client-cert"]);
+    let r = env.run(&[
+        "--json",
+        "probe",
+        &target,
+        "--name",
+        "api.example.com",
+        "--servername",
+        "api.example.com",
+        "--no-client-cert",
+    ]);
     out.entry("probe").or_default().push(json_of(&r));
     out
 }
@@ -159,7 +172,9 @@ fn every_documented_field_is_in_the_output() {
         }
     };
     for (section, _) in &docs {
-        let values = outs.get(section.as_str()).unwrap_or_else(|| panic!("no --json scenario for docs/json.md section `## {section}`"));
+        let values = outs
+            .get(section.as_str())
+            .unwrap_or_else(|| panic!("no --json scenario for docs/json.md section `## {section}`"));
         let tables = &docs[&alias(section)];
         assert!(!tables.is_empty(), "`## {section}` documents no fields");
         for table in tables {

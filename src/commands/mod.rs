@@ -1,10 +1,10 @@
 //! One module per subcommand; `dispatch` is the only place that knows them all.
 
 pub mod common;
-pub mod csr;
-pub mod gen_crl;
 pub mod completions;
+pub mod csr;
 pub mod export;
+pub mod gen_crl;
 pub mod init_ca;
 pub mod inspect;
 pub mod issue;

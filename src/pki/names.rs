@@ -147,9 +147,7 @@ pub fn check_spiffe_id(id: &str) -> anyhow::Result<()> {
         bail!("invalid SPIFFE ID '{id}': it must start with spiffe://");
     };
     let (domain, path) = rest.split_once('/').unwrap_or((rest, ""));
-    if domain.is_empty()
-        || !domain.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-._".contains(c))
-    {
+    if domain.is_empty() || !domain.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-._".contains(c)) {
         bail!("invalid SPIFFE ID '{id}': the trust domain must be lower-case letters, digits, '-', '.' or '_'");
     }
     if path.is_empty() {
@@ -176,7 +174,10 @@ pub fn check_common_name(cn: &str) -> anyhow::Result<()> {
         bail!("the common name is empty");
     }
     if cn.chars().count() > 64 {
-        bail!("the common name is {} characters long; X.509 allows at most 64 (RFC 5280 ub-common-name)", cn.chars().count());
+        bail!(
+            "the common name is {} characters long; X.509 allows at most 64 (RFC 5280 ub-common-name)",
+            cn.chars().count()
+        );
     }
     if cn.chars().any(|c| c.is_control()) {
         bail!("the common name contains control characters");
