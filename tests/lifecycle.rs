@@ -748,3 +748,28 @@ fn gen_crl_on_an_intermediate_bundles_the_parents_crl_for_crl_check_all() {
     inter.run(&["gen-crl", "--parent-crl", &d(other.store().join("crl/ca.crl"))]).error().stderr_has("not a parent");
     assert_eq!(before, inter.snapshot());
 }
+
+#[test]
+fn openssl_pseudo_reasons_become_crl_entry_extensions() {
+    let env = Env::new().with_ca();
+    env.issue("leaked", &[]);
+    env.issue("held", &[]);
+    let cnf = "pki/openssl.cnf";
+    openssl(
+        &env,
+        &["ca", "-config", cnf, "-revoke", "pki/issued/leaked/cert.pem", "-crl_compromise", "20250101000000Z"],
+    );
+    openssl(&env, &["ca", "-config", cnf, "-revoke", "pki/issued/held/cert.pem", "-crl_hold", "holdInstructionReject"]);
+    let j = env.run(&["--json", "gen-crl"]).ok().json();
+    assert_eq!(j["revoked_count"], 2, "{j}");
+    let text = openssl(&env, &["crl", "-in", "pki/crl/ca.crl", "-text", "-noout"]).stdout;
+    assert!(
+        text.contains("Key Compromise")
+            && text.contains("Invalidity Date")
+            && text.contains("Jan  1 00:00:00 2025 GMT"),
+        "{text}"
+    );
+    assert!(text.contains("Certificate Hold"), "{text}");
+    let (code, j, _) = verify_json(&env, &["pki/issued/leaked/cert.pem"]);
+    assert_eq!((code, j["reason"].as_str()), (3, Some("key_compromise")), "{j}");
+}
