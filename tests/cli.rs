@@ -9,3 +9,4 @@ mod json_docs;
 mod lifecycle;
 mod operations;
 mod probe;
+mod readme;
