@@ -937,3 +937,21 @@ fn inspect_reads_every_kind_in_every_encoding() {
     env.run(&["inspect", "nope.pem"]).error().stderr_has("nope.pem");
     run_stdin(&env, &["inspect", "-"], b"").error().stderr_has("standard input");
 }
+
+/// Days-left warnings: a CA or CRL close to its end is said on stderr by `list`
+/// and after `issue`, with what to do.
+#[test]
+fn warns_when_ca_or_crl_expire_soon() {
+    let env = Env::new();
+    env.run(&["init-ca", "--validity", "10d"]).ok();
+    let r = env.run(&["issue", "--cn", "svc", "--validity", "1d"]).ok();
+    assert!(r.stderr.contains("the CA certificate expires in"), "issue: {}", r.stderr);
+    let r = env.run(&["list"]).ok();
+    assert!(r.stderr.contains("the CA certificate expires in"), "list: {}", r.stderr);
+    env.run(&["gen-crl", "--next-update", "12h"]).ok();
+    let r = env.run(&["list"]).ok();
+    assert!(r.stderr.contains("expires in") && r.stderr.contains("mtlsctl gen-crl"), "list: {}", r.stderr);
+    let r = env.run(&["--json", "list"]).ok();
+    r.json();
+    assert!(r.stderr.contains("mtlsctl gen-crl"), "warnings stay on stderr with --json: {}", r.stderr);
+}

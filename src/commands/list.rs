@@ -92,6 +92,11 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
     ctx.emit(&Listing { store: store.paths.root.display().to_string(), count: rows.len(), certificates: &rows })?;
     ctx.result(table(&rows, ctx.color_stdout()));
     super::common::warn_crl_expiry(ctx, &store);
+    if let Ok(der) = store.ca_cert_der()
+        && let Ok(ca) = crate::pki::certinfo::parse(&der)
+    {
+        super::common::warn_ca_expiry(ctx, crate::pki::certinfo::not_after(&ca));
+    }
     Ok(Outcome::Done)
 }
 

@@ -288,5 +288,6 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
     }
     ctx.info(text);
     common::warn_ca_expiry(ctx, ca_end);
+    common::warn_crl_expiry(ctx, &store);
     Ok(Outcome::Done)
 }
