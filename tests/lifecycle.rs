@@ -183,7 +183,7 @@ fn gen_crl_can_leave_out_expired_certificates() {
     let short = serial_of(&env, "short");
     env.run(&["revoke", "--serial", &short]).ok();
     env.run(&["revoke", "--cn", "long"]).ok();
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2200));
     assert_eq!(
         env.run(&["--json", "gen-crl"]).ok().json()["revoked_count"],
         2,
@@ -202,7 +202,7 @@ fn openssl_verify_agrees_with_mtlsctl_verify() {
     env.issue("brief", &["--validity", "1s"]);
     env.run(&["revoke", "--cn", "bad", "--reason", "superseded"]).ok();
     env.run(&["gen-crl"]).ok();
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2200));
 
     let cert = |cn: &str| format!("pki/issued/{cn}/cert.pem");
     // valid
@@ -529,7 +529,7 @@ fn signing_commands_and_list_warn_when_the_crl_expires_soon_or_has_expired() {
     assert!(!env.run(&["list"]).ok().stderr.contains("warning:"));
     // Expired.
     env.run(&["gen-crl", "--next-update", "1s"]).ok();
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2200));
     env.run(&["list"]).ok().stderr_has("expired on").stderr_has("mtlsctl gen-crl");
     env.issue("c", &[]).stderr_has("expired on");
 }
@@ -644,7 +644,7 @@ fn verify_crl_expired_fails_closed() {
     let env = Env::new().with_ca();
     env.issue("client", &[]);
     env.run(&["gen-crl", "--next-update", "1s"]).ok();
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(2200));
     let (code, j, _) = verify_json(&env, &[&cert_path(&env, "client")]);
     assert_eq!((code, j["code"].as_str()), (3, Some("crl_expired")));
     let r = env.run(&["verify", &cert_path(&env, "client")]).code(3);

@@ -263,7 +263,10 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         Some(t) => util::parse_time(t).context("invalid --at")?,
         None => OffsetDateTime::now_utc(),
     };
-    let secs = u64::try_from(at.unix_timestamp()).map_err(|_| anyhow!("--at must be after 1970"))?;
+    // webpki compares whole seconds (expired when time > notAfter); rounding up keeps
+    // "expired" true from the first instant past notAfter, as OpenSSL sees it.
+    let secs = u64::try_from(at.unix_timestamp()).map_err(|_| anyhow!("--at must be after 1970"))?
+        + u64::from(at.nanosecond() > 0);
     let when = UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
     let cert_name =
         if args.cert.as_os_str() == "-" { "standard input".to_string() } else { args.cert.display().to_string() };
