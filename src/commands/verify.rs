@@ -443,11 +443,11 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         let serial = certinfo::serial_hex(&leaf);
         let ca_subject = certinfo::parse(&s.ca_cert_der()?)?.subject().as_raw().to_vec();
         if leaf.issuer().as_raw() == ca_subject.as_slice()
-            && let Ok(index) = s.read_index()
-            && let Some(e) = index.find_serial(&serial).map(|i| &index.entries[i])
+            && let Ok(Some(e)) = s.find_entry(&serial)
+            && e.status().ok() == Some(Status::Revoked)
         {
             let in_crl = crls.iter().any(|c| crl::find(c, leaf.issuer().as_raw(), leaf.raw_serial()).is_some());
-            if e.status().ok() == Some(Status::Revoked) && !in_crl {
+            if !in_crl {
                 ctx.warn(format!(
                     "index.txt marks {serial} revoked, but the published CRL does not list it yet: servers still accept it; run `mtlsctl gen-crl` and reload them"
                 ));

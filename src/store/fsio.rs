@@ -155,15 +155,19 @@ fn parallel<'a>(
     items: impl Iterator<Item = (&'a Path, &'a File)>,
     op: impl Fn(&Path, &File) -> anyhow::Result<()> + Sync,
 ) -> anyhow::Result<()> {
-    let items: Vec<_> = items.collect();
-    if items.len() <= 1 {
-        return items.into_iter().try_for_each(|(p, f)| op(p, f));
+    let mut items: Vec<_> = items.collect();
+    let Some((first_path, first_file)) = items.pop() else { return Ok(()) };
+    if items.is_empty() {
+        return op(first_path, first_file);
     }
+    // The calling thread flushes one file itself: one thread fewer to start.
     std::thread::scope(|s| {
         let handles: Vec<_> = items.into_iter().map(|(p, f)| s.spawn(|| op(p, f))).collect();
+        let mine = op(first_path, first_file);
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a flush thread failed"))))
+            .chain(std::iter::once(mine))
             .collect::<anyhow::Result<Vec<()>>>()
             .map(|_| ())
     })

@@ -333,9 +333,29 @@ impl Store {
     }
 
     pub fn read_index(&self) -> anyhow::Result<Index> {
+        let text = self.read_index_text()?;
+        Index::parse(&text).with_context(|| format!("corrupt {}", self.paths.index.display()))
+    }
+
+    /// index.txt as text, for a single pass with `Index::each`.
+    pub fn read_index_text(&self) -> anyhow::Result<String> {
+        std::fs::read_to_string(&self.paths.index)
+            .with_context(|| format!("cannot read {}", self.paths.index.display()))
+    }
+
+    /// The index line for one serial, found without parsing the whole file
+    /// (a byte search for `\tSERIAL\t`), so a lookup stays cheap in a large store.
+    pub fn find_entry(&self, serial: &str) -> anyhow::Result<Option<Entry>> {
         let text = std::fs::read_to_string(&self.paths.index)
             .with_context(|| format!("cannot read {}", self.paths.index.display()))?;
-        Index::parse(&text).with_context(|| format!("corrupt {}", self.paths.index.display()))
+        let want = format!("\t{}\t", index::normalize_serial(serial));
+        let Some(at) = memchr::memmem::find(text.as_bytes(), want.as_bytes()) else { return Ok(None) };
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        let line_no = text[..start].matches('\n').count() + 1;
+        let entry = Entry::parse(&text[start..end])
+            .with_context(|| format!("corrupt {} line {line_no}", self.paths.index.display()))?;
+        Ok(Some(entry))
     }
 
     /// Replace index.txt as a whole (revocations). The caller holds the lock.
