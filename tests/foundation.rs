@@ -28,9 +28,7 @@ fn init_ca_then_issue_verifies_with_openssl() {
 
 /// openssl in the env's directory; must succeed.
 fn openssl(env: &Env, args: &[&str]) -> Run {
-    let r = peer("openssl", args, env.path());
-    assert_eq!(r.code, 0, "openssl {args:?} failed\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    r
+    openssl_ok(env.path(), args)
 }
 
 /// openssl in the env's directory; must fail.
@@ -87,27 +85,7 @@ fn run_stdin(env: &Env, args: &[&str], input: &[u8]) -> Run {
 
 /// A CSR made by `openssl req` in the env's directory: (csr, key) file names.
 fn openssl_csr(env: &Env, name: &str, subj: &str, extra: &[&str]) -> (String, String) {
-    let key = format!("{name}.key");
-    let csr = format!("{name}.csr");
-    let mut args = vec![
-        "req",
-        "-new",
-        "-utf8",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        &key,
-        "-subj",
-        subj,
-        "-out",
-        &csr,
-    ];
-    args.extend_from_slice(extra);
-    openssl(env, &args);
-    (csr, key)
+    crate::common::openssl_csr(env.path(), name, subj, extra)
 }
 
 fn index_text(env: &Env) -> String {

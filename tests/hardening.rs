@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, Run, bin, peer, snapshot_dir, to_run};
+use crate::common::{Env, Run, bin, openssl_csr, peer, snapshot_dir, to_run};
 
 // ---------------------------------------------------------------- helpers
 
@@ -289,27 +289,8 @@ fn sigkill_at_random_moments_never_corrupts_the_store() {
     let store = env.store();
     let csr_dir = env.path().join("csr");
     std::fs::create_dir_all(&csr_dir).expect("mkdir");
-    peer(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "k.pem",
-            "-out",
-            "r.pem",
-            "-subj",
-            "/CN=signed",
-        ],
-        &csr_dir,
-    )
-    .ok();
-    let csr = csr_dir.join("r.pem");
+    let (req, _) = openssl_csr(&csr_dir, "r", "/CN=signed", &[]);
+    let csr = csr_dir.join(req);
     let mut rng = Rng::from_time("crash test");
     // Targets to revoke, made up front.
     let mut victims: Vec<String> =

@@ -6,9 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::common::*;
 
 fn openssl(env: &Env, args: &[&str]) -> Run {
-    let r = peer("openssl", args, env.path());
-    assert_eq!(r.code, 0, "openssl {args:?} failed:\n{}{}", r.stdout, r.stderr);
-    r
+    openssl_ok(env.path(), args)
 }
 
 fn d(p: PathBuf) -> String {
@@ -277,26 +275,7 @@ fn crl_from_openssl_ca_is_read_and_its_revocations_reach_our_next_crl() {
 // csr and sign
 
 fn openssl_request(env: &Env, name: &str, subj: &str, extra: &[&str]) -> String {
-    let csr = format!("{name}.csr");
-    let key = format!("{name}.key");
-    let mut args = vec![
-        "req",
-        "-new",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-keyout",
-        &key,
-        "-out",
-        &csr,
-        "-subj",
-        subj,
-    ];
-    args.extend_from_slice(extra);
-    openssl(env, &args);
-    csr
+    openssl_csr(env.path(), name, subj, extra).0
 }
 
 #[test]

@@ -248,26 +248,7 @@ fn s_server(env: &Env, version: &str) -> Server {
 fn probe_openssl_s_server_tls12_and_tls13() {
     let env = pki();
     // An expired client certificate, made by openssl ca on our store.
-    let r = peer(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "old.key",
-            "-subj",
-            "/CN=old",
-            "-out",
-            "old.csr",
-        ],
-        env.path(),
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    openssl_csr(env.path(), "old", "/CN=old", &[]);
     let cnf = p(&env.store().join("openssl.cnf"));
     let r = peer(
         "openssl",

@@ -184,6 +184,39 @@ pub fn peer(name: &str, args: &[&str], cwd: &Path) -> Run {
     to_run(o)
 }
 
+/// `openssl ARGS` in `cwd`; it must succeed.
+pub fn openssl_ok(cwd: &Path, args: &[&str]) -> Run {
+    let r = peer("openssl", args, cwd);
+    assert_eq!(r.code, 0, "openssl {args:?} failed\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    r
+}
+
+/// A P-256 key and a request made by `openssl req` in `cwd`, with `extra`
+/// arguments (e.g. `-addext`): returns the file names (NAME.csr, NAME.key).
+pub fn openssl_csr(cwd: &Path, name: &str, subj: &str, extra: &[&str]) -> (String, String) {
+    let key = format!("{name}.key");
+    let csr = format!("{name}.csr");
+    let mut args = vec![
+        "req",
+        "-new",
+        "-utf8",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &key,
+        "-subj",
+        subj,
+        "-out",
+        &csr,
+    ];
+    args.extend_from_slice(extra);
+    openssl_ok(cwd, &args);
+    (csr, key)
+}
+
 /// A server process we started; killed by PID when dropped.
 pub struct Server {
     pub child: Child,
