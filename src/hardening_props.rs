@@ -8,8 +8,8 @@ use crate::pki::{certinfo, crl, keys, names::San};
 use crate::store::{cnf::Cnf, index::Index};
 use crate::util;
 
-const CERT_PEM: &str = include_str!("../tests/fixtures/malformed/ok-negative-serial-cert.pem");
-const CSR_PEM: &str = include_str!("../tests/fixtures/malformed/ok-csr-other-key.pem");
+const CERT_PEM: &str = include_str!("../tests/fixtures/malformed/negative-serial-cert.pem");
+const CSR_PEM: &str = include_str!("../tests/fixtures/malformed/csr-other-key.pem");
 
 fn der_of(pem_text: &str) -> Vec<u8> {
     pem::parse(pem_text).map(|p| p.contents().to_vec()).unwrap_or_default()

@@ -618,7 +618,7 @@ fn every_malformed_file_is_an_error_naming_it_never_a_panic() {
         let r = env.run(&["inspect", p]);
         no_raw_controls(&r, name);
         if name.starts_with("ok-") {
-            // Well-formed but hostile: decoded, with the hostile parts made harmless.
+            // Legitimate but unusual (a UTF-8 CN, text after the PEM block): decoded.
             r.ok();
         } else {
             let r = r.error();

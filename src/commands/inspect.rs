@@ -94,6 +94,7 @@ pub fn decode(bytes: &[u8]) -> anyhow::Result<Inspected> {
         bail!("the input is empty");
     }
     if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        certinfo::check_pem_trailer(bytes)?;
         let blocks = pem::parse_many(bytes).map_err(|e| anyhow!("malformed PEM: {e}"))?;
         let Some(first) = blocks.first() else { bail!("malformed PEM: no complete block") };
         return match first.tag() {
@@ -164,6 +165,14 @@ pub fn csr_summary(der: &[u8]) -> anyhow::Result<CsrSummary> {
 }
 
 fn csr(der: &[u8]) -> anyhow::Result<Inspected> {
+    let (_, req) =
+        X509CertificationRequest::from_der(der).map_err(|e| anyhow!("not a valid certificate request: {e}"))?;
+    names::check_name_sane(&req.certification_request_info.subject).context("the request's subject")?;
+    if req.verify_signature().is_err() {
+        bail!(
+            "the request's signature does not verify: it was not signed by the key it contains (no proof of possession)"
+        );
+    }
     Ok(Inspected::Csr(csr_summary(der)?))
 }
 

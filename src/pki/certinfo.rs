@@ -24,13 +24,46 @@ pub fn load_certs(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
         if certs.is_empty() {
             bail!("no CERTIFICATE block in this PEM file");
         }
+        check_pem_trailer(bytes)?;
         for (i, der) in certs.iter().enumerate() {
-            parse(der).with_context(|| format!("certificate #{} in the file", i + 1))?;
+            check_sane(&parse(der)?).with_context(|| format!("certificate #{} in the file", i + 1))?;
         }
         return Ok(certs);
     }
-    parse(bytes)?;
+    check_sane(&parse(bytes)?)?;
     Ok(vec![bytes.to_vec()])
+}
+
+/// Text may follow the last PEM block (`openssl s_client -showcerts` prints
+/// plenty), binary bytes may not: they mean a damaged or spliced file.
+pub fn check_pem_trailer(bytes: &[u8]) -> anyhow::Result<()> {
+    let Some(end) = memchr::memmem::rfind(bytes, b"-----END ") else { return Ok(()) };
+    let after = &bytes[end..];
+    let line_end = memchr::memchr(b'\n', after).map_or(after.len(), |i| i + 1);
+    let trailer = &after[line_end..];
+    let binary = std::str::from_utf8(trailer)
+        .map_or(true, |t| t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')));
+    if binary {
+        bail!("{} bytes of binary garbage after the last PEM block", trailer.len());
+    }
+    Ok(())
+}
+
+/// What RFC 5280 requires of a certificate and a hostile one gets wrong:
+/// a positive serial of at most 20 octets, and names without control
+/// characters or a common name longer than 64 characters.
+pub fn check_sane(cert: &X509Certificate<'_>) -> anyhow::Result<()> {
+    let serial = cert.raw_serial();
+    if serial.first().is_some_and(|b| b & 0x80 != 0) {
+        bail!("the certificate's serial number is negative (RFC 5280 requires a positive integer)");
+    }
+    if serial.len() > 21 || (serial.len() == 21 && serial[0] != 0) {
+        bail!("the certificate's serial number is {} bytes long (RFC 5280 allows at most 20)", serial.len());
+    }
+    for (what, name) in [("subject", cert.subject()), ("issuer", cert.issuer())] {
+        names::check_name_sane(name).with_context(|| format!("the certificate's {what}"))?;
+    }
+    Ok(())
 }
 
 /// Parse one DER certificate, insisting that nothing trails it.

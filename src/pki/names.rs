@@ -252,6 +252,41 @@ fn push_escaped(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// An attribute's text: UTF-8 and the ASCII string types as they are,
+/// BMPString (UTF-16) decoded, anything else read leniently.
+fn attr_text(attr: &x509_parser::x509::AttributeTypeAndValue<'_>) -> String {
+    if let Ok(s) = attr.as_str() {
+        return s.to_string();
+    }
+    let data = attr.attr_value().data;
+    if attr.attr_value().header.tag() == x509_parser::der_parser::asn1_rs::Tag::BmpString && data.len() % 2 == 0 {
+        let units: Vec<u16> = data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        return String::from_utf16_lossy(&units);
+    }
+    String::from_utf8_lossy(data).into_owned()
+}
+
+/// Refuse a name with control characters in any attribute, or a common name
+/// over X.509's 64-character bound: what hostile files use to drive terminals
+/// or exhaust parsers downstream.
+pub fn check_name_sane(name: &X509Name<'_>) -> anyhow::Result<()> {
+    for rdn in name.iter() {
+        for attr in rdn.iter() {
+            let value = attr_text(attr);
+            if value.chars().any(char::is_control) {
+                bail!("a name attribute contains control characters");
+            }
+            if attr.attr_type().to_id_string() == "2.5.4.3" && value.chars().count() > 64 {
+                bail!(
+                    "the common name is {} characters long; X.509 allows at most 64 (RFC 5280 ub-common-name)",
+                    value.chars().count()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The CN of a name, decoded, if present; control characters escaped.
 pub fn common_name(name: &X509Name<'_>) -> Option<String> {
     name.iter_common_name().next().and_then(|a| a.as_str().ok().map(printable))
