@@ -933,3 +933,19 @@ fn warns_when_ca_or_crl_expire_soon() {
     r.json();
     assert!(r.stderr.contains("mtlsctl gen-crl"), "warnings stay on stderr with --json: {}", r.stderr);
 }
+
+/// `issue` only appends to index.txt, but it checks the line it appends after:
+/// a corrupt last line is an error that changes nothing, not buried.
+#[test]
+fn issue_refuses_to_append_after_a_corrupt_last_line() {
+    let env = Env::new().with_ca();
+    env.issue("first", &[]);
+    let index = env.store().join("index.txt");
+    let mut text = std::fs::read_to_string(&index).expect("index");
+    text.push_str("V\t350101000000Z\t\t1A2B\t/CN=five-fields\n");
+    std::fs::write(&index, text).expect("write index");
+    let before = env.snapshot();
+    env.run(&["issue", "--cn", "second"]).error().stderr_has("index.txt").stderr_has("last line");
+    assert_eq!(env.snapshot(), before);
+    assert!(!env.store().join("issued/second").exists(), "a refused issue leaves no directory behind");
+}

@@ -155,8 +155,9 @@ pub struct LeafJob<'a> {
 /// Sign and record; returns the certificate DER.
 pub fn sign_and_record(job: LeafJob<'_>) -> anyhow::Result<(Vec<u8>, String)> {
     let chain = job.store.ca_chain_ders()?;
-    fsio::create_dir(job.out_dir, true)?;
     let _lock = job.store.lock()?;
+    // Only once the store is known to be usable, so a refused command leaves no empty directory.
+    fsio::create_dir(job.out_dir, true)?;
     let (serial, serial_hex) = job.store.new_serial()?;
     let spec = LeafSpec {
         cn: job.subject.cn.clone(),

@@ -294,10 +294,25 @@ impl Store {
         if len == 0 {
             return Ok(());
         }
-        let mut last = [0u8; 1];
-        f.seek(SeekFrom::Start(len - 1))?;
-        f.read_exact(&mut last)?;
-        if last[0] == b'\n' {
+        // The last complete line is checked too: an append after a bad line
+        // (a hand edit, another tool) would bury it where only readers see it.
+        let tail_len = len.min(4096);
+        let mut tail = vec![0u8; tail_len as usize];
+        f.seek(SeekFrom::Start(len - tail_len))?;
+        f.read_exact(&mut tail)?;
+        if tail.last() == Some(&b'\n') {
+            let body = &tail[..tail.len() - 1];
+            let line = match memchr::memrchr(b'\n', body) {
+                Some(i) => &body[i + 1..],
+                None if tail_len == len => body,
+                None => return Ok(()),
+            };
+            let line = std::str::from_utf8(line).map_err(|_| anyhow::anyhow!("the last line is not UTF-8"));
+            if let Err(e) = line.and_then(|l| index::EntryRef::parse(l).map(|_| ())) {
+                return Err(e).with_context(|| {
+                    format!("corrupt {}: its last line is invalid; fix or remove it before adding to it", path.display())
+                });
+            }
             return Ok(());
         }
         // Find the last newline, reading backwards in blocks.
