@@ -310,7 +310,10 @@ impl Store {
             let line = std::str::from_utf8(line).map_err(|_| anyhow::anyhow!("the last line is not UTF-8"));
             if let Err(e) = line.and_then(|l| index::EntryRef::parse(l).map(|_| ())) {
                 return Err(e).with_context(|| {
-                    format!("corrupt {}: its last line is invalid; fix or remove it before adding to it", path.display())
+                    format!(
+                        "corrupt {}: its last line is invalid; fix or remove it before adding to it",
+                        path.display()
+                    )
                 });
             }
             return Ok(());
