@@ -752,3 +752,24 @@ fn openssl_pseudo_reasons_become_crl_entry_extensions() {
     let (code, j, _) = verify_json(&env, &["pki/issued/leaked/cert.pem"]);
     assert_eq!((code, j["reason"].as_str()), (3, Some("key_compromise")), "{j}");
 }
+
+/// A large CRL takes a moment; gen-crl says so on stderr (not with --quiet),
+/// and the CRL holds every entry.
+#[test]
+fn gen_crl_reports_progress_on_a_large_crl() {
+    let env = Env::new().with_ca();
+    let mut text = String::new();
+    for i in 0..10_000u32 {
+        text.push_str(&format!(
+            "R\t301231235959Z\t250101000000Z,superseded\t{:08X}{i:08X}\tunknown\t/CN=bulk-{i}\n",
+            0x1000_0000u32
+        ));
+    }
+    std::fs::write(env.store().join("index.txt"), text).expect("write index");
+    let r = env.run(&["gen-crl"]).ok();
+    assert!(r.stderr.contains("signing a CRL of 10000 entries"), "{}", r.stderr);
+    let r = env.run(&["--quiet", "gen-crl"]).ok();
+    assert!(!r.stderr.contains("signing a CRL"), "{}", r.stderr);
+    let j = env.run(&["--json", "inspect", "pki/crl/ca.crl"]).ok().json();
+    assert_eq!(j["revoked_count"], 10_000);
+}

@@ -204,6 +204,10 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         })
         .with_context(|| format!("corrupt {}", store.paths.index.display()))?;
         let revoked_count = revoked_certs.len();
+        // Large CRLs take a noticeable moment: say what is happening.
+        if revoked_count >= 10_000 {
+            ctx.info(format!("signing a CRL of {revoked_count} entries..."));
+        }
         let params = CertificateRevocationListParams {
             this_update: now,
             next_update: next,
