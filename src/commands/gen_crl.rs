@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use clap::Args;
-use rcgen::{CertificateRevocationListParams, KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber};
+use rcgen::{CertificateRevocationListParams, KeyIdMethod, SerialNumber};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
@@ -69,21 +69,6 @@ struct GenCrlReport {
     revoked: Vec<CrlEntryReport>,
     /// crl/ca-chain.crl, written for an intermediate CA.
     chain_crl: Option<String>,
-}
-
-fn rcgen_reason(r: Reason) -> RevocationReason {
-    match r {
-        Reason::Unspecified => RevocationReason::Unspecified,
-        Reason::KeyCompromise => RevocationReason::KeyCompromise,
-        Reason::CaCompromise => RevocationReason::CaCompromise,
-        Reason::AffiliationChanged => RevocationReason::AffiliationChanged,
-        Reason::Superseded => RevocationReason::Superseded,
-        Reason::CessationOfOperation => RevocationReason::CessationOfOperation,
-        Reason::CertificateHold => RevocationReason::CertificateHold,
-        Reason::RemoveFromCrl => RevocationReason::RemoveFromCrl,
-        Reason::PrivilegeWithdrawn => RevocationReason::PrivilegeWithdrawn,
-        Reason::AaCompromise => RevocationReason::AaCompromise,
-    }
 }
 
 /// The number this CRL gets: `crlnumber`, or when that file is missing (easy-rsa
@@ -184,11 +169,11 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             };
             let serial =
                 crl::parse_hex_number(e.serial).with_context(|| format!("bad serial {} in index.txt", e.serial))?;
-            revoked_certs.push(RevokedCertParams {
-                serial_number: SerialNumber::from_slice(&serial),
-                revocation_time: info.time,
-                reason_code: info.reason.map(rcgen_reason),
-                invalidity_date: info.invalidity,
+            revoked_certs.push(crl::Revoked {
+                serial,
+                revoked_at: info.time,
+                reason: info.reason,
+                invalidity: info.invalidity,
             });
             // The per-entry listing is for --json only; a large CRL would spend more on it than on signing.
             if ctx.json() {
@@ -213,11 +198,11 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             next_update: next,
             crl_number: SerialNumber::from_slice(&number),
             issuing_distribution_point: None,
-            revoked_certs,
+            revoked_certs: Vec::new(),
             key_identifier_method: key_id,
         };
-        let signed = params.signed_by(&issuer).map_err(|e| anyhow!("cannot sign the CRL: {e}"))?;
-        let der = signed.der().to_vec();
+        let der = crl::sign_crl(params, &issuer, &revoked_certs)?;
+        drop(revoked_certs);
         let pem = crl::to_pem(&der);
         let old_number = std::fs::read(&store.paths.crlnumber).ok();
         // crlnumber first: a crash after it skips a number, which is harmless;
