@@ -33,17 +33,17 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init-ca', 'init-ca', [CompletionResultType]::ParameterValue, 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent')
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Generate a key and a certificate for a subject in one step')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the store''s certificates (from index.txt)')
-            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)')
             [CompletionResult]::new('csr', 'csr', [CompletionResultType]::ParameterValue, 'Generate a key and a certificate signing request (PKCS#10)')
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Sign a certificate request (PKCS#10) with the store''s CA')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke certificates of the store (by serial, CN or certificate file)')
             [CompletionResult]::new('gen-crl', 'gen-crl', [CompletionResultType]::ParameterValue, 'Sign and publish a CRL of every revoked certificate')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate against the CA, its CRL, a purpose and a name')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the store''s certificates (from index.txt)')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)')
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
             [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
-            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -84,35 +84,6 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace files already in the output directory')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
-            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'mtlsctl;list' {
-            [CompletionResult]::new('--expiring', '--expiring', [CompletionResultType]::ParameterName, 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)')
-            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
-            [CompletionResult]::new('--revoked', '--revoked', [CompletionResultType]::ParameterName, 'Only revoked certificates')
-            [CompletionResult]::new('--valid', '--valid', [CompletionResultType]::ParameterName, 'Only valid certificates (not revoked, not expired)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
-            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'mtlsctl;inspect' {
-            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
@@ -218,6 +189,58 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mtlsctl;probe' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Use the store''s issued identity NAME (issued/NAME/chain.pem and key.pem)')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate file (PEM; intermediates after the leaf are sent too)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key file [default: the --cert file]')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust the server certificate only if one of these CAs signed it [default: the store''s CA, else the system roots]')
+            [CompletionResult]::new('--servername', '--servername', [CompletionResultType]::ParameterName, 'The name to send as SNI and to check the server certificate against [default: HOST]')
+            [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'The path of the HTTP HEAD request sent after the handshake [default: /]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Continue when the server certificate does not verify (the report still says why)')
+            [CompletionResult]::new('--no-client-cert', '--no-client-cert', [CompletionResultType]::ParameterName, 'Also try a handshake without a client certificate, to show whether the server enforces mTLS')
+            [CompletionResult]::new('--no-http', '--no-http', [CompletionResultType]::ParameterName, 'Send no HTTP request (for services that do not speak HTTP)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mtlsctl;list' {
+            [CompletionResult]::new('--expiring', '--expiring', [CompletionResultType]::ParameterName, 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--revoked', '--revoked', [CompletionResultType]::ParameterName, 'Only revoked certificates')
+            [CompletionResult]::new('--valid', '--valid', [CompletionResultType]::ParameterName, 'Only valid certificates (not revoked, not expired)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mtlsctl;inspect' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mtlsctl;renew' {
             [CompletionResult]::new('--cn', '--cn', [CompletionResultType]::ParameterName, 'Renew the newest certificate with this common name')
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)')
@@ -278,29 +301,6 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
-        'mtlsctl;probe' {
-            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Use the store''s issued identity NAME (issued/NAME/chain.pem and key.pem)')
-            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate file (PEM; intermediates after the leaf are sent too)')
-            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Client private key file [default: the --cert file]')
-            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust the server certificate only if one of these CAs signed it [default: the store''s CA, else the system roots]')
-            [CompletionResult]::new('--servername', '--servername', [CompletionResultType]::ParameterName, 'The name to send as SNI and to check the server certificate against [default: HOST]')
-            [CompletionResult]::new('--http', '--http', [CompletionResultType]::ParameterName, 'The path of the HTTP HEAD request sent after the handshake [default: /]')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)')
-            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
-            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
-            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Continue when the server certificate does not verify (the report still says why)')
-            [CompletionResult]::new('--no-client-cert', '--no-client-cert', [CompletionResultType]::ParameterName, 'Also try a handshake without a client certificate, to show whether the server enforces mTLS')
-            [CompletionResult]::new('--no-http', '--no-http', [CompletionResultType]::ParameterName, 'Send no HTTP request (for services that do not speak HTTP)')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
-            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
         'mtlsctl;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
@@ -317,17 +317,17 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         'mtlsctl;help' {
             [CompletionResult]::new('init-ca', 'init-ca', [CompletionResultType]::ParameterValue, 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent')
             [CompletionResult]::new('issue', 'issue', [CompletionResultType]::ParameterValue, 'Generate a key and a certificate for a subject in one step')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the store''s certificates (from index.txt)')
-            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)')
             [CompletionResult]::new('csr', 'csr', [CompletionResultType]::ParameterValue, 'Generate a key and a certificate signing request (PKCS#10)')
             [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Sign a certificate request (PKCS#10) with the store''s CA')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke certificates of the store (by serial, CN or certificate file)')
             [CompletionResult]::new('gen-crl', 'gen-crl', [CompletionResultType]::ParameterValue, 'Sign and publish a CRL of every revoked certificate')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate against the CA, its CRL, a purpose and a name')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the store''s certificates (from index.txt)')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)')
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
             [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
-            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -336,12 +336,6 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             break
         }
         'mtlsctl;help;issue' {
-            break
-        }
-        'mtlsctl;help;list' {
-            break
-        }
-        'mtlsctl;help;inspect' {
             break
         }
         'mtlsctl;help;csr' {
@@ -359,6 +353,15 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         'mtlsctl;help;verify' {
             break
         }
+        'mtlsctl;help;probe' {
+            break
+        }
+        'mtlsctl;help;list' {
+            break
+        }
+        'mtlsctl;help;inspect' {
+            break
+        }
         'mtlsctl;help;renew' {
             break
         }
@@ -366,9 +369,6 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             break
         }
         'mtlsctl;help;nginx-config' {
-            break
-        }
-        'mtlsctl;help;probe' {
             break
         }
         'mtlsctl;help;completions' {

@@ -113,7 +113,7 @@ _mtlsctl() {
 
     case "${cmd}" in
         mtlsctl)
-            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help"
+            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,7 +295,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help)
-            opts="init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help"
+            opts="init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -30,17 +30,17 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand --version 'Print version'
             cand init-ca 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
             cand issue 'Generate a key and a certificate for a subject in one step'
-            cand list 'List the store''s certificates (from index.txt)'
-            cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
             cand csr 'Generate a key and a certificate signing request (PKCS#10)'
             cand sign 'Sign a certificate request (PKCS#10) with the store''s CA'
             cand revoke 'Revoke certificates of the store (by serial, CN or certificate file)'
             cand gen-crl 'Sign and publish a CRL of every revoked certificate'
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
+            cand probe 'Perform an mTLS handshake and explain it'
+            cand list 'List the store''s certificates (from index.txt)'
+            cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
-            cand probe 'Perform an mTLS handshake and explain it'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -79,33 +79,6 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
             cand --force 'Replace files already in the output directory'
-            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
-            cand -q 'Print only warnings and errors'
-            cand --quiet 'Print only warnings and errors'
-            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'mtlsctl;list'= {
-            cand --expiring 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)'
-            cand --dir 'The CA store directory'
-            cand --color 'When to use colour on stderr'
-            cand --revoked 'Only revoked certificates'
-            cand --valid 'Only valid certificates (not revoked, not expired)'
-            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
-            cand -q 'Print only warnings and errors'
-            cand --quiet 'Print only warnings and errors'
-            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'mtlsctl;inspect'= {
-            cand --dir 'The CA store directory'
-            cand --color 'When to use colour on stderr'
             cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
             cand -q 'Print only warnings and errors'
             cand --quiet 'Print only warnings and errors'
@@ -205,6 +178,55 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mtlsctl;probe'= {
+            cand --name 'Use the store''s issued identity NAME (issued/NAME/chain.pem and key.pem)'
+            cand --cert 'Client certificate file (PEM; intermediates after the leaf are sent too)'
+            cand --key 'Client private key file [default: the --cert file]'
+            cand --cacert 'Trust the server certificate only if one of these CAs signed it [default: the store''s CA, else the system roots]'
+            cand --servername 'The name to send as SNI and to check the server certificate against [default: HOST]'
+            cand --http 'The path of the HTTP HEAD request sent after the handshake [default: /]'
+            cand --timeout 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --insecure 'Continue when the server certificate does not verify (the report still says why)'
+            cand --no-client-cert 'Also try a handshake without a client certificate, to show whether the server enforces mTLS'
+            cand --no-http 'Send no HTTP request (for services that do not speak HTTP)'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;list'= {
+            cand --expiring 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --revoked 'Only revoked certificates'
+            cand --valid 'Only valid certificates (not revoked, not expired)'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;inspect'= {
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mtlsctl;renew'= {
             cand --cn 'Renew the newest certificate with this common name'
             cand --serial 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)'
@@ -262,28 +284,6 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'mtlsctl;probe'= {
-            cand --name 'Use the store''s issued identity NAME (issued/NAME/chain.pem and key.pem)'
-            cand --cert 'Client certificate file (PEM; intermediates after the leaf are sent too)'
-            cand --key 'Client private key file [default: the --cert file]'
-            cand --cacert 'Trust the server certificate only if one of these CAs signed it [default: the store''s CA, else the system roots]'
-            cand --servername 'The name to send as SNI and to check the server certificate against [default: HOST]'
-            cand --http 'The path of the HTTP HEAD request sent after the handshake [default: /]'
-            cand --timeout 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)'
-            cand --dir 'The CA store directory'
-            cand --color 'When to use colour on stderr'
-            cand --insecure 'Continue when the server certificate does not verify (the report still says why)'
-            cand --no-client-cert 'Also try a handshake without a client certificate, to show whether the server enforces mTLS'
-            cand --no-http 'Send no HTTP request (for services that do not speak HTTP)'
-            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
-            cand -q 'Print only warnings and errors'
-            cand --quiet 'Print only warnings and errors'
-            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'mtlsctl;completions'= {
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
@@ -299,27 +299,23 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;help'= {
             cand init-ca 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
             cand issue 'Generate a key and a certificate for a subject in one step'
-            cand list 'List the store''s certificates (from index.txt)'
-            cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
             cand csr 'Generate a key and a certificate signing request (PKCS#10)'
             cand sign 'Sign a certificate request (PKCS#10) with the store''s CA'
             cand revoke 'Revoke certificates of the store (by serial, CN or certificate file)'
             cand gen-crl 'Sign and publish a CRL of every revoked certificate'
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
+            cand probe 'Perform an mTLS handshake and explain it'
+            cand list 'List the store''s certificates (from index.txt)'
+            cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
-            cand probe 'Perform an mTLS handshake and explain it'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mtlsctl;help;init-ca'= {
         }
         &'mtlsctl;help;issue'= {
-        }
-        &'mtlsctl;help;list'= {
-        }
-        &'mtlsctl;help;inspect'= {
         }
         &'mtlsctl;help;csr'= {
         }
@@ -331,13 +327,17 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         }
         &'mtlsctl;help;verify'= {
         }
+        &'mtlsctl;help;probe'= {
+        }
+        &'mtlsctl;help;list'= {
+        }
+        &'mtlsctl;help;inspect'= {
+        }
         &'mtlsctl;help;renew'= {
         }
         &'mtlsctl;help;export'= {
         }
         &'mtlsctl;help;nginx-config'= {
-        }
-        &'mtlsctl;help;probe'= {
         }
         &'mtlsctl;help;completions'= {
         }

@@ -35,17 +35,17 @@ complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -s h -l help -d 'Print hel
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
-complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
-complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "csr" -d 'Generate a key and a certificate signing request (PKCS#10)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "sign" -d 'Sign a certificate request (PKCS#10) with the store\'s CA'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "revoke" -d 'Revoke certificates of the store (by serial, CN or certificate file)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
-complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l cn -d 'The CA\'s common name' -r
@@ -98,27 +98,6 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -s q -l quiet -d 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l expiring -d 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l revoked -d 'Only revoked certificates'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l valid -d 'Only valid certificates (not revoked, not expired)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s q -l quiet -d 'Print only warnings and errors'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s q -l quiet -d 'Print only warnings and errors'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l cn -d 'The subject\'s common name' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l org -d 'The subject\'s organization (O)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l san -d 'A subject alternative name: dns:NAME, ip:ADDR, uri:URI or email:ADDR (repeatable)' -r
@@ -210,6 +189,46 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s q -l quiet -d
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l name -d 'Use the store\'s issued identity NAME (issued/NAME/chain.pem and key.pem)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cert -d 'Client certificate file (PEM; intermediates after the leaf are sent too)' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l key -d 'Client private key file [default: the --cert file]' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cacert -d 'Trust the server certificate only if one of these CAs signed it [default: the store\'s CA, else the system roots]' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l servername -d 'The name to send as SNI and to check the server certificate against [default: HOST]' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l http -d 'The path of the HTTP HEAD request sent after the handshake [default: /]' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l timeout -d 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l insecure -d 'Continue when the server certificate does not verify (the report still says why)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l no-client-cert -d 'Also try a handshake without a client certificate, to show whether the server enforces mTLS'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l no-http -d 'Send no HTTP request (for services that do not speak HTTP)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l expiring -d 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l revoked -d 'Only revoked certificates'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l valid -d 'Only valid certificates (not revoked, not expired)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l cn -d 'Renew the newest certificate with this common name' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l serial -d 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l before -d 'Only renew when the certificate expires within DURATION (e.g. 2d); otherwise do nothing' -r
@@ -274,25 +293,6 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -s q -l qu
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l name -d 'Use the store\'s issued identity NAME (issued/NAME/chain.pem and key.pem)' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cert -d 'Client certificate file (PEM; intermediates after the leaf are sent too)' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l key -d 'Client private key file [default: the --cert file]' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cacert -d 'Trust the server certificate only if one of these CAs signed it [default: the store\'s CA, else the system roots]' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l servername -d 'The name to send as SNI and to check the server certificate against [default: HOST]' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l http -d 'The path of the HTTP HEAD request sent after the handshake [default: /]' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l timeout -d 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l insecure -d 'Continue when the server certificate does not verify (the report still says why)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l no-client-cert -d 'Also try a handshake without a client certificate, to show whether the server enforces mTLS'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l no-http -d 'Send no HTTP request (for services that do not speak HTTP)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s q -l quiet -d 'Print only warnings and errors'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
@@ -302,18 +302,18 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s q -l qui
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "csr" -d 'Generate a key and a certificate signing request (PKCS#10)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "sign" -d 'Sign a certificate request (PKCS#10) with the store\'s CA'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "revoke" -d 'Revoke certificates of the store (by serial, CN or certificate file)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue list inspect csr sign revoke gen-crl verify renew export nginx-config probe completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "csr" -d 'Generate a key and a certificate signing request (PKCS#10)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "sign" -d 'Sign a certificate request (PKCS#10) with the store\'s CA'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "revoke" -d 'Revoke certificates of the store (by serial, CN or certificate file)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

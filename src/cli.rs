@@ -69,17 +69,17 @@ pub enum ColorChoice {
 pub enum Command {
     InitCa(commands::init_ca::InitCaArgs),
     Issue(commands::issue::IssueArgs),
-    List(commands::list::ListArgs),
-    Inspect(commands::inspect::InspectArgs),
     Csr(commands::csr::CsrArgs),
     Sign(commands::sign::SignArgs),
     Revoke(commands::revoke::RevokeArgs),
     GenCrl(commands::gen_crl::GenCrlArgs),
     Verify(commands::verify::VerifyArgs),
+    Probe(commands::probe::ProbeArgs),
+    List(commands::list::ListArgs),
+    Inspect(commands::inspect::InspectArgs),
     Renew(commands::renew::RenewArgs),
     Export(commands::export::ExportArgs),
     NginxConfig(commands::nginx_config::NginxConfigArgs),
-    Probe(commands::probe::ProbeArgs),
     Completions(commands::completions::CompletionsArgs),
 }
 
