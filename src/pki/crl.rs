@@ -436,13 +436,19 @@ mod tests {
         assert!(parse_hex_number("").is_err());
     }
 
-    /// Our entry encoder must produce exactly the TBSCertList rcgen would.
-    #[test]
-    fn sign_crl_encodes_entries_as_rcgen_does() {
+    /// A CA key and the parameters of a CA that may sign CRLs.
+    fn test_ca() -> (rcgen::KeyPair, rcgen::CertificateParams) {
         let ca = crate::pki::keys::KeyType::EcP256.generate().unwrap();
         let mut p = rcgen::CertificateParams::default();
         p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         p.key_usages = vec![rcgen::KeyUsagePurpose::CrlSign, rcgen::KeyUsagePurpose::KeyCertSign];
+        (ca, p)
+    }
+
+    /// Our entry encoder must produce exactly the TBSCertList rcgen would.
+    #[test]
+    fn sign_crl_encodes_entries_as_rcgen_does() {
+        let (ca, p) = test_ca();
         let issuer = rcgen::Issuer::new(p, &ca);
         let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
         let old = now - time::Duration::days(40 * 365);
@@ -509,10 +515,7 @@ mod tests {
 
     #[test]
     fn header_matches_full_parse() {
-        let ca = crate::pki::keys::KeyType::EcP256.generate().unwrap();
-        let mut p = rcgen::CertificateParams::default();
-        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        p.key_usages = vec![rcgen::KeyUsagePurpose::CrlSign, rcgen::KeyUsagePurpose::KeyCertSign];
+        let (ca, p) = test_ca();
         let issuer = rcgen::Issuer::new(p, &ca);
         let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
         let revoked = (0..2000u32)
