@@ -71,17 +71,6 @@ pub fn write_atomic_nosync_dir(path: &Path, bytes: &[u8], mode: Mode) -> anyhow:
     Ok(())
 }
 
-/// Create `path` with `bytes`, failing if it already exists (link(2) does not clobber).
-/// Returns false when the file exists.
-pub fn create_exclusive(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result<bool> {
-    let tmp = write_temp(path, bytes, mode)?;
-    match tmp.persist_noclobber(path) {
-        Ok(_) => Ok(true),
-        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e.error).with_context(|| format!("cannot create {}", path.display())),
-    }
-}
-
 /// Several files made durable together: written to temp files first, flushed
 /// in parallel (the filesystem journal commits them as a group, so N files
 /// cost about one flush), then renamed into place and their directories
@@ -247,13 +236,4 @@ pub fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
         return Ok(p);
     }
     std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
-}
-
-/// Fail unless a directory is writable, before any change is attempted.
-pub fn ensure_writable_dir(dir: &Path) -> anyhow::Result<()> {
-    let probe = tempfile::Builder::new().prefix(".mtlsctl-probe.").tempfile_in(dir);
-    if let Err(e) = probe {
-        bail!("cannot write in {}: {e}", dir.display());
-    }
-    Ok(())
 }
