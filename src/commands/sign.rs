@@ -79,6 +79,7 @@ fn request_der(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
             .map(pem::Pem::into_contents)
             .ok_or_else(|| anyhow!("no CERTIFICATE REQUEST block in this PEM file"));
     }
+    crate::pki::certinfo::refuse_plain_text(bytes, "a certificate request", "CERTIFICATE REQUEST")?;
     Ok(bytes.to_vec())
 }
 

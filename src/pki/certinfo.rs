@@ -30,13 +30,18 @@ pub fn load_certs(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
         }
         return Ok(certs);
     }
-    // Text that is not PEM is a common mistake (a key, a config, the wrong file):
-    // say so rather than print a DER parser's complaint.
-    if bytes.first() != Some(&0x30) && std::str::from_utf8(bytes).is_ok() {
-        bail!("not a certificate: no PEM block (-----BEGIN CERTIFICATE-----) and not DER");
-    }
+    refuse_plain_text(bytes, "a certificate", "CERTIFICATE")?;
     check_sane(&parse(bytes)?)?;
     Ok(vec![bytes.to_vec()])
+}
+
+/// Text that is not PEM is a common mistake (a key, a config, the wrong file):
+/// say so rather than print a DER parser's complaint.
+pub fn refuse_plain_text(bytes: &[u8], what: &str, label: &str) -> anyhow::Result<()> {
+    if bytes.first() != Some(&0x30) && std::str::from_utf8(bytes).is_ok() {
+        bail!("not {what}: no PEM block (-----BEGIN {label}-----) and not DER");
+    }
+    Ok(())
 }
 
 /// Text may follow the last PEM block (`openssl s_client -showcerts` prints
