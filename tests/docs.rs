@@ -72,7 +72,8 @@ fn readme_quick_start_runs() {
 }
 
 // ---------------------------------------------------------------------------
-// generated completions, man pages, CLI reference and --help
+// generated completions, man pages, CLI reference and --help: they fail when
+// stale. Regenerate with: MTLSCTL_BLESS=1 cargo test --test cli generated
 
 fn expected() -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = mtlsctl::generate::files().expect("generate");

@@ -15,7 +15,10 @@ fn tests_dir() -> PathBuf {
 fn declared_modules() -> BTreeSet<String> {
     let cli = std::fs::read_to_string(tests_dir().join("cli.rs")).expect("tests/cli.rs");
     cli.lines()
-        .filter_map(|l| l.trim().trim_start_matches("pub ").strip_prefix("mod ")?.strip_suffix(';').map(str::to_string))
+        .filter_map(|l| {
+            let code = l.split("//").next().unwrap_or("").trim().trim_start_matches("pub ");
+            code.strip_prefix("mod ")?.strip_suffix(';').map(|name| name.trim().to_string())
+        })
         .collect()
 }
 

@@ -83,10 +83,11 @@ fn renew_gives_new_serial_same_names_and_is_idempotent_with_before() {
 #[test]
 fn export_pkcs12_bundle_and_k8s_secret() {
     let (env, int) = root_and_intermediate();
-    Env::at(&int).run(&["issue", "--cn", "alice"]).ok();
+    let inter = Env::at(&int);
+    inter.run(&["issue", "--cn", "alice"]).ok();
     std::fs::write(env.path().join("p12.pass"), "s3cret pass\n").expect("pass");
     let p12 = env.path().join("alice.p12");
-    Env::at(&int)
+    inter
         .run(&["export", "--cn", "alice", "--format", "pkcs12", "--password-file", "p12.pass", "--out", utf8(&p12)])
         .ok();
     assert_eq!(mode(&p12), 0o600);
@@ -96,7 +97,7 @@ fn export_pkcs12_bundle_and_k8s_secret() {
     assert!(info.stdout.contains("PRIVATE KEY"));
     peer("openssl", &["pkcs12", "-info", "-in", "alice.p12", "-passin", "pass:wrong", "-nokeys"], env.path()).code(1);
 
-    Env::at(&int)
+    inter
         .run(&["export", "--cn", "alice", "--format", "pkcs12", "--legacy", "--password", "pw", "--out", "legacy.p12"])
         .ok();
     let info =
@@ -107,11 +108,10 @@ fn export_pkcs12_bundle_and_k8s_secret() {
     assert!(kt.code == 0, "{}", kt.stdout);
     assert!(kt.stdout.contains("PrivateKeyEntry"));
 
-    let bundle = Env::at(&int).run(&["export", "--cn", "alice", "--format", "bundle"]).ok().stdout;
+    let bundle = inter.run(&["export", "--cn", "alice", "--format", "bundle"]).ok().stdout;
     assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 2);
     assert!(bundle.contains("BEGIN PRIVATE KEY"));
-    let yaml =
-        Env::at(&int).run(&["export", "--cn", "alice", "--format", "k8s-secret", "--namespace", "prod"]).ok().stdout;
+    let yaml = inter.run(&["export", "--cn", "alice", "--format", "k8s-secret", "--namespace", "prod"]).ok().stdout;
     assert!(yaml.contains("type: kubernetes.io/tls") && yaml.contains("namespace: prod"), "{yaml}");
     for k in ["tls.crt: ", "tls.key: ", "ca.crt: "] {
         let line = yaml.lines().find(|l| l.trim_start().starts_with(k)).expect(k);
@@ -120,11 +120,8 @@ fn export_pkcs12_bundle_and_k8s_secret() {
         let dec = peer("base64", &["-d", "x.b64"], env.path()).ok().stdout;
         assert!(dec.contains("-----BEGIN"), "{k} decodes to PEM");
     }
-    Env::at(&int).run(&["export", "--cn", "nobody"]).error();
-    Env::at(&int)
-        .run(&["export", "--cn", "alice", "--format", "pkcs12", "--out", "x.p12"])
-        .error()
-        .stderr_has("password");
+    inter.run(&["export", "--cn", "nobody"]).error();
+    inter.run(&["export", "--cn", "alice", "--format", "pkcs12", "--out", "x.p12"]).error().stderr_has("password");
 }
 
 // ---------------------------------------------------------------------------
