@@ -342,3 +342,22 @@ mod tests {
         }
     }
 }
+
+/// Property tests: any SAN spec a user might type parses or is refused, never a panic.
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::San;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn san_specs_never_panic(text in "(dns|ip|uri|email|DNS|x)?:?[^\\n]{0,40}") {
+            if let Ok(s) = San::parse(&text) {
+                let _ = s.to_rcgen();
+            }
+        }
+    }
+}

@@ -237,3 +237,22 @@ mod tests {
         assert_eq!(Cnf::parse(&moved).unwrap().get("CA_default", "certificate"), Some("/other/certs/ca.crt"));
     }
 }
+
+/// Property tests: any text shaped like openssl.cnf parses or is refused, never a panic.
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::Cnf;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn cnf_parse_never_panics(text in "([\\[\\]a-z_ =$:{}.#/\\n\\\\]|ENV::){0,200}") {
+            if let Ok(c) = Cnf::parse(&text) {
+                let _ = c.ca_section().map(|s| c.get(s, "dir"));
+            }
+        }
+    }
+}

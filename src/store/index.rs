@@ -529,3 +529,49 @@ E\t201225114609Z\t\t0F\tunknown\t/CN=old
         assert_eq!(parse_asn1_time("500101000000Z").unwrap().year(), 1950);
     }
 }
+
+/// Property tests: index.txt lines built from field-shaped pieces, valid or not,
+/// never panic the parser, and what it accepts it writes back byte for byte.
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::Index;
+
+    /// index.txt lines built from field-shaped pieces, valid or not.
+    fn index_line() -> impl Strategy<Value = String> {
+        let status = prop_oneof![Just("V"), Just("R"), Just("E"), Just("S"), Just("X"), Just("")];
+        let time = prop_oneof![
+            Just("350101000000Z".to_string()),
+            Just("20510101000000Z".to_string()),
+            Just("991399999999Z".to_string()),
+            "[0-9Z]{0,16}",
+        ];
+        let rev = prop_oneof![
+            Just(String::new()),
+            Just("250101000000Z,keyCompromise".to_string()),
+            Just("250101000000Z,keyTime,250101000000Z".to_string()),
+            Just("250101000000Z,holdInstruction".to_string()),
+            "[0-9A-Za-z,]{0,30}",
+        ];
+        let serial = prop_oneof!["[0-9A-F]{2,32}", "[0-9A-Fa-fg]{0,9}"];
+        let subject = "(/[A-Z]{1,2}=[^\t\n]{0,20}){0,3}";
+        (status, time, rev, serial, subject)
+            .prop_map(|(s, t, r, n, subj)| format!("{s}\t{t}\t{r}\t{n}\tunknown\t{subj}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn index_parse_never_panics_and_round_trips(lines in proptest::collection::vec(index_line(), 0..6), junk in any::<Vec<u8>>()) {
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            if let Ok(idx) = Index::parse(&text) {
+                let again = idx.to_text();
+                prop_assert_eq!(&again, &text);
+                prop_assert_eq!(Index::parse(&again).map(|i| i.to_text()).ok(), Some(again));
+            }
+            let _ = Index::parse(&String::from_utf8_lossy(&junk));
+        }
+    }
+}

@@ -1,5 +1,6 @@
-//! Issue 5: the store's promises (SPEC §1, §4, §5) under load, kills, write
-//! failures and hostile input, each checked against the built binary.
+//! The store's promises (SPEC §1, §4, §5) under load, kills, write failures and
+//! hostile input: concurrency, locks, crash safety, file modes, secrets, malformed
+//! files and bad arguments, each checked against the built binary.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
@@ -7,9 +8,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, Run, bin, openssl_csr, peer, snapshot_dir, to_run};
+use mtlsctl::store::index::Index;
 
-// ---------------------------------------------------------------- helpers
+use crate::common::*;
+
+/// A generous lock wait, as CI would give: 2 shared cores may run other tests too.
+const PATIENT: &[(&str, &str)] = &[("MTLSCTL_LOCK_TIMEOUT", "120")];
+
+// ---------------------------------------------------------------------------
+// helpers
 
 /// A tiny xorshift64: reproducible from the printed seed, no dependency.
 struct Rng(u64);
@@ -87,21 +94,6 @@ fn crl_serials(path: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-fn json_serial(r: &Run) -> String {
-    r.json()["serial"].as_str().expect("serial in JSON").to_string()
-}
-
-/// Run `args` with `--batch --dir <store>` and a generous lock wait, as CI would.
-fn mtl(store: &Path, args: &[&str], envs: &[(&str, &str)]) -> Run {
-    let mut c = Command::new(bin());
-    c.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).env("MTLSCTL_LOCK_TIMEOUT", "120");
-    c.arg("--batch").arg("--dir").arg(store).args(args).stdin(Stdio::null());
-    for (k, v) in envs {
-        c.env(k, v);
-    }
-    to_run(c.output().expect("run mtlsctl"))
-}
-
 fn signal(pid: u32, sig: &str) {
     let st = Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).status().expect("run kill");
     assert!(st.success(), "kill -{sig} {pid} failed");
@@ -152,7 +144,53 @@ fn check_store(store: &Path, allow_torn: bool) -> Vec<Line> {
     lines
 }
 
-// ---------------------------------------------------------------- 1. concurrency
+// ---------------------------------------------------------------------------
+// concurrency and locks
+
+#[test]
+fn eight_processes_issue_25_each_into_one_store() {
+    const WORKERS: usize = 8;
+    const EACH: usize = 25;
+    let env = Env::new().with_ca();
+    let results: Vec<Vec<Run>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let env = &env;
+                s.spawn(move || {
+                    (0..EACH)
+                        .map(|i| {
+                            let cn = format!("w{w}-c{i}");
+                            // Generous lock timeout: 2 shared cores may run other tests too.
+                            env.run_with(&["--json", "issue", "--cn", &cn], &[("MTLSCTL_LOCK_TIMEOUT", "60")])
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("worker thread")).collect()
+    });
+    let mut serials = BTreeSet::new();
+    for run in results.into_iter().flatten() {
+        let run = run.ok();
+        assert!(!run.stderr.contains("repaired"), "a concurrent issue saw a torn index: {}", run.stderr);
+        serials.insert(run.json()["serial"].as_str().unwrap().to_string());
+    }
+    assert_eq!(serials.len(), WORKERS * EACH, "serials are not distinct");
+
+    let text = env.index_text();
+    assert!(text.ends_with('\n'));
+    let index = Index::parse(&text).expect("index.txt parses after concurrent issues");
+    assert_eq!(index.entries.len(), WORKERS * EACH);
+    let in_index: BTreeSet<String> = index.entries.iter().map(|e| e.serial.clone()).collect();
+    assert_eq!(in_index, serials);
+    for s in &serials {
+        assert!(env.store().join(format!("newcerts/{s}.pem")).exists(), "newcerts/{s}.pem is missing");
+    }
+    let cns: BTreeSet<String> = index.entries.iter().filter_map(|e| e.common_name()).collect();
+    assert_eq!(cns.len(), WORKERS * EACH);
+    // openssl agrees the database is sound.
+    openssl_ca(&env, &["-gencrl", "-out", "c.crl"]);
+}
 
 #[test]
 fn sixteen_processes_mixing_issue_revoke_gen_crl_lose_nothing() {
@@ -170,17 +208,19 @@ fn sixteen_processes_mixing_issue_revoke_gen_crl_lose_nothing() {
                     let unrevoked = issued.iter().find(|s| !revoked.contains(*s)).cloned();
                     match ((k + w) % 3, unrevoked) {
                         (1, Some(s)) => {
-                            mtl(&store, &["revoke", "--serial", &s, "--yes", "--reason", "superseded"], &[]).ok();
+                            Env::at(&store)
+                                .run_with(&["revoke", "--serial", &s, "--yes", "--reason", "superseded"], PATIENT)
+                                .ok();
                             revoked.push(s);
                         }
                         (2, _) => {
-                            mtl(&store, &["gen-crl"], &[]).ok();
+                            Env::at(&store).run_with(&["gen-crl"], PATIENT).ok();
                             crls += 1;
                         }
                         _ => {
                             let cn = format!("w{w}-{k}");
-                            let r = mtl(&store, &["--json", "issue", "--cn", &cn], &[]).ok();
-                            issued.push(json_serial(&r));
+                            let r = Env::at(&store).run_with(&["--json", "issue", "--cn", &cn], PATIENT).ok();
+                            issued.push(r.serial());
                         }
                     }
                     k += 1;
@@ -208,7 +248,7 @@ fn sixteen_processes_mixing_issue_revoke_gen_crl_lose_nothing() {
         let want = if revoked.contains(s) { "R" } else { "V" };
         assert_eq!(in_index.get(s).map(String::as_str), Some(want), "serial {s} in index.txt");
     }
-    mtl(&store, &["gen-crl"], &[]).ok();
+    Env::at(&store).run_with(&["gen-crl"], PATIENT).ok();
     let listed = crl_serials(&store.join("crl/ca.crl"));
     assert_eq!(listed, revoked, "the final CRL must list exactly the revoked serials");
 }
@@ -246,9 +286,7 @@ fn mtlsctl_holds_a_kernel_lock_while_it_writes() {
     let mut seen_locked = false;
     for k in 0..30 {
         let mut child = env
-            .cmd()
-            .args(["--batch", "--dir"])
-            .arg(&store)
+            .batch_cmd()
             .args(["issue", "--cn", &format!("probe-{k}")])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -281,7 +319,8 @@ fn mtlsctl_holds_a_kernel_lock_while_it_writes() {
     check_store(&store, false);
 }
 
-// ---------------------------------------------------------------- 2. crash safety
+// ---------------------------------------------------------------------------
+// crash safety
 
 #[test]
 fn sigkill_at_random_moments_never_corrupts_the_store() {
@@ -294,7 +333,7 @@ fn sigkill_at_random_moments_never_corrupts_the_store() {
     let mut rng = Rng::from_time("crash test");
     // Targets to revoke, made up front.
     let mut victims: Vec<String> =
-        (0..40).map(|i| json_serial(&env.run(&["--json", "issue", "--cn", &format!("v{i}")]).ok())).collect();
+        (0..40).map(|i| env.run(&["--json", "issue", "--cn", &format!("v{i}")]).ok().serial()).collect();
     let ops = ["issue", "sign", "revoke", "gen-crl"];
     // How long each op takes uninterrupted, so kill delays span its whole run.
     let mut spans = [15u64; 4];
@@ -324,8 +363,8 @@ fn sigkill_at_random_moments_never_corrupts_the_store() {
         n += 1;
         let which = rng.below(4) as usize;
         let out = env.path().join(format!("out{n}"));
-        let mut c = env.cmd();
-        c.args(["--batch", "--dir"]).arg(&store).stdout(Stdio::null()).stderr(Stdio::null());
+        let mut c = env.batch_cmd();
+        c.stdout(Stdio::null()).stderr(Stdio::null());
         match ops[which] {
             "issue" => c.args(["issue", "--cn", &format!("k{n}")]),
             "sign" => c.arg("sign").arg(&csr).arg("--out").arg(&out),
@@ -360,24 +399,9 @@ fn sigkill_at_random_moments_never_corrupts_the_store() {
         }
         check_store(&store, false);
         let crl = env.path().join("openssl.crl");
-        peer(
-            "openssl",
-            &[
-                "ca",
-                "-config",
-                store.join("openssl.cnf").to_str().expect("utf8"),
-                "-gencrl",
-                "-out",
-                crl.to_str().expect("utf8"),
-                "-batch",
-            ],
-            env.path(),
-        )
-        .ok();
+        openssl_ca(&env, &["-gencrl", "-out", crl.to_str().expect("utf8"), "-batch"]);
         if victims.len() < 3 {
-            victims.extend(
-                (0..10).map(|i| json_serial(&env.run(&["--json", "issue", "--cn", &format!("r{n}-{i}")]).ok())),
-            );
+            victims.extend((0..10).map(|i| env.run(&["--json", "issue", "--cn", &format!("r{n}-{i}")]).ok().serial()));
         }
     }
     let total: u32 = kills.iter().sum();
@@ -393,7 +417,8 @@ fn sigkill_at_random_moments_never_corrupts_the_store() {
     assert_eq!(crl_serials(&store.join("crl/ca.crl")), want);
 }
 
-// ---------------------------------------------------------------- 3. write failures
+// ---------------------------------------------------------------------------
+// write failures
 
 /// The paths whose bytes differ between two snapshots (readable in a failure message).
 fn changed(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<PathBuf> {
@@ -507,11 +532,8 @@ fn a_write_cut_short_by_a_file_size_limit_leaves_the_store_byte_identical() {
     }
 }
 
-// ---------------------------------------------------------------- 4. secrets
-
-fn mode(p: &Path) -> u32 {
-    std::fs::metadata(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())).permissions().mode() & 0o777
-}
+// ---------------------------------------------------------------------------
+// modes and secrets
 
 #[test]
 fn keys_are_0600_and_private_dirs_0700_whatever_the_umask() {
@@ -588,10 +610,94 @@ fn a_corrupt_ca_key_is_a_clear_error() {
     }
 }
 
-// ---------------------------------------------------------------- 5. malformed files
+// ---------------------------------------------------------------------------
+// bad input: a clear error, no panic, nothing changed
+
+#[test]
+fn bad_input_leaves_the_store_unchanged() {
+    let env = Env::new().with_ca();
+    env.issue("existing", &[]);
+    let before = env.snapshot();
+    let same = |what: &str| assert!(before == env.snapshot(), "{what} changed the store");
+
+    env.run(&["issue", "--cn", "x", "--key-type", "dsa-1024"]).usage_error();
+    same("unknown key type");
+    env.run(&["issue", "--cn", "x", "--profile", "admin"]).usage_error();
+    same("unknown profile");
+    env.run(&["init-ca", "--key-type", "rsa-1024"]).usage_error();
+    same("init-ca with an unknown key type");
+
+    env.run(&["issue", "--cn", "x", "--validity", "0d"]).error().stderr_has("zero");
+    same("zero validity");
+    env.run(&["issue", "--cn", "x", "--validity", "soon"]).error().stderr_has("--validity");
+    same("unparsable validity");
+    env.run(&["issue", "--cn", "x", "--validity", "20y"]).error().stderr_has("after the CA itself expires");
+    same("validity past the CA");
+    env.run(&["issue", "--cn", "x", "--san", "ftp:x"]).error();
+    same("unknown SAN type");
+    env.run(&["issue", "--cn", "existing"]).error().stderr_has("already holds a certificate").stderr_has("--force");
+    same("issuing over an identity");
+
+    env.run(&["init-ca"]).error().stderr_has("already exists");
+    same("init-ca on an existing store");
+    env.run(&["init-ca", "--key-type", "ed25519", "--cn", "Other"]).error().stderr_has("already exists");
+    same("init-ca with other options");
+
+    // A corrupt line: the reader names the file and line, and writes nothing.
+    let index = env.store().join("index.txt");
+    let mut text = std::fs::read_to_string(&index).unwrap();
+    text.push_str("V\t270101000000Z\t\t0A\tunknown\n");
+    std::fs::write(&index, &text).unwrap();
+    let before = env.snapshot();
+    let r = env.run(&["list"]).error().stderr_has("index.txt").stderr_has("line 2");
+    assert!(r.stderr.contains("6 tab-separated fields"), "{}", r.stderr);
+    assert!(before == env.snapshot(), "list changed a corrupt store");
+    let r = env.run(&["--json", "list", "--revoked"]).error();
+    assert!(r.stdout.is_empty(), "a failed --json command printed: {}", r.stdout);
+    assert!(before == env.snapshot(), "list --json changed a corrupt store");
+}
+
+#[test]
+fn missing_store_is_named_with_the_fix() {
+    let env = Env::new();
+    for args in [&["issue", "--cn", "x"][..], &["list"][..]] {
+        let r = env.run(args).error();
+        let dir = env.store().display().to_string();
+        assert!(r.stderr.contains(&format!("no CA store at {dir}")), "{}", r.stderr);
+        assert!(r.stderr.contains("mtlsctl init-ca"), "{}", r.stderr);
+    }
+    assert!(!env.store().exists(), "a failed command created the store");
+    // A directory that is not a store is refused the same way, and left alone.
+    std::fs::create_dir(env.store()).unwrap();
+    std::fs::write(env.store().join("notes.txt"), "mine").unwrap();
+    let before = env.snapshot();
+    env.run(&["issue", "--cn", "x"]).error().stderr_has("is not a CA store").stderr_has("mtlsctl init-ca");
+    env.run(&["init-ca"]).error().stderr_has("already exists");
+    assert_eq!(before, env.snapshot());
+    // init-ca with zero validity creates nothing.
+    let fresh = Env::new();
+    fresh.run(&["init-ca", "--validity", "0y"]).error().stderr_has("zero");
+    assert!(!fresh.store().exists());
+}
+
+/// `issue` only appends to index.txt, but it checks the line it appends after:
+/// a corrupt last line is an error that changes nothing, not buried.
+#[test]
+fn issue_refuses_to_append_after_a_corrupt_last_line() {
+    let env = Env::new().with_ca();
+    env.issue("first", &[]);
+    let index = env.store().join("index.txt");
+    let mut text = std::fs::read_to_string(&index).expect("index");
+    text.push_str("V\t350101000000Z\t\t1A2B\t/CN=five-fields\n");
+    std::fs::write(&index, text).expect("write index");
+    let before = env.snapshot();
+    env.run(&["issue", "--cn", "second"]).error().stderr_has("index.txt").stderr_has("last line");
+    assert_eq!(env.snapshot(), before);
+    assert!(!env.store().join("issued/second").exists(), "a refused issue leaves no directory behind");
+}
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/malformed")
+    repo().join("tests/fixtures/malformed")
 }
 
 /// A certificate's text must not drive the terminal (escape sequences, bells, carriage returns).
@@ -660,54 +766,4 @@ fn a_malformed_index_line_is_an_error_naming_the_index() {
         }
         assert_eq!(env.snapshot(), before, "{name}");
     }
-}
-
-// ---------------------------------------------------------------- 6. policy
-
-#[test]
-fn issue_refuses_past_the_ca_zero_validity_and_names_outside_constraints() {
-    let env = Env::new();
-    env.run(&["init-ca", "--validity", "30d", "--permitted-dns", "example.com"]).ok();
-    env.issue("api.example.com", &["--profile", "server", "--validity", "7d"]);
-    let before = env.snapshot();
-    let ca_end = {
-        let pem = std::fs::read(env.store().join("certs/ca.crt")).expect("ca");
-        let block = pem::parse(pem).expect("pem");
-        let (_, c) = x509_parser::parse_x509_certificate(block.contents()).expect("der");
-        c.validity().not_after.to_datetime().year().to_string()
-    };
-    env.run(&["issue", "--cn", "long", "--validity", "1y"]).error().stderr_has("CA itself expires").stderr_has(&ca_end);
-    for zero in ["0d", "0s", "0h"] {
-        env.run(&["issue", "--cn", "zero", "--validity", zero]).error().stderr_has("--validity");
-    }
-    env.run(&["issue", "--cn", "evil", "--san", "dns:evil.org", "--validity", "7d"])
-        .error()
-        .stderr_has("evil.org")
-        .stderr_has("name constraints");
-    env.run(&["issue", "--cn", "evil.org", "--profile", "server", "--validity", "7d"])
-        .error()
-        .stderr_has("name constraints");
-    env.run(&["issue", "--cn", "mail", "--san", "email:a@evil.org", "--validity", "7d"])
-        .error()
-        .stderr_has("name constraints");
-    assert_eq!(env.snapshot(), before, "a refused issue changed the store");
-}
-
-#[test]
-fn an_intermediate_path_length_is_enforced() {
-    let env = Env::new();
-    env.run(&["init-ca", "--path-len", "0"]).ok();
-    let before = env.snapshot();
-    let sub = env.path().join("sub");
-    let r = env
-        .cmd()
-        .args(["--batch", "--dir"])
-        .arg(&sub)
-        .args(["init-ca", "--cn", "Sub", "--parent"])
-        .arg(env.store())
-        .output()
-        .expect("run");
-    to_run(r).error().stderr_has("pathLen");
-    assert_eq!(env.snapshot(), before);
-    assert!(!sub.join("private/ca.key").exists());
 }

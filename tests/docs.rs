@@ -1,19 +1,176 @@
-//! docs/json.md is the contract scripts rely on: every field its tables
-//! document must appear in the real `--json` output of that command, every
-//! command has a section, and every output is exactly one JSON document.
+//! What the docs promise holds: the README quick start runs, the generated
+//! completions / man pages / CLI reference are current, every `--help` has examples,
+//! and docs/json.md matches the real `--json` output.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use clap::CommandFactory;
 use serde_json::Value;
 
 use crate::common::*;
 
+// ---------------------------------------------------------------------------
+// README: the quick start runs
+
+/// The shell lines of the ```sh blocks in the README's "## Quick start" section.
+fn quick_start_lines() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let start = readme.find("## Quick start").expect("README has a Quick start section");
+    let section = &readme[start + 3..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut lines = Vec::new();
+    let mut in_block = false;
+    for line in section.lines() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block && line.trim() == "```sh";
+            continue;
+        }
+        if in_block {
+            lines.push(line.to_string());
+        }
+    }
+    lines
+}
+
+#[test]
+fn readme_quick_start_runs() {
+    let lines = quick_start_lines();
+    assert!(
+        lines.iter().filter(|l| l.trim_start().starts_with("mtlsctl ")).count() >= 8,
+        "quick start too short: {lines:?}"
+    );
+    let env = Env::new();
+    let bin_dir = bin().parent().expect("binary dir").to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let script = format!("set -euo pipefail\n{}\n", lines.join("\n"));
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(env.path())
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", env.path())
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run bash");
+    let r = to_run(out);
+    assert_eq!(r.code, 0, "the README quick start failed:\n{script}\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    // What the quick start promises exists.
+    for f in [
+        "pki/certs/ca.crt",
+        "pki/crl/ca.crl",
+        "pki/issued/payment-service/key.pem",
+        "pki/issued/localhost/chain.pem",
+        "billing/csr.pem",
+    ] {
+        assert!(env.path().join(f).exists(), "quick start did not produce {f}");
+    }
+    assert!(r.stdout.contains("/CN=payment-service"), "list --revoked shows the revoked client:\n{}", r.stdout);
+}
+
+// ---------------------------------------------------------------------------
+// generated completions, man pages, CLI reference and --help: they fail when
+// stale. Regenerate with: MTLSCTL_BLESS=1 cargo test --test cli generated
+
+fn expected() -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = mtlsctl::generate::files().expect("generate");
+    let md = clap_markdown::help_markdown_command_custom(
+        &mtlsctl::cli::Cli::command(),
+        &clap_markdown::MarkdownOptions::new().show_footer(false).show_table_of_contents(true),
+    );
+    files.push((PathBuf::from("docs/cli-reference.md"), md.into_bytes()));
+    files
+}
+
+#[test]
+fn generated_files_are_current() {
+    let bless = std::env::var_os("MTLSCTL_BLESS").is_some();
+    let mut stale = Vec::new();
+    let files = expected();
+    for (rel, want) in &files {
+        let path = repo().join(rel);
+        let have = std::fs::read(&path).unwrap_or_default();
+        if have != *want {
+            if bless {
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&path, want).expect("write generated file");
+            } else {
+                stale.push(rel.display().to_string());
+            }
+        }
+    }
+    // A man page for a removed command is stale too.
+    let man_dir = repo().join("docs/man");
+    if let Ok(rd) = std::fs::read_dir(&man_dir) {
+        for e in rd.flatten() {
+            let rel = Path::new("docs/man").join(e.file_name());
+            if !files.iter().any(|(p, _)| *p == rel) {
+                if bless {
+                    std::fs::remove_file(e.path()).expect("remove stale man page");
+                } else {
+                    stale.push(rel.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(stale.is_empty(), "{} stale; run MTLSCTL_BLESS=1 cargo test --test cli generated", stale.join(", "));
+}
+
+#[test]
+fn completions_command_matches_shipped_files() {
+    let env = Env::new();
+    for (shell, file) in [("bash", "mtlsctl.bash"), ("zsh", "_mtlsctl"), ("fish", "mtlsctl.fish")] {
+        let r = env.run(&["completions", shell]).ok();
+        let shipped = std::fs::read_to_string(repo().join("completions").join(file)).unwrap_or_default();
+        assert_eq!(r.stdout, shipped, "completions {shell} differs from completions/{file}");
+    }
+}
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    let cmd = mtlsctl::cli::Cli::command();
+    let env = Env::new();
+    for sub in cmd.get_subcommands() {
+        let name = sub.get_name();
+        if name == "help" {
+            continue;
+        }
+        let r = env.run(&[name, "--help"]).ok();
+        assert!(r.stdout.contains("Examples:"), "`mtlsctl {name} --help` has no Examples:\n{}", r.stdout);
+        assert!(
+            r.stdout.contains(&format!("mtlsctl {name}")) || r.stdout.contains("mtlsctl "),
+            "{name}: examples do not show the command"
+        );
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        assert!(!about.is_empty() && !about.contains('\n'), "{name} needs a one-line summary");
+    }
+}
+
+#[test]
+fn no_escape_codes_in_pipes_or_with_no_color() {
+    let env = Env::new().with_ca();
+    env.issue("svc", &[]);
+    for envs in [vec![], vec![("NO_COLOR", "1")]] {
+        let r = env.run_with(&["list"], &envs).ok();
+        assert!(!r.stdout.contains('\x1b') && !r.stderr.contains('\x1b'), "escape codes in output: {r:?}");
+        let r = env.run_with(&["issue", "--cn", "svc"], &envs).error();
+        assert!(!r.stderr.contains('\x1b'), "escape codes in error: {r:?}");
+    }
+    let r = env.run(&["--color", "always", "list"]).ok();
+    assert!(r.stdout.contains('\x1b'), "--color always must colour the table");
+}
+
+// ---------------------------------------------------------------------------
+// docs/json.md is the contract scripts rely on: every field its tables document
+// must appear in the real `--json` output of that command, every command has a
+// section, and every output is exactly one JSON document.
+
 /// `## title` -> the field tables under it (each a list of field names).
 fn documented() -> BTreeMap<String, Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/json.md"))
-        .expect("docs/json.md exists");
+    let text = std::fs::read_to_string(repo().join("docs/json.md")).expect("docs/json.md exists");
     let mut sections: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
     let mut current: Option<String> = None;
     let mut in_table = false;
