@@ -14,7 +14,6 @@ use crate::Outcome;
 use crate::output::{Ctx, hinted};
 use crate::pki::certinfo;
 use crate::pki::keys::{self, KeyFile};
-use crate::store::Store;
 use crate::store::fsio::{self, Mode};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -122,10 +121,9 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&ctx.global.dir)?;
-    let dir = common::identity_dir(&store, &args.cn, None);
-    let read = |name: &str| -> anyhow::Result<Vec<u8>> {
-        let p = dir.join(name);
+    let store = common::open_store(ctx, &ctx.global.dir)?;
+    let id = store.identity(&args.cn, None);
+    let read = |p: std::path::PathBuf| -> anyhow::Result<Vec<u8>> {
         if !p.exists() {
             return Err(hinted(
                 format!("{} does not exist", p.display()),
@@ -134,9 +132,9 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
         }
         fsio::read(&p)
     };
-    let key_pem = Zeroizing::new(read("key.pem")?);
-    let chain_pem = read("chain.pem")?;
-    let ca_pem = read("ca.pem")?;
+    let key_pem = Zeroizing::new(read(id.key())?);
+    let chain_pem = read(id.chain())?;
+    let ca_pem = read(id.ca())?;
     let chain = certinfo::load_certs(&chain_pem).context("cannot read chain.pem")?;
     let root = certinfo::load_certs(&ca_pem).context("cannot read ca.pem")?;
     if args.legacy && args.format != Format::Pkcs12 {
