@@ -189,7 +189,10 @@ fn typed_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
             StoreError::EasyrsaIssued { name, cn, .. } => Some(format!(
                 "revoke it first (easyrsa revoke {name} or mtlsctl revoke --cn {cn}), or choose another --cn"
             )),
-            StoreError::NotADirectory(_) | StoreError::EasyrsaLocked { .. } | StoreError::CaKeyMissing(_) => None,
+            StoreError::NotADirectory(_)
+            | StoreError::Unreadable { .. }
+            | StoreError::EasyrsaLocked { .. }
+            | StoreError::CaKeyMissing(_) => None,
         };
     }
     match cause.downcast_ref::<RevokeError>()? {

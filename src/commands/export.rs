@@ -120,6 +120,49 @@ fn b64(bytes: &[u8]) -> String {
     out
 }
 
+/// The identity as PKCS#12: key, leaf, intermediates and root; returns the file and its certificate count.
+fn pkcs12(
+    args: &ExportArgs,
+    pass: &str,
+    key_pem: &[u8],
+    chain: &[Vec<u8>],
+    root: &[Vec<u8>],
+) -> anyhow::Result<(Zeroizing<Vec<u8>>, usize)> {
+    let key = match keys::parse_key(key_pem).context("cannot read key.pem")? {
+        KeyFile::Plain(k) => k,
+        KeyFile::Encrypted(_) => bail!("key.pem is encrypted; export needs the plain key"),
+    };
+    let pk = p12_keystore::PrivateKey::from_der(&key.serialize_der())
+        .map_err(|e| anyhow!("cannot use the key for PKCS#12: {e}"))?;
+    let mut certs = Vec::new();
+    for der in chain.iter().chain(root.iter()) {
+        certs.push(
+            p12_keystore::Certificate::from_der(der)
+                .map_err(|e| anyhow!("cannot use a certificate for PKCS#12: {e}"))?,
+        );
+    }
+    let count = certs.len();
+    let id = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &chain[0]);
+    let kc = p12_keystore::PrivateKeyChain::new(id.as_ref(), pk, certs);
+    let mut ks = p12_keystore::KeyStore::new();
+    ks.add_entry(&args.cn, p12_keystore::KeyStoreEntry::PrivateKeyChain(kc));
+    let mut w = ks.writer(pass);
+    if args.legacy {
+        w = w
+            .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc)
+            .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha1)
+            .encryption_iterations(2048)
+            .mac_iterations(2048);
+    } else {
+        w = w
+            .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithHmacSha256AndAes256)
+            .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha256)
+            .encryption_iterations(100_000)
+            .mac_iterations(100_000);
+    }
+    Ok((Zeroizing::new(w.write().map_err(|e| anyhow!("cannot write PKCS#12: {e}"))?), count))
+}
+
 pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let id = store.identity(&args.cn, None);
@@ -147,39 +190,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
                 return Err(hinted("PKCS#12 is binary: it is only written to a file", "add --out FILE.p12"));
             }
             let pass = password(ctx, args)?;
-            let key = match keys::parse_key(&key_pem).context("cannot read key.pem")? {
-                KeyFile::Plain(k) => k,
-                KeyFile::Encrypted(_) => bail!("key.pem is encrypted; export needs the plain key"),
-            };
-            let pk = p12_keystore::PrivateKey::from_der(&key.serialize_der())
-                .map_err(|e| anyhow!("cannot use the key for PKCS#12: {e}"))?;
-            let mut certs = Vec::new();
-            for der in chain.iter().chain(root.iter()) {
-                certs.push(
-                    p12_keystore::Certificate::from_der(der)
-                        .map_err(|e| anyhow!("cannot use a certificate for PKCS#12: {e}"))?,
-                );
-            }
-            let count = certs.len();
-            let id = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &chain[0]);
-            let kc = p12_keystore::PrivateKeyChain::new(id.as_ref(), pk, certs);
-            let mut ks = p12_keystore::KeyStore::new();
-            ks.add_entry(&args.cn, p12_keystore::KeyStoreEntry::PrivateKeyChain(kc));
-            let mut w = ks.writer(&pass);
-            if args.legacy {
-                w = w
-                    .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc)
-                    .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha1)
-                    .encryption_iterations(2048)
-                    .mac_iterations(2048);
-            } else {
-                w = w
-                    .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithHmacSha256AndAes256)
-                    .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha256)
-                    .encryption_iterations(100_000)
-                    .mac_iterations(100_000);
-            }
-            (Zeroizing::new(w.write().map_err(|e| anyhow!("cannot write PKCS#12: {e}"))?), count)
+            pkcs12(args, &pass, &key_pem, &chain, &root)?
         }
         Format::Bundle => {
             let mut out = chain_pem.clone();

@@ -13,6 +13,13 @@ pub enum StoreError {
     NotADirectory(PathBuf),
     #[error("{} is not a CA store: certs/ca.crt or index.txt is missing", .0.display())]
     NotAStore(PathBuf),
+    /// A store file exists but cannot be read (permissions, I/O).
+    #[error("cannot read {}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the store is locked by another mtlsctl process ({} held for more than {limit:.0?})", .path.display())]
     LockTimeout { path: PathBuf, limit: Duration },
     #[error("the store is locked by easy-rsa ({} names running process {pid})", .path.display())]

@@ -265,8 +265,8 @@ impl Store {
             return Ok(Some(Self::with_paths(paths, None)));
         }
         for cnf_path in cnf_candidates(root) {
-            let text =
-                std::fs::read_to_string(&cnf_path).with_context(|| format!("cannot read {}", cnf_path.display()))?;
+            let text = std::fs::read_to_string(&cnf_path)
+                .map_err(|source| StoreError::Unreadable { path: cnf_path.clone(), source })?;
             let Ok(cnf) = cnf::Cnf::parse(&text) else { continue };
             if let Some(paths) = paths_from_cnf(&cnf, &cnf_path) {
                 return Ok(Some(Self::with_paths(paths, None)));
