@@ -192,7 +192,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     if passphrase.is_none() {
         ctx.warn(format!(
             "the CA key is not encrypted (pass --passphrase-file or set {PASSPHRASE_ENV} to encrypt it); protect {} with file permissions",
-            dir.join("private/ca.key").display()
+            Paths::standard(dir).ca_key.display()
         ));
     }
 
