@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::cli::{ColorChoice, GlobalArgs};
+use crate::store::revoke::RevokeError;
+use crate::store::{Notice, Store, StoreError};
 
 static COLOR: OnceLock<bool> = OnceLock::new();
 
@@ -86,6 +88,22 @@ impl Ctx {
         }
     }
 
+    /// What the store has to tell the user since the last call: notes and
+    /// warnings on stderr, whatever `--quiet` says, as they concern the store itself.
+    pub fn notices(&self, store: &Store) {
+        for n in store.take_notices() {
+            self.notice(&n);
+        }
+    }
+
+    pub fn notice(&self, n: &Notice) {
+        if n.is_warning() {
+            self.warn(n.to_string());
+        } else {
+            eprintln!("note: {n}");
+        }
+    }
+
     pub fn color_stdout(&self) -> bool {
         self.color_stdout && !self.json()
     }
@@ -140,9 +158,51 @@ pub fn print_error(err: &anyhow::Error) {
         }
         last = text;
     }
-    for cause in err.chain() {
-        if let Some(h) = cause.downcast_ref::<Hinted>() {
-            let _ = writeln!(stderr, "{} {}", paint(color, "1;36", "hint:"), h.hint);
-        }
+    for hint in hints(err) {
+        let _ = writeln!(stderr, "{} {hint}", paint(color, "1;36", "hint:"));
     }
+}
+
+/// The hints for an error: those a command attached, else the standard hint
+/// for each typed store error in its chain.
+pub fn hints(err: &anyhow::Error) -> Vec<String> {
+    let given: Vec<String> = err.chain().filter_map(|c| c.downcast_ref::<Hinted>()).map(|h| h.hint.clone()).collect();
+    if !given.is_empty() {
+        return given;
+    }
+    err.chain().filter_map(typed_hint).collect()
+}
+
+fn typed_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
+    const LIST: &str = "list the store's certificates with: mtlsctl list";
+    if let Some(e) = cause.downcast_ref::<StoreError>() {
+        return match e {
+            StoreError::Missing(dir) | StoreError::NotAStore(dir) => {
+                Some(format!("create one with: mtlsctl init-ca --dir {}", dir.display()))
+            }
+            StoreError::LockTimeout { .. } => {
+                Some("wait for the other command to finish, or raise MTLSCTL_LOCK_TIMEOUT (seconds)".into())
+            }
+            StoreError::NoPassphrase(_) => Some(passphrase_hint("--passphrase-file")),
+            StoreError::KeyReadable { path, .. } => Some(format!("chmod 600 {}", path.display())),
+            StoreError::IdentityExists(_) => Some("pass --force to replace it, or --out DIR to write elsewhere".into()),
+            StoreError::EasyrsaIssued { name, cn, .. } => Some(format!(
+                "revoke it first (easyrsa revoke {name} or mtlsctl revoke --cn {cn}), or choose another --cn"
+            )),
+            StoreError::NotADirectory(_)
+            | StoreError::Unreadable { .. }
+            | StoreError::EasyrsaLocked { .. }
+            | StoreError::CaKeyMissing(_) => None,
+        };
+    }
+    match cause.downcast_ref::<RevokeError>()? {
+        RevokeError::UnknownSerial(_) | RevokeError::UnknownCn(_) | RevokeError::NoValidCn { .. } => Some(LIST.into()),
+        RevokeError::ForeignCert { .. } => Some("revoke it with the CA that issued it (--dir)".into()),
+        _ => None,
+    }
+}
+
+/// How to give a passphrase, naming the flag the command has for it.
+pub fn passphrase_hint(flag: &str) -> String {
+    format!("pass {flag} FILE or set {}", crate::prompt::PASSPHRASE_ENV)
 }

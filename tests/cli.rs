@@ -13,4 +13,5 @@ mod probe;
 mod renew_export;
 mod revoke_crl;
 mod store_integrity;
+mod store_ops;
 mod verify;

@@ -1,15 +1,24 @@
 //! Pieces several commands share: the passphrase flag, validity checks,
-//! expiry warnings, and where an identity's files go.
+//! expiry warnings, the store's notices, and the words for typed errors.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
+use anyhow::{anyhow, bail};
 use clap::Args;
+use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
-use crate::output::Ctx;
-use crate::store::{PassSource, Store};
+use crate::output::{Ctx, hinted, passphrase_hint};
+use crate::pki::build::Profile;
+use crate::pki::build::Signer;
+use crate::pki::names::{NameError, San, Subject};
+use crate::prompt::PassSource;
+use crate::store::identity::Identity;
+use crate::store::issue::IssuedLeaf;
+use crate::store::{Store, StoreError};
 use crate::util;
+
+pub use crate::store::identity::safe_dir_name;
 
 /// The CA passphrase, for commands that sign.
 #[derive(Args, Debug, Clone, Default)]
@@ -25,6 +34,52 @@ impl PassArgs {
     }
 }
 
+/// Open the store and say what opening it changed (a moved store's openssl.cnf).
+pub fn open_store(ctx: &Ctx, dir: &Path) -> anyhow::Result<Store> {
+    let store = Store::open(dir)?;
+    ctx.notices(&store);
+    Ok(store)
+}
+
+/// Prints the store's notices when dropped, so a failed command still says
+/// what the store did on the way (a torn index line repaired).
+pub struct Told<'a> {
+    ctx: &'a Ctx,
+    store: &'a Store,
+}
+
+impl Drop for Told<'_> {
+    fn drop(&mut self) {
+        self.ctx.notices(self.store);
+    }
+}
+
+pub fn tell<'a>(ctx: &'a Ctx, store: &'a Store) -> Told<'a> {
+    Told { ctx, store }
+}
+
+/// The store's CA, ready to sign; `flag` is the option that names a passphrase file.
+pub fn signer(store: &Store, source: &PassSource, flag: &str) -> anyhow::Result<Signer> {
+    store.signer(source).map_err(|e| match e.downcast_ref::<StoreError>() {
+        Some(StoreError::NoPassphrase(_)) => hinted(e.to_string(), passphrase_hint(flag)),
+        _ => e,
+    })
+}
+
+/// A name error in the words of the flags the names came from.
+pub fn name_words(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<NameError>() {
+        Some(NameError::CommonName(reason)) => anyhow!("{reason}").context("invalid --cn"),
+        Some(NameError::SpiffeWithUri) => anyhow!(
+            "--spiffe-id makes the certificate's only URI SAN; remove the uri: --san (an X.509-SVID has exactly one)"
+        ),
+        Some(NameError::ServerNeedsName(cn)) => {
+            anyhow!("--profile server needs a DNS name or IP: '{cn}' is neither; add --san dns:NAME")
+        }
+        None => e,
+    }
+}
+
 /// Turn `--validity` into a notAfter, refusing zero and anything past the CA's own notAfter.
 pub fn not_after_within_ca(
     validity: &str,
@@ -37,7 +92,7 @@ pub fn not_after_within_ca(
     }
     let not_after = now + d;
     if not_after > ca_not_after {
-        return Err(crate::output::hinted(
+        return Err(hinted(
             format!(
                 "--validity {validity} would end on {}, after the CA itself expires on {}",
                 util::human_time(not_after),
@@ -47,23 +102,6 @@ pub fn not_after_within_ca(
         ));
     }
     Ok(not_after)
-}
-
-/// A directory name from a CN: anything but letters, digits, `.`, `-`, `_` and `@` becomes `_`.
-pub fn safe_dir_name(cn: &str) -> String {
-    let s: String = cn
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@') { c } else { '_' })
-        .collect();
-    if s.starts_with('.') { format!("_{s}") } else { s }
-}
-
-/// Where `issue`/`sign` write a subject's files.
-pub fn identity_dir(store: &Store, cn: &str, out: Option<&Path>) -> PathBuf {
-    match out {
-        Some(o) => o.to_path_buf(),
-        None => store.paths.issued.join(safe_dir_name(cn)),
-    }
 }
 
 /// Warn when the CA expires soon: everything it signed stops working then.
@@ -117,4 +155,71 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
             util::human_time(next)
         ));
     }
+}
+
+/// What `issue` and `sign` report.
+#[derive(Serialize)]
+pub struct Issued {
+    pub serial: String,
+    pub subject: String,
+    pub common_name: String,
+    pub profile: Profile,
+    pub sans: Vec<San>,
+    pub key_type: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub cert: String,
+    pub key: Option<String>,
+    pub chain: String,
+    pub ca: String,
+    pub newcert: String,
+}
+
+/// Print what was issued (issue and sign).
+pub fn report_issued(
+    ctx: &Ctx,
+    store: &Store,
+    issued: &IssuedLeaf,
+    subject: &Subject,
+    id: &Identity,
+    with_key: bool,
+) -> anyhow::Result<()> {
+    let (der, serial) = (&issued.der, &issued.serial);
+    let cert = crate::pki::certinfo::parse(der)?;
+    let na = crate::pki::certinfo::not_after(&cert);
+    let report = Issued {
+        serial: serial.clone(),
+        subject: crate::pki::names::display_name(cert.subject()),
+        common_name: subject.cn.clone(),
+        profile: subject.profile,
+        sans: subject.sans.clone(),
+        key_type: crate::pki::keys::describe_spki(cert.public_key().raw).unwrap_or_default(),
+        not_before: util::rfc3339(crate::pki::certinfo::not_before(&cert)),
+        not_after: util::rfc3339(na),
+        cert: id.cert().display().to_string(),
+        key: with_key.then(|| id.key().display().to_string()),
+        chain: id.chain().display().to_string(),
+        ca: id.ca().display().to_string(),
+        newcert: store.paths.newcert(serial).display().to_string(),
+    };
+    ctx.emit(&report)?;
+    let sans = if subject.sans.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", subject.sans.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+    };
+    let mut text = format!(
+        "Issued {} certificate for \"{}\"{sans}\n  serial {serial}, valid until {} ({} days)\n  cert:  {}\n",
+        subject.profile.name(),
+        subject.cn,
+        util::human_time(na),
+        util::days_left(na),
+        show_path(&id.cert()),
+    );
+    if with_key {
+        text.push_str(&format!("  key:   {}\n", show_path(&id.key())));
+    }
+    text.push_str(&format!("  chain: {}\n  ca:    {}", show_path(&id.chain()), show_path(&id.ca())));
+    ctx.info(text);
+    Ok(())
 }

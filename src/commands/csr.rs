@@ -8,14 +8,14 @@ use clap::Args;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::common::{safe_dir_name, show_path};
-use super::issue::subject_from_args;
+use super::common::{self, safe_dir_name, show_path};
 use crate::Outcome;
 use crate::output::{Ctx, hinted};
 use crate::pki::build::Profile;
 use crate::pki::keys::{self, KeyFile, KeyType};
-use crate::pki::names::{self, San};
+use crate::pki::names::{self, San, Subject};
 use crate::store::fsio::{self, Mode};
+use crate::store::identity::Identity;
 
 /// Generate a key and a certificate signing request (PKCS#10)
 ///
@@ -68,10 +68,12 @@ struct CsrReport {
 pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
     // Client profile: the request carries only the names asked for; `sign --profile` decides the rest.
     let subject =
-        subject_from_args(&args.cn, args.org.as_deref(), &args.san, args.spiffe_id.as_deref(), Some(Profile::Client))?;
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from(safe_dir_name(&args.cn)));
-    let csr_path = out_dir.join("csr.pem");
-    let new_key_path = out_dir.join("key.pem");
+        Subject::from_names(&args.cn, args.org.as_deref(), &args.san, args.spiffe_id.as_deref(), Some(Profile::Client))
+            .map_err(common::name_words)?;
+    let id = Identity::at(args.out.clone().unwrap_or_else(|| PathBuf::from(safe_dir_name(&args.cn))));
+    let out_dir = &id.dir;
+    let csr_path = id.csr();
+    let new_key_path = id.key();
     if !args.force {
         for p in [&csr_path, &new_key_path] {
             if p.exists() && (p == &csr_path || args.key.is_none()) {
@@ -125,7 +127,7 @@ pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
     let csr_pem = csr.pem().map_err(|e| anyhow!("cannot encode the request: {e}"))?;
 
     // The directory holds a private key: keep it to its owner.
-    fsio::create_dir(&out_dir, key_pem.is_some())?;
+    fsio::create_dir(out_dir, key_pem.is_some())?;
     if let Some(pem) = &key_pem {
         fsio::write_atomic(&new_key_path, pem.as_bytes(), Mode::Secret)?;
     }

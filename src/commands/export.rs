@@ -14,7 +14,6 @@ use crate::Outcome;
 use crate::output::{Ctx, hinted};
 use crate::pki::certinfo;
 use crate::pki::keys::{self, KeyFile};
-use crate::store::Store;
 use crate::store::fsio::{self, Mode};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -121,11 +120,53 @@ fn b64(bytes: &[u8]) -> String {
     out
 }
 
+/// The identity as PKCS#12: key, leaf, intermediates and root; returns the file and its certificate count.
+fn pkcs12(
+    args: &ExportArgs,
+    pass: &str,
+    key_pem: &[u8],
+    chain: &[Vec<u8>],
+    root: &[Vec<u8>],
+) -> anyhow::Result<(Zeroizing<Vec<u8>>, usize)> {
+    let key = match keys::parse_key(key_pem).context("cannot read key.pem")? {
+        KeyFile::Plain(k) => k,
+        KeyFile::Encrypted(_) => bail!("key.pem is encrypted; export needs the plain key"),
+    };
+    let pk = p12_keystore::PrivateKey::from_der(&key.serialize_der())
+        .map_err(|e| anyhow!("cannot use the key for PKCS#12: {e}"))?;
+    let mut certs = Vec::new();
+    for der in chain.iter().chain(root.iter()) {
+        certs.push(
+            p12_keystore::Certificate::from_der(der)
+                .map_err(|e| anyhow!("cannot use a certificate for PKCS#12: {e}"))?,
+        );
+    }
+    let count = certs.len();
+    let id = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &chain[0]);
+    let kc = p12_keystore::PrivateKeyChain::new(id.as_ref(), pk, certs);
+    let mut ks = p12_keystore::KeyStore::new();
+    ks.add_entry(&args.cn, p12_keystore::KeyStoreEntry::PrivateKeyChain(kc));
+    let mut w = ks.writer(pass);
+    if args.legacy {
+        w = w
+            .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc)
+            .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha1)
+            .encryption_iterations(2048)
+            .mac_iterations(2048);
+    } else {
+        w = w
+            .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithHmacSha256AndAes256)
+            .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha256)
+            .encryption_iterations(100_000)
+            .mac_iterations(100_000);
+    }
+    Ok((Zeroizing::new(w.write().map_err(|e| anyhow!("cannot write PKCS#12: {e}"))?), count))
+}
+
 pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&ctx.global.dir)?;
-    let dir = common::identity_dir(&store, &args.cn, None);
-    let read = |name: &str| -> anyhow::Result<Vec<u8>> {
-        let p = dir.join(name);
+    let store = common::open_store(ctx, &ctx.global.dir)?;
+    let id = store.identity(&args.cn, None);
+    let read = |p: std::path::PathBuf| -> anyhow::Result<Vec<u8>> {
         if !p.exists() {
             return Err(hinted(
                 format!("{} does not exist", p.display()),
@@ -134,9 +175,9 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
         }
         fsio::read(&p)
     };
-    let key_pem = Zeroizing::new(read("key.pem")?);
-    let chain_pem = read("chain.pem")?;
-    let ca_pem = read("ca.pem")?;
+    let key_pem = Zeroizing::new(read(id.key())?);
+    let chain_pem = read(id.chain())?;
+    let ca_pem = read(id.ca())?;
     let chain = certinfo::load_certs(&chain_pem).context("cannot read chain.pem")?;
     let root = certinfo::load_certs(&ca_pem).context("cannot read ca.pem")?;
     if args.legacy && args.format != Format::Pkcs12 {
@@ -149,39 +190,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
                 return Err(hinted("PKCS#12 is binary: it is only written to a file", "add --out FILE.p12"));
             }
             let pass = password(ctx, args)?;
-            let key = match keys::parse_key(&key_pem).context("cannot read key.pem")? {
-                KeyFile::Plain(k) => k,
-                KeyFile::Encrypted(_) => bail!("key.pem is encrypted; export needs the plain key"),
-            };
-            let pk = p12_keystore::PrivateKey::from_der(&key.serialize_der())
-                .map_err(|e| anyhow!("cannot use the key for PKCS#12: {e}"))?;
-            let mut certs = Vec::new();
-            for der in chain.iter().chain(root.iter()) {
-                certs.push(
-                    p12_keystore::Certificate::from_der(der)
-                        .map_err(|e| anyhow!("cannot use a certificate for PKCS#12: {e}"))?,
-                );
-            }
-            let count = certs.len();
-            let id = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &chain[0]);
-            let kc = p12_keystore::PrivateKeyChain::new(id.as_ref(), pk, certs);
-            let mut ks = p12_keystore::KeyStore::new();
-            ks.add_entry(&args.cn, p12_keystore::KeyStoreEntry::PrivateKeyChain(kc));
-            let mut w = ks.writer(&pass);
-            if args.legacy {
-                w = w
-                    .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc)
-                    .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha1)
-                    .encryption_iterations(2048)
-                    .mac_iterations(2048);
-            } else {
-                w = w
-                    .encryption_algorithm(p12_keystore::EncryptionAlgorithm::PbeWithHmacSha256AndAes256)
-                    .mac_algorithm(p12_keystore::MacAlgorithm::HmacSha256)
-                    .encryption_iterations(100_000)
-                    .mac_iterations(100_000);
-            }
-            (Zeroizing::new(w.write().map_err(|e| anyhow!("cannot write PKCS#12: {e}"))?), count)
+            pkcs12(args, &pass, &key_pem, &chain, &root)?
         }
         Format::Bundle => {
             let mut out = chain_pem.clone();

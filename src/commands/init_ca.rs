@@ -8,16 +8,16 @@ use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::common::{PassArgs, show_path};
+use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
 use crate::output::{Ctx, hinted};
 use crate::pki::build::Signer;
 use crate::pki::build::{self, BACKDATE, CaSpec};
 use crate::pki::keys::{self, KeyType};
 use crate::pki::{certinfo, names};
-use crate::store::cnf;
-use crate::store::fsio::{self, Mode};
-use crate::store::{PASSPHRASE_ENV, PassSource, Paths, Store};
+use crate::prompt::{PASSPHRASE_ENV, PassSource};
+use crate::store::fsio;
+use crate::store::{Paths, Store, init};
 use crate::util;
 
 /// Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent
@@ -98,7 +98,9 @@ fn open_parent(ctx: &Ctx, parent: &Path, dir: &Path, args: &InitCaArgs) -> anyho
         bail!("--parent {} is the store being created; name the root CA's store", parent.display());
     }
     let store = Store::open(parent).context("cannot open the --parent store")?;
-    let signer = store.signer(&PassSource { file: args.parent_passphrase_file.clone(), batch: ctx.batch })?;
+    ctx.notices(&store);
+    let source = PassSource { file: args.parent_passphrase_file.clone(), batch: ctx.batch };
+    let signer = common::signer(&store, &source, "--parent-passphrase-file")?;
     let cert = certinfo::parse(&signer.cert_der)?;
     if !certinfo::is_ca(&cert) {
         bail!("the certificate of --parent {} is not a CA certificate", parent.display());
@@ -190,7 +192,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     if passphrase.is_none() {
         ctx.warn(format!(
             "the CA key is not encrypted (pass --passphrase-file or set {PASSPHRASE_ENV} to encrypt it); protect {} with file permissions",
-            dir.join("private/ca.key").display()
+            Paths::standard(dir).ca_key.display()
         ));
     }
 
@@ -216,24 +218,19 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
         None => {
             spec.serial = build::random_serial()?;
             let der = build::self_sign(&build::ca_params(&spec), &key)?;
-            create_store(&root, &der, std::slice::from_ref(&der), key_pem.as_bytes())?;
+            init::create(&root, &der, std::slice::from_ref(&der), key_pem.as_bytes())?;
             der
         }
         Some(p) => {
             spec.path_len = Some(args.path_len.unwrap_or(0));
             spec.not_after = intermediate_not_after(ctx, args, now + validity, p.not_after)?;
-            let chain = p.store.ca_chain_ders()?;
-            // Sign and record under the parent's lock, like any certificate it issues;
-            // the new store is created only once the parent knows its certificate.
-            let _lock = p.store.lock()?;
-            let (serial, _) = p.store.new_serial()?;
-            spec.serial = serial;
-            let der = p.signer.sign(&build::ca_params(&spec), &key)?;
-            p.store.record(&der, &[])?;
-            let mut full = vec![der.clone()];
-            full.extend(chain);
-            create_store(&root, &der, &full, key_pem.as_bytes())?;
-            der
+            // Signed and recorded like any certificate the parent issues; the new
+            // store is created only once the parent knows its certificate.
+            let issued = p.store.issue_ca(&p.signer, &spec, &key);
+            ctx.notices(&p.store);
+            let issued = issued?;
+            init::create(&root, &issued.der, &issued.chain, key_pem.as_bytes())?;
+            issued.der
         }
     };
 
@@ -290,50 +287,4 @@ fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Build the whole store in a temporary sibling directory and rename it into
-/// place, so an interrupted init-ca leaves either nothing or a complete store.
-pub fn create_store(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8]) -> anyhow::Result<()> {
-    let parent = root.parent().context("the store cannot be the root directory")?;
-    fsio::create_dir(parent, false)?;
-    let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "pki".into());
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}.init-"))
-        .tempdir_in(parent)
-        .with_context(|| format!("cannot create a directory in {}", parent.display()))?;
-    let t = Paths::standard(tmp.path());
-    fsio::create_dir(&tmp.path().join("certs"), false)?;
-    fsio::create_dir(&tmp.path().join("private"), true)?;
-    for d in [&t.newcerts, &tmp.path().join("crl"), &t.csr_dir] {
-        fsio::create_dir(d, false)?;
-    }
-    fsio::create_dir(&t.issued, true)?;
-    let chain_pem: String = chain.iter().map(|c| certinfo::to_pem(c)).collect();
-    let serial = format!("{}\n", util::hex_upper(&build::random_serial()?));
-    let cnf_text = cnf::generate(root, 90, 7);
-    let ca_pem = certinfo::to_pem(ca_der);
-    let files: [(&Path, &[u8], Mode); 7] = [
-        (&t.cnf, cnf_text.as_bytes(), Mode::Public),
-        (&t.ca_cert, ca_pem.as_bytes(), Mode::Public),
-        (&t.ca_chain, chain_pem.as_bytes(), Mode::Public),
-        (&t.ca_key, key_pem, Mode::Secret),
-        (&t.index, b"", Mode::Public),
-        (&t.serial, serial.as_bytes(), Mode::Public),
-        (&t.crlnumber, b"01\n", Mode::Public),
-    ];
-    for (p, bytes, mode) in files {
-        fsio::write_atomic_nosync_dir(p, bytes, mode)?;
-    }
-    fsio::write_atomic_nosync_dir(&t.index_attr(), b"unique_subject = no\n", Mode::Public)?;
-    for d in [tmp.path(), &tmp.path().join("certs"), &tmp.path().join("private")] {
-        fsio::sync_dir(d)?;
-    }
-    std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
-    let tmp_path = tmp.keep();
-    if let Err(e) = std::fs::rename(&tmp_path, root) {
-        let _ = std::fs::remove_dir_all(&tmp_path);
-        return Err(e).with_context(|| format!("cannot create {}", root.display()));
-    }
-    fsio::sync_dir(parent)
 }

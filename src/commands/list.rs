@@ -7,7 +7,6 @@ use time::OffsetDateTime;
 
 use crate::Outcome;
 use crate::output::{Ctx, paint};
-use crate::store::Store;
 use crate::store::index::{Reason, Status};
 use crate::util;
 
@@ -59,7 +58,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
     if args.revoked && window.is_some() {
         bail!("--expiring lists valid certificates; it cannot be combined with --revoked");
     }
-    let store = Store::open(&ctx.global.dir)?;
+    let store = super::common::open_store(ctx, &ctx.global.dir)?;
     let index = store.read_index()?;
     let now = OffsetDateTime::now_utc();
     let mut rows = Vec::new();

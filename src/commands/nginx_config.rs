@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::common;
 use crate::Outcome;
 use crate::output::{Ctx, hinted};
-use crate::store::Store;
 
 /// Print the nginx server block for an mTLS endpoint using this store's files
 ///
@@ -54,10 +53,10 @@ struct NginxConfig {
 }
 
 pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&ctx.global.dir)?;
-    let dir = common::identity_dir(&store, &args.server, None);
-    let chain = dir.join("chain.pem");
-    let key = dir.join("key.pem");
+    let store = common::open_store(ctx, &ctx.global.dir)?;
+    let id = store.identity(&args.server, None);
+    let dir = &id.dir;
+    let (chain, key) = (id.chain(), id.key());
     if !chain.exists() || !key.exists() {
         return Err(hinted(
             format!("{} has no chain.pem and key.pem", dir.display()),
@@ -67,7 +66,7 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
     let ca_chain = store.ca_chain_ders()?;
     // The root to trust: certs/ca-chain.crt ends with it (written by init-ca --parent).
     let root = if ca_chain.len() > 1 {
-        let p = store.paths.root.join("certs/ca-root.crt");
+        let p = store.paths.ca_root.clone();
         let pem = crate::pki::certinfo::to_pem(ca_chain.last().map_or(&[][..], |v| v));
         if std::fs::read_to_string(&p).ok().as_deref() != Some(pem.as_str()) {
             crate::store::fsio::write_atomic(&p, pem.as_bytes(), crate::store::fsio::Mode::Public)?;
@@ -81,7 +80,7 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
     let crl: Option<PathBuf> = if args.no_crl {
         None
     } else if ca_chain.len() > 1 {
-        Some(store.paths.root.join("crl/ca-chain.crl"))
+        Some(store.paths.chain_crl.clone())
     } else {
         Some(store.paths.crl.clone())
     };

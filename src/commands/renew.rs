@@ -6,18 +6,21 @@ use clap::{ArgGroup, Args, ValueEnum};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 use x509_parser::certificate::X509Certificate;
+use zeroize::Zeroizing;
 
 use super::common::{self, PassArgs, show_path};
-use super::issue::{self, LeafJob, Subject};
 use crate::Outcome;
 use crate::output::{Ctx, hinted};
 use crate::pki::build::{BACKDATE, Profile};
 use crate::pki::keys::{self, KeyFile, KeyType};
-use crate::pki::names::{self, San};
+use crate::pki::names::{San, Subject};
 use crate::pki::{certinfo, policy};
 use crate::store::Store;
 use crate::store::fsio;
+use crate::store::identity::Identity;
 use crate::store::index::{Entry, Reason, Status, normalize_serial};
+use crate::store::issue::{IssuedLeaf, LeafOrder};
+use crate::store::revoke::{RevokeError, RevokeTarget};
 use crate::util;
 
 /// Re-issue a certificate with the same subject, SANs and profile
@@ -104,16 +107,114 @@ fn find(store: &Store, args: &RenewArgs) -> anyhow::Result<Entry> {
         })
 }
 
-/// Subject, SANs and profile of the certificate being renewed.
-fn subject_of(cert: &X509Certificate<'_>) -> anyhow::Result<Subject> {
-    let cn = names::common_name(cert.subject()).context("the certificate has no common name")?;
-    let org = cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string);
-    let sans = certinfo::sans(cert);
-    let (server, client) = certinfo::eku_flags(cert).unwrap_or((true, true));
-    let profile = Profile::from_ekus(server, client).unwrap_or(Profile::Peer);
-    let uris: Vec<&San> = sans.iter().filter(|s| matches!(s, San::Uri(_))).collect();
-    let spiffe = uris.len() == 1 && matches!(uris[0], San::Uri(u) if u.starts_with("spiffe://"));
-    Ok(Subject { cn, org, sans, profile, spiffe })
+/// The new key: the old one (--reuse-key), or a new one of the old key's type
+/// (or --key-type). Returns its public key, its PEM when new, and whether it is RSA.
+fn new_key(
+    ctx: &Ctx,
+    args: &RenewArgs,
+    id: &Identity,
+    old: &X509Certificate<'_>,
+    serial: &str,
+) -> anyhow::Result<(Vec<u8>, Option<Zeroizing<String>>, bool)> {
+    if args.reuse_key {
+        let key_path = id.key();
+        if !key_path.exists() {
+            return Err(hinted(
+                format!("--reuse-key needs the old key, and {} does not exist", key_path.display()),
+                "renew without --reuse-key to generate a new key",
+            ));
+        }
+        fsio::check_secret_mode(&key_path)?;
+        let bytes = Zeroizing::new(fsio::read(&key_path)?);
+        let key = match keys::parse_key(&bytes).with_context(|| format!("cannot read {}", key_path.display()))? {
+            KeyFile::Plain(k) => k,
+            KeyFile::Encrypted(_) => bail!("{} is encrypted; --reuse-key needs an unencrypted key", key_path.display()),
+        };
+        if !keys::key_matches_spki(&key, old.public_key().raw) {
+            bail!("{} does not belong to the certificate being renewed (serial {serial})", key_path.display());
+        }
+        let rsa = keys::describe_key(&key).starts_with("rsa");
+        return Ok((rcgen::PublicKeyData::subject_public_key_info(&key), None, rsa));
+    }
+    let old_type = keys::describe_spki(old.public_key().raw);
+    let kt = args.key_type.unwrap_or_else(|| {
+        KeyType::value_variants()
+            .iter()
+            .copied()
+            .find(|k| Some(k.name()) == old_type.as_deref())
+            .unwrap_or(KeyType::EcP256)
+    });
+    if kt.is_slow() {
+        ctx.info(format!("generating a {} key (this takes a few seconds)...", kt.name()));
+    }
+    let key = kt.generate()?;
+    let pem = keys::to_pkcs8_pem(&key, None)?;
+    Ok((rcgen::PublicKeyData::subject_public_key_info(&key), Some(pem), kt.is_rsa()))
+}
+
+/// The new notAfter: --validity within the CA's life, else the original's
+/// lifetime, cut to the CA's expiry with a warning.
+fn new_not_after(
+    ctx: &Ctx,
+    args: &RenewArgs,
+    old: &X509Certificate<'_>,
+    now: OffsetDateTime,
+    ca_end: OffsetDateTime,
+) -> anyhow::Result<OffsetDateTime> {
+    if let Some(v) = &args.validity {
+        return common::not_after_within_ca(v, now, ca_end);
+    }
+    let lifetime = certinfo::not_after(old) - certinfo::not_before(old);
+    let wanted = now - BACKDATE + lifetime.max(Duration::hours(1));
+    if wanted > ca_end {
+        ctx.warn(format!(
+            "the original lifetime would outlast the CA; the new certificate ends with it on {}",
+            util::human_time(ca_end)
+        ));
+        return Ok(ca_end);
+    }
+    Ok(wanted)
+}
+
+/// Revoke the old certificate with the store's revoke. Once the new one is
+/// recorded, an old one that is already revoked is not an error: it is
+/// reported as not revoked by this command.
+fn revoke_old(store: &Store, serial: &str, reason: Reason) -> anyhow::Result<Result<Reason, RevokeError>> {
+    match store.revoke(&RevokeTarget::Serial(serial.to_string()), reason, OffsetDateTime::now_utc()) {
+        Ok(_) => Ok(Ok(reason)),
+        Err(e) => match e.downcast::<RevokeError>() {
+            Ok(why) => Ok(Err(why)),
+            Err(other) => Err(other),
+        },
+    }
+}
+
+/// `--before` found nothing due: say so, change nothing.
+fn not_due(ctx: &Ctx, args: &RenewArgs, entry: &Entry, subject: &Subject, end: OffsetDateTime) -> anyhow::Result<()> {
+    ctx.emit(&Renewed {
+        renewed: false,
+        old_serial: entry.serial.clone(),
+        old_not_after: Some(util::rfc3339(end)),
+        serial: None,
+        not_after: None,
+        common_name: subject.cn.clone(),
+        sans: subject.sans.clone(),
+        profile: Some(subject.profile),
+        key_reused: false,
+        old_revoked: None,
+        cert: None,
+        key: None,
+        chain: None,
+    })?;
+    ctx.info(format!(
+        "\"{}\" (serial {}) expires on {} ({} days), not within {}: nothing to do",
+        subject.cn,
+        entry.serial,
+        util::human_time(end),
+        util::days_left(end),
+        args.before.as_deref().unwrap_or_default()
+    ));
+    Ok(())
 }
 
 pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
@@ -124,7 +225,8 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
     if let Some(v) = &args.validity {
         util::parse_duration(v).context("invalid --validity")?;
     }
-    let store = Store::open(&ctx.global.dir)?;
+    let store = common::open_store(ctx, &ctx.global.dir)?;
+    let _told = common::tell(ctx, &store);
     let entry = find(&store, args)?;
     let now = OffsetDateTime::now_utc();
     let old_end = entry.not_after();
@@ -135,159 +237,93 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         .next()
         .context("no certificate")?;
     let old = certinfo::parse(&old_der)?;
-    let subject = subject_of(&old)?;
+    let subject = Subject::of_certificate(&old)?;
 
     if let (Some(w), Some(end)) = (window, old_end) {
         if end > now + w {
-            ctx.emit(&Renewed {
-                renewed: false,
-                old_serial: entry.serial.clone(),
-                old_not_after: Some(util::rfc3339(end)),
-                serial: None,
-                not_after: None,
-                common_name: subject.cn.clone(),
-                sans: subject.sans.clone(),
-                profile: Some(subject.profile),
-                key_reused: false,
-                old_revoked: None,
-                cert: None,
-                key: None,
-                chain: None,
-            })?;
-            ctx.info(format!(
-                "\"{}\" (serial {}) expires on {} ({} days), not within {}: nothing to do",
-                subject.cn,
-                entry.serial,
-                util::human_time(end),
-                util::days_left(end),
-                args.before.as_deref().unwrap_or_default()
-            ));
+            not_due(ctx, args, &entry, &subject, end)?;
             return Ok(Outcome::Done);
         }
     }
 
-    let out_dir = common::identity_dir(&store, &subject.cn, None);
-    let signer = store.signer(&args.pass.source(ctx))?;
+    let id = store.identity(&subject.cn, None);
+    let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let ca = certinfo::parse(&signer.cert_der)?;
     let ca_end = certinfo::not_after(&ca);
-    let not_before = now - BACKDATE;
-    let not_after = match &args.validity {
-        Some(v) => common::not_after_within_ca(v, now, ca_end)?,
-        None => {
-            let lifetime = certinfo::not_after(&old) - certinfo::not_before(&old);
-            let wanted = not_before + lifetime.max(Duration::hours(1));
-            if wanted > ca_end {
-                ctx.warn(format!(
-                    "the original lifetime would outlast the CA; the new certificate ends with it on {}",
-                    util::human_time(ca_end)
-                ));
-                ca_end
-            } else {
-                wanted
-            }
-        }
-    };
+    let not_after = new_not_after(ctx, args, &old, now, ca_end)?;
     policy::check_names(&ca, &subject.cn, &subject.sans)?;
-
-    let (spki, key_pem, rsa) = if args.reuse_key {
-        let key_path = out_dir.join("key.pem");
-        if !key_path.exists() {
-            return Err(hinted(
-                format!("--reuse-key needs the old key, and {} does not exist", key_path.display()),
-                "renew without --reuse-key to generate a new key",
-            ));
-        }
-        fsio::check_secret_mode(&key_path)?;
-        let bytes = zeroize::Zeroizing::new(fsio::read(&key_path)?);
-        let key = match keys::parse_key(&bytes).with_context(|| format!("cannot read {}", key_path.display()))? {
-            KeyFile::Plain(k) => k,
-            KeyFile::Encrypted(_) => bail!("{} is encrypted; --reuse-key needs an unencrypted key", key_path.display()),
-        };
-        if !keys::key_matches_spki(&key, old.public_key().raw) {
-            bail!("{} does not belong to the certificate being renewed (serial {})", key_path.display(), entry.serial);
-        }
-        let rsa = keys::describe_key(&key).starts_with("rsa");
-        (rcgen::PublicKeyData::subject_public_key_info(&key), None, rsa)
-    } else {
-        let old_type = keys::describe_spki(old.public_key().raw);
-        let kt = args.key_type.unwrap_or_else(|| {
-            KeyType::value_variants()
-                .iter()
-                .copied()
-                .find(|k| Some(k.name()) == old_type.as_deref())
-                .unwrap_or(KeyType::EcP256)
-        });
-        if kt.is_slow() {
-            ctx.info(format!("generating a {} key (this takes a few seconds)...", kt.name()));
-        }
-        let key = kt.generate()?;
-        let pem = keys::to_pkcs8_pem(&key, None)?;
-        (rcgen::PublicKeyData::subject_public_key_info(&key), Some(pem), kt.is_rsa())
+    let (spki, key_pem, rsa_key) = new_key(ctx, args, &id, &old, &entry.serial)?;
+    let issued = store.issue_leaf(
+        &signer,
+        &LeafOrder {
+            subject: &subject,
+            not_before: now - BACKDATE,
+            not_after,
+            spki: &spki,
+            rsa_key,
+            key_pem: key_pem.as_ref().map(|k| k.as_bytes()),
+            identity: &id,
+            request: None,
+        },
+    )?;
+    // The new certificate is recorded first: a crash in between leaves both
+    // valid, never the service without a certificate.
+    let revoked = match args.revoke_old {
+        Some(reason) => Some(revoke_old(&store, &entry.serial, reason)?),
+        None => None,
     };
+    ctx.notices(&store);
+    report(ctx, args, &entry, &subject, &issued, &id, revoked.as_ref())?;
+    common::warn_ca_expiry(ctx, ca_end);
+    common::warn_crl_expiry(ctx, &store);
+    Ok(Outcome::Done)
+}
 
-    let (der, serial) = issue::sign_and_record(LeafJob {
-        store: &store,
-        signer: &signer,
-        subject: &subject,
-        not_before,
-        not_after,
-        spki: &spki,
-        rsa_key: rsa,
-        key_pem: key_pem.as_ref().map(|k| k.as_bytes()),
-        out_dir: &out_dir,
-        extra: Vec::new(),
-    })?;
-
-    if let Some(reason) = args.revoke_old {
-        // The new certificate is recorded first: a crash in between leaves both
-        // valid, never the service without a certificate.
-        let _lock = store.lock()?;
-        let mut index = store.read_index()?;
-        if let Some(i) = index.find_serial(&entry.serial) {
-            if index.entries[i].status().ok() == Some(Status::Valid) {
-                index.entries[i].revoke(OffsetDateTime::now_utc(), reason);
-                store.write_index(&index)?;
-            }
-        }
-    }
-
-    let na = certinfo::not_after(&certinfo::parse(&der)?);
+fn report(
+    ctx: &Ctx,
+    args: &RenewArgs,
+    entry: &Entry,
+    subject: &Subject,
+    issued: &IssuedLeaf,
+    id: &Identity,
+    revoked: Option<&Result<Reason, RevokeError>>,
+) -> anyhow::Result<()> {
+    let na = certinfo::not_after(&certinfo::parse(&issued.der)?);
     ctx.emit(&Renewed {
         renewed: true,
         old_serial: entry.serial.clone(),
-        old_not_after: old_end.map(util::rfc3339),
-        serial: Some(serial.clone()),
+        old_not_after: entry.not_after().map(util::rfc3339),
+        serial: Some(issued.serial.clone()),
         not_after: Some(util::rfc3339(na)),
         common_name: subject.cn.clone(),
         sans: subject.sans.clone(),
         profile: Some(subject.profile),
         key_reused: args.reuse_key,
-        old_revoked: args.revoke_old,
-        cert: Some(out_dir.join("cert.pem").display().to_string()),
-        key: Some(out_dir.join("key.pem").display().to_string()),
-        chain: Some(out_dir.join("chain.pem").display().to_string()),
+        old_revoked: revoked.and_then(|r| r.as_ref().ok().copied()),
+        cert: Some(id.cert().display().to_string()),
+        key: Some(id.key().display().to_string()),
+        chain: Some(id.chain().display().to_string()),
     })?;
     let mut text = format!(
         "Renewed \"{}\": serial {} replaces {}, valid until {} ({} days){}\n  cert:  {}\n  chain: {}",
         subject.cn,
-        serial,
+        issued.serial,
         entry.serial,
         util::human_time(na),
         util::days_left(na),
         if args.reuse_key { ", same key" } else { ", new key" },
-        show_path(&out_dir.join("cert.pem")),
-        show_path(&out_dir.join("chain.pem")),
+        show_path(&id.cert()),
+        show_path(&id.chain()),
     );
-    match args.revoke_old {
-        Some(r) => {
+    match revoked {
+        Some(Ok(r)) => {
             text.push_str(&format!("\n  the old certificate is revoked ({}); run `mtlsctl gen-crl`", r.openssl_name()))
         }
+        Some(Err(why)) => text.push_str(&format!("\n  the old certificate was not revoked: {why}")),
         None => {
             text.push_str("\n  the old certificate stays valid until it expires (--revoke-old superseded revokes it)")
         }
     }
     ctx.info(text);
-    common::warn_ca_expiry(ctx, ca_end);
-    common::warn_crl_expiry(ctx, &store);
-    Ok(Outcome::Done)
+    Ok(())
 }

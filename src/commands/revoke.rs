@@ -1,9 +1,9 @@
 //! `mtlsctl revoke`: mark certificates revoked in index.txt, in OpenSSL's R
 //! format, so that the next `gen-crl` (ours or `openssl ca -gencrl`) lists them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use clap::{ArgGroup, Args};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -11,10 +11,11 @@ use time::OffsetDateTime;
 use super::common;
 use crate::Outcome;
 use crate::output::{Ctx, hinted};
-use crate::pki::{certinfo, names};
+use crate::pki::certinfo;
 use crate::store::Store;
 use crate::store::fsio;
-use crate::store::index::{Entry, Index, Reason, Status, normalize_serial};
+use crate::store::index::Reason;
+use crate::store::revoke::{RevokeError, RevokeTarget};
 use crate::util;
 
 /// Revoke certificates of the store (by serial, CN or certificate file)
@@ -64,181 +65,81 @@ struct RevokeReport {
     crl_pending: bool,
 }
 
-/// What the user asked to revoke, resolved against the index.
-enum Target {
-    Serial(String),
-    Cn(String),
-    /// A certificate file: its serial, oneline subject, and DER (to add it when the index lacks it).
-    Cert {
-        serial: String,
-        subject: String,
-        der: Vec<u8>,
-    },
+/// A certificate file as a target, in the words of the file it came from.
+fn cert_target(store: &Store, path: &Path) -> anyhow::Result<RevokeTarget> {
+    let bytes = fsio::read(path)?;
+    let ders =
+        certinfo::load_certs(&bytes).with_context(|| format!("cannot read the certificate {}", path.display()))?;
+    let der = ders.into_iter().next().context("no certificate")?;
+    store.revoke_target_cert(&der).map_err(|e| match e.downcast_ref::<RevokeError>() {
+        Some(RevokeError::ForeignCert { issuer, ca }) => hinted(
+            format!("{} was issued by {issuer}, not by this store's CA ({ca}); nothing changed", path.display()),
+            "revoke it with the CA that issued it (--dir)",
+        ),
+        _ => e,
+    })
 }
 
-fn describe(e: &Entry) -> String {
-    format!("{} {}", e.serial, e.subject)
-}
-
-fn already_revoked(e: &Entry) -> anyhow::Error {
-    let when = e
-        .revocation_info()
-        .map(|r| {
-            let reason = r.reason.map(|x| format!(" ({})", x.openssl_name())).unwrap_or_default();
-            format!(" on {}{reason}", util::human_time(r.time))
-        })
-        .unwrap_or_default();
-    anyhow::anyhow!("certificate {} is already revoked{when}; nothing changed", describe(e))
-}
-
-/// The index positions to revoke; errors leave everything as it was.
-fn select(index: &Index, target: &Target, now: OffsetDateTime) -> anyhow::Result<Vec<usize>> {
-    match target {
-        Target::Serial(s) => {
-            let want = normalize_serial(s);
-            if want.is_empty() || !want.bytes().all(|b| b.is_ascii_hexdigit()) {
-                bail!("--serial '{s}' is not a hex serial number");
-            }
-            let Some(i) = index.find_serial(&want) else {
-                return Err(hinted(
-                    format!("no certificate with serial {want} in this store's index.txt; nothing changed"),
-                    "list the store's certificates with: mtlsctl list",
-                ));
-            };
-            if index.entries[i].status == "R" {
-                return Err(already_revoked(&index.entries[i]));
-            }
-            Ok(vec![i])
-        }
-        Target::Cn(cn) => {
-            let matching: Vec<usize> = (0..index.entries.len())
-                .filter(|&i| index.entries[i].common_name().as_deref() == Some(cn.as_str()))
-                .collect();
-            let valid: Vec<usize> =
-                matching.iter().copied().filter(|&i| index.entries[i].effective_status(now) == Status::Valid).collect();
-            if valid.is_empty() {
-                let revoked = matching.iter().filter(|&&i| index.entries[i].status == "R").count();
-                let msg = if matching.is_empty() {
-                    format!("no certificate with CN \"{cn}\" in this store; nothing changed")
-                } else {
-                    format!(
-                        "no valid certificate with CN \"{cn}\" ({} found: {revoked} already revoked, {} expired); nothing changed",
-                        matching.len(),
-                        matching.len() - revoked
-                    )
-                };
-                return Err(hinted(msg, "list the store's certificates with: mtlsctl list"));
-            }
-            Ok(valid)
-        }
-        Target::Cert { serial, subject, .. } => match index.find_serial(serial) {
-            Some(i) => {
-                let e = &index.entries[i];
-                if e.status == "R" {
-                    return Err(already_revoked(e));
-                }
-                if e.subject != *subject {
-                    bail!(
-                        "serial {serial} is recorded for {} in index.txt, but the certificate is for {subject}; nothing changed",
-                        e.subject
-                    );
-                }
-                Ok(vec![i])
-            }
-            // Like `openssl ca -revoke`: a certificate this CA signed but never recorded is added, then revoked.
-            None => Ok(Vec::new()),
-        },
+/// A bad serial in the words of the flag it came from.
+fn serial_words(e: anyhow::Error) -> anyhow::Error {
+    match e.downcast_ref::<RevokeError>() {
+        Some(RevokeError::BadSerial(s)) => anyhow!("--serial '{s}' is not a hex serial number"),
+        _ => e,
     }
 }
 
+/// Ask before revoking, naming what will be revoked.
+fn confirm(args: &RevokeArgs, shown: &[String]) -> anyhow::Result<()> {
+    let question = format!(
+        "Revoke {} certificate{} ({})?\n  {}\n",
+        shown.len(),
+        if shown.len() == 1 { "" } else { "s" },
+        args.reason.openssl_name(),
+        shown.join("\n  ")
+    );
+    eprint!("{question}");
+    if !crate::prompt::confirm("Revoke")? {
+        bail!("not confirmed; nothing changed");
+    }
+    Ok(())
+}
+
 pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&ctx.global.dir)?;
+    let store = common::open_store(ctx, &ctx.global.dir)?;
+    let _told = common::tell(ctx, &store);
     let target = if let Some(s) = &args.serial {
-        Target::Serial(s.clone())
+        RevokeTarget::Serial(s.clone())
     } else if let Some(cn) = &args.cn {
-        Target::Cn(cn.clone())
+        RevokeTarget::Cn(cn.clone())
     } else if let Some(path) = &args.cert {
-        let bytes = fsio::read(path)?;
-        let ders =
-            certinfo::load_certs(&bytes).with_context(|| format!("cannot read the certificate {}", path.display()))?;
-        let der = ders.into_iter().next().context("no certificate")?;
-        let cert = certinfo::parse(&der)?;
-        let ca_der = store.ca_cert_der()?;
-        let ca = certinfo::parse(&ca_der)?;
-        if cert.issuer().as_raw() != ca.subject().as_raw() || cert.verify_signature(Some(ca.public_key())).is_err() {
-            return Err(hinted(
-                format!(
-                    "{} was issued by {}, not by this store's CA ({}); nothing changed",
-                    path.display(),
-                    names::display_name(cert.issuer()),
-                    names::display_name(ca.subject())
-                ),
-                "revoke it with the CA that issued it (--dir)",
-            ));
-        }
-        Target::Cert {
-            serial: certinfo::serial_hex(&cert),
-            subject: names::openssl_oneline(cert.subject()),
-            der: der.clone(),
-        }
+        cert_target(&store, path)?
     } else {
         bail!("say what to revoke: --serial HEX, --cn NAME or a certificate file");
     };
 
     let now = OffsetDateTime::now_utc();
     // Resolve once without the lock so the question names what will be revoked.
-    let preview = store.read_index()?;
-    let picked = select(&preview, &target, now)?;
-    let shown: Vec<String> = match &target {
-        Target::Cert { serial, subject, .. } if picked.is_empty() => vec![format!("{serial} {subject}")],
-        _ => picked.iter().map(|&i| describe(&preview.entries[i])).collect(),
-    };
+    let preview = store.revoke_preview(&target, now).map_err(serial_words)?;
     if !args.yes && !ctx.batch {
-        let question = format!(
-            "Revoke {} certificate{} ({})?\n  {}\n",
-            shown.len(),
-            if shown.len() == 1 { "" } else { "s" },
-            args.reason.openssl_name(),
-            shown.join("\n  ")
-        );
-        eprint!("{question}");
-        if !crate::prompt::confirm("Revoke")? {
-            bail!("not confirmed; nothing changed");
-        }
+        let shown: Vec<String> = preview.iter().map(|e| format!("{} {}", e.serial, e.subject)).collect();
+        confirm(args, &shown)?;
     }
 
-    let revoked = {
-        let _lock = store.lock()?;
-        let mut index = store.read_index()?;
-        let mut positions = select(&index, &target, now)?;
-        if let (Target::Cert { der, .. }, true) = (&target, positions.is_empty()) {
-            let cert = certinfo::parse(der)?;
-            index.entries.push(Entry::valid(
-                certinfo::not_after(&cert),
-                &certinfo::serial_hex(&cert),
-                &names::openssl_oneline(cert.subject()),
-            ));
-            positions.push(index.entries.len() - 1);
-            ctx.info(format!(
-                "note: {} was not in index.txt; adding it before revoking (as openssl ca does)",
-                certinfo::serial_hex(&cert)
-            ));
-        }
-        let mut out = Vec::new();
-        for &i in &positions {
-            let e = &mut index.entries[i];
-            e.revoke(now, args.reason);
-            out.push(RevokedCert {
-                serial: e.serial.clone(),
-                subject: e.subject.clone(),
-                common_name: e.common_name(),
-                not_after: e.not_after().map(util::rfc3339),
-            });
-        }
-        store.write_index(&index)?;
-        out
-    };
-
+    let done = store.revoke(&target, args.reason, now).map_err(serial_words)?;
+    ctx.notices(&store);
+    if let Some(serial) = &done.added {
+        ctx.info(format!("note: {serial} was not in index.txt; adding it before revoking (as openssl ca does)"));
+    }
+    let revoked: Vec<RevokedCert> = done
+        .entries
+        .iter()
+        .map(|e| RevokedCert {
+            serial: e.serial.clone(),
+            subject: e.subject.clone(),
+            common_name: e.common_name(),
+            not_after: e.not_after().map(util::rfc3339),
+        })
+        .collect();
     ctx.emit(&RevokeReport {
         count: revoked.len(),
         reason: args.reason,
@@ -247,7 +148,7 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
         crl_pending: true,
     })?;
     let what = match &target {
-        Target::Cn(cn) => {
+        RevokeTarget::Cn(cn) => {
             format!("{} certificate{} with CN \"{cn}\"", revoked.len(), if revoked.len() == 1 { "" } else { "s" })
         }
         _ => format!("{} certificate", revoked.len()),

@@ -198,14 +198,32 @@ fn pkcs8_of(kp: &KeyPair) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     bail!("key is not PKCS#8")
 }
 
+/// Why an encrypted key could not be opened: the caller asks again, or gives up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    #[error("wrong passphrase: the decrypted key is not valid")]
+    DecryptedGarbage,
+    #[error("the key is encrypted with a scheme mtlsctl does not support ({0})")]
+    UnsupportedEncryption(String),
+}
+
 /// Decrypt an encrypted PKCS#8 key.
 pub fn decrypt_key(der: &[u8], passphrase: &str) -> anyhow::Result<KeyPair> {
     let enc = pkcs8::EncryptedPrivateKeyInfo::from_der(der).map_err(|e| anyhow!("corrupt encrypted key: {e}"))?;
-    let doc = enc
-        .decrypt(passphrase.as_bytes())
-        .map_err(|_| anyhow!("wrong passphrase (or an encryption scheme mtlsctl does not support)"))?;
+    let doc = enc.decrypt(passphrase.as_bytes()).map_err(|e| {
+        use pkcs8::pkcs5::Error as P;
+        match e {
+            pkcs8::Error::EncryptedPrivateKey(
+                P::UnsupportedAlgorithm { .. } | P::NoPbes1CryptSupport | P::AlgorithmParametersInvalid { .. },
+            ) => KeyError::UnsupportedEncryption(e.to_string()),
+            // A wrong passphrase shows as a padding failure.
+            _ => KeyError::WrongPassphrase,
+        }
+    })?;
     // A wrong passphrase can decrypt to padding-valid garbage; parsing catches it.
-    KeyPair::try_from(doc.as_bytes()).map_err(|_| anyhow!("wrong passphrase: the decrypted key is not valid"))
+    Ok(KeyPair::try_from(doc.as_bytes()).map_err(|_| KeyError::DecryptedGarbage)?)
 }
 
 fn looks_like_pem(bytes: &[u8]) -> bool {
@@ -226,7 +244,11 @@ mod tests {
         let kp = KeyType::EcP256.generate().unwrap();
         let pem = to_pkcs8_pem(&kp, Some("s3cret")).unwrap();
         let KeyFile::Encrypted(der) = parse_key(pem.as_bytes()).unwrap() else { panic!("not encrypted") };
-        assert!(decrypt_key(&der, "wrong").is_err());
+        let wrong = decrypt_key(&der, "wrong").unwrap_err();
+        assert!(
+            matches!(wrong.downcast_ref::<KeyError>(), Some(KeyError::WrongPassphrase | KeyError::DecryptedGarbage)),
+            "{wrong:#}"
+        );
         let back = decrypt_key(&der, "s3cret").unwrap();
         assert_eq!(back.public_key_raw(), kp.public_key_raw());
     }

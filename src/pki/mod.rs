@@ -3,6 +3,7 @@
 pub mod build;
 pub mod certinfo;
 pub mod crl;
+pub mod csr;
 pub mod keys;
 pub mod names;
 pub mod policy;

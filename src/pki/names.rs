@@ -8,6 +8,8 @@ use rcgen::{DistinguishedName, DnType, SanType};
 use serde::Serialize;
 use x509_parser::x509::X509Name;
 
+use super::build::Profile;
+
 /// One subject alternative name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", content = "value", rename_all = "lowercase")]
@@ -183,6 +185,85 @@ pub fn check_common_name(cn: &str) -> anyhow::Result<()> {
         bail!("the common name contains control characters");
     }
     Ok(())
+}
+
+/// A certificate subject as mtlsctl issues it: CN, O, SANs and profile, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub cn: String,
+    pub org: Option<String>,
+    pub sans: Vec<San>,
+    pub profile: Profile,
+    /// An X.509-SVID: its one URI SAN is the SPIFFE ID.
+    pub spiffe: bool,
+}
+
+/// Why names cannot make a subject; the face words each for the input it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("invalid common name: {0}")]
+    CommonName(String),
+    #[error("a SPIFFE ID is the certificate's only URI SAN; an X.509-SVID has exactly one")]
+    SpiffeWithUri,
+    #[error("a server certificate needs a DNS name or IP: '{0}' is neither")]
+    ServerNeedsName(String),
+}
+
+impl Subject {
+    /// The subject, SANs and profile of an issued certificate (to renew it):
+    /// the profile from its EKUs, SPIFFE when its one URI SAN is a SPIFFE ID.
+    pub fn of_certificate(cert: &x509_parser::certificate::X509Certificate<'_>) -> anyhow::Result<Self> {
+        let cn = common_name(cert.subject()).context("the certificate has no common name")?;
+        let org = cert.subject().iter_organization().next().and_then(|o| o.as_str().ok()).map(str::to_string);
+        let sans = super::certinfo::sans(cert);
+        let (server, client) = super::certinfo::eku_flags(cert).unwrap_or((true, true));
+        let profile = Profile::from_ekus(server, client).unwrap_or(Profile::Peer);
+        let uris: Vec<&San> = sans.iter().filter(|s| matches!(s, San::Uri(_))).collect();
+        let spiffe = uris.len() == 1 && matches!(uris[0], San::Uri(u) if u.starts_with("spiffe://"));
+        Ok(Self { cn, org, sans, profile, spiffe })
+    }
+
+    /// Validate CN, SANs (`dns:NAME` and so on) and SPIFFE ID and apply the profile defaults: client,
+    /// or peer for a SPIFFE ID; a server or peer certificate without a DNS or IP
+    /// SAN gets its CN as one when the CN is a DNS name or an IP.
+    pub fn from_names(
+        cn: &str,
+        org: Option<&str>,
+        sans: &[String],
+        spiffe_id: Option<&str>,
+        profile: Option<Profile>,
+    ) -> anyhow::Result<Self> {
+        check_common_name(cn).map_err(|e| NameError::CommonName(format!("{e:#}")))?;
+        let mut out: Vec<San> = Vec::new();
+        for s in sans {
+            let parsed = San::parse(s)?;
+            if !out.contains(&parsed) {
+                out.push(parsed);
+            }
+        }
+        if let Some(id) = spiffe_id {
+            check_spiffe_id(id)?;
+            if out.iter().any(|s| matches!(s, San::Uri(_))) {
+                return Err(NameError::SpiffeWithUri.into());
+            }
+            out.insert(0, San::Uri(id.to_string()));
+        }
+        let profile = profile.unwrap_or(if spiffe_id.is_some() { Profile::Peer } else { Profile::Client });
+        // A server certificate without SANs fails hostname checks everywhere.
+        if profile != Profile::Client
+            && spiffe_id.is_none()
+            && !out.iter().any(|s| matches!(s, San::Dns(_) | San::Ip(_)))
+        {
+            if let Ok(ip) = cn.parse() {
+                out.push(San::Ip(ip));
+            } else if check_dns_name(cn).is_ok() {
+                out.push(San::Dns(cn.to_ascii_lowercase()));
+            } else if profile == Profile::Server {
+                return Err(NameError::ServerNeedsName(cn.to_string()).into());
+            }
+        }
+        Ok(Self { cn: cn.to_string(), org: org.map(str::to_string), sans: out, profile, spiffe: spiffe_id.is_some() })
+    }
 }
 
 /// Build a subject from a CN and optional O.

@@ -222,10 +222,7 @@ pub fn check_secret_mode(path: &Path) -> anyhow::Result<()> {
     let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(crate::output::hinted(
-            format!("{} is readable by group or others (mode {mode:04o})", path.display()),
-            format!("chmod 600 {}", path.display()),
-        ));
+        return Err(super::error::StoreError::KeyReadable { path: path.to_path_buf(), mode }.into());
     }
     Ok(())
 }

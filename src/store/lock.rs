@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::output::hinted;
+use super::error::{Notice, StoreError};
 
 pub struct StoreLock {
     _file: File,
@@ -32,8 +32,9 @@ fn timeout() -> anyhow::Result<Duration> {
     }
 }
 
-/// Take the exclusive store lock. `easyrsa_lock` is easy-rsa's `lock.file`, if the store is one.
-pub fn acquire(lock_path: &Path, easyrsa_lock: Option<&Path>) -> anyhow::Result<StoreLock> {
+/// Take the exclusive store lock. `easyrsa_lock` is easy-rsa's `lock.file`, if the store is one;
+/// a stale one is reported in `notices`.
+pub fn acquire(lock_path: &Path, easyrsa_lock: Option<&Path>, notices: &mut Vec<Notice>) -> anyhow::Result<StoreLock> {
     let limit = timeout()?;
     let start = Instant::now();
     let file = OpenOptions::new()
@@ -52,41 +53,30 @@ pub fn acquire(lock_path: &Path, easyrsa_lock: Option<&Path>) -> anyhow::Result<
             }
         }
         if start.elapsed() >= limit {
-            return Err(hinted(
-                format!(
-                    "the store is locked by another mtlsctl process ({} held for more than {:.0?})",
-                    lock_path.display(),
-                    limit
-                ),
-                "wait for the other command to finish, or raise MTLSCTL_LOCK_TIMEOUT (seconds)",
-            ));
+            return Err(StoreError::LockTimeout { path: lock_path.to_path_buf(), limit }.into());
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(50));
     }
     if let Some(er) = easyrsa_lock {
-        wait_easyrsa(er, start, limit)?;
+        wait_easyrsa(er, start, limit, notices)?;
     }
     Ok(StoreLock { _file: file, path: lock_path.to_path_buf() })
 }
 
 /// easy-rsa writes its PID into `lock.file` while it runs. A live holder is waited for;
-/// a stale file (dead PID) is ignored with a warning.
-fn wait_easyrsa(path: &Path, start: Instant, limit: Duration) -> anyhow::Result<()> {
+/// a stale file (dead PID) is ignored with a notice.
+fn wait_easyrsa(path: &Path, start: Instant, limit: Duration, notices: &mut Vec<Notice>) -> anyhow::Result<()> {
     loop {
         let Ok(text) = std::fs::read_to_string(path) else { return Ok(()) };
         let pid = text.split_whitespace().next().and_then(|p| p.parse::<u32>().ok());
         let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
         if !alive {
-            eprintln!(
-                "warning: ignoring stale easy-rsa lock {} (process {} is not running)",
-                path.display(),
-                pid.map_or_else(|| "?".to_string(), |p| p.to_string())
-            );
+            notices.push(Notice::StaleEasyrsaLock { path: path.to_path_buf(), pid });
             return Ok(());
         }
         if start.elapsed() >= limit {
-            bail!("the store is locked by easy-rsa ({} names running process {})", path.display(), pid.unwrap_or(0));
+            return Err(StoreError::EasyrsaLocked { path: path.to_path_buf(), pid: pid.unwrap_or(0) }.into());
         }
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -2,20 +2,32 @@
 //! lock and the write discipline; knows nothing of the terminal.
 
 pub mod cnf;
+pub mod error;
 pub mod fsio;
+pub mod identity;
 pub mod index;
+pub mod init;
+pub mod issue;
 pub mod lock;
+pub mod publish;
+pub mod revoke;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, anyhow, bail};
 use zeroize::Zeroizing;
 
-use crate::output::hinted;
 use crate::pki::build::Signer;
 use crate::pki::keys::{self, KeyFile};
+pub use error::{Notice, StoreError};
 use fsio::Mode;
 use index::{Entry, Index};
+
+/// An intermediate's CRL bundled with its parents' CRLs, under the store root.
+const CHAIN_CRL: &str = "crl/ca-chain.crl";
+/// The root of an intermediate's chain, under the store root.
+const CA_ROOT: &str = "certs/ca-root.crt";
 
 /// Where each file of a store lives.
 #[derive(Debug, Clone)]
@@ -32,6 +44,10 @@ pub struct Paths {
     pub crl: PathBuf,
     pub csr_dir: PathBuf,
     pub issued: PathBuf,
+    /// `crl/ca-chain.crl`: an intermediate's CRL bundled with its parents' (nginx `ssl_crl`).
+    pub chain_crl: PathBuf,
+    /// `certs/ca-root.crt`: the root of an intermediate's chain, for servers to trust.
+    pub ca_root: PathBuf,
 }
 
 impl Paths {
@@ -50,6 +66,8 @@ impl Paths {
             crl: root.join("crl/ca.crl"),
             csr_dir: root.join("csr"),
             issued: root.join("issued"),
+            chain_crl: root.join(CHAIN_CRL),
+            ca_root: root.join(CA_ROOT),
         }
     }
 
@@ -117,6 +135,8 @@ fn paths_from_cnf(cnf: &cnf::Cnf, cnf_path: &Path) -> Option<Paths> {
         crl: get("crl").unwrap_or_else(|| base.join("crl.pem")),
         csr_dir: base.join("csr"),
         issued: base.join("issued"),
+        chain_crl: base.join(CHAIN_CRL),
+        ca_root: base.join(CA_ROOT),
     })
 }
 
@@ -127,40 +147,33 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
 }
 
 /// An opened store.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Store {
     pub paths: Paths,
     /// easy-rsa's `lock.file`, when the store is an easy-rsa PKI.
     pub easyrsa_lock: Option<PathBuf>,
+    /// What the face should tell the user, collected as it happens.
+    notices: Mutex<Vec<Notice>>,
 }
 
-/// Where a passphrase may come from, in order: a file, `$MTLSCTL_CA_PASSPHRASE`, a prompt.
-#[derive(Debug, Clone, Default)]
-pub struct PassSource {
-    pub file: Option<PathBuf>,
-    pub batch: bool,
+impl Clone for Store {
+    fn clone(&self) -> Self {
+        Self { paths: self.paths.clone(), easyrsa_lock: self.easyrsa_lock.clone(), notices: Mutex::new(Vec::new()) }
+    }
 }
 
-pub const PASSPHRASE_ENV: &str = "MTLSCTL_CA_PASSPHRASE";
+/// Where the passphrase of an encrypted CA key comes from; the face decides
+/// (a file, the environment, a prompt). `None` means none can be had.
+pub trait PassphraseSource {
+    fn passphrase(&self, key: &Path) -> anyhow::Result<Option<Zeroizing<String>>>;
+}
 
-impl PassSource {
-    /// The passphrase from a file or the environment, if either gives one.
-    pub fn given(&self) -> anyhow::Result<Option<Zeroizing<String>>> {
-        if let Some(f) = &self.file {
-            let raw = Zeroizing::new(fsio::read(f).with_context(|| "cannot read the passphrase file".to_string())?);
-            let text =
-                std::str::from_utf8(&raw).map_err(|_| anyhow!("the passphrase file {} is not UTF-8", f.display()))?;
-            // Like openssl's file: source, the first line is the passphrase.
-            let first = text.lines().next().unwrap_or("");
-            if first.is_empty() {
-                bail!("the passphrase file {} is empty", f.display());
-            }
-            return Ok(Some(Zeroizing::new(first.to_string())));
-        }
-        match std::env::var(PASSPHRASE_ENV) {
-            Ok(v) if !v.is_empty() => Ok(Some(Zeroizing::new(v))),
-            _ => Ok(None),
-        }
+/// No passphrase at all: for keys that must not be encrypted.
+pub struct NoPassphrase;
+
+impl PassphraseSource for NoPassphrase {
+    fn passphrase(&self, _key: &Path) -> anyhow::Result<Option<Zeroizing<String>>> {
+        Ok(None)
     }
 }
 
@@ -168,28 +181,37 @@ impl Store {
     /// Open the store at `dir`, or explain how to create one.
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
         if !dir.exists() {
-            return Err(hinted(
-                format!("no CA store at {}", dir.display()),
-                format!("create one with: mtlsctl init-ca --dir {}", dir.display()),
-            ));
+            return Err(StoreError::Missing(dir.to_path_buf()).into());
         }
         if !dir.is_dir() {
-            bail!("{} is not a directory", dir.display());
+            return Err(StoreError::NotADirectory(dir.to_path_buf()).into());
         }
         let root = fsio::absolute(dir)?;
         let std_paths = Paths::standard(&root);
         if std_paths.index.exists() && std_paths.ca_cert.exists() {
-            let store = Self { paths: std_paths, easyrsa_lock: None };
+            let store = Self::with_paths(std_paths, None);
             store.fix_moved_cnf();
             return Ok(store);
         }
         if let Some(store) = Self::adopt(&root)? {
             return Ok(store);
         }
-        Err(hinted(
-            format!("{} is not a CA store: certs/ca.crt or index.txt is missing", dir.display()),
-            format!("create one with: mtlsctl init-ca --dir {}", dir.display()),
-        ))
+        Err(StoreError::NotAStore(dir.to_path_buf()).into())
+    }
+
+    fn with_paths(paths: Paths, easyrsa_lock: Option<PathBuf>) -> Self {
+        Self { paths, easyrsa_lock, notices: Mutex::new(Vec::new()) }
+    }
+
+    /// The notices collected since the last call, oldest first.
+    pub fn take_notices(&self) -> Vec<Notice> {
+        self.notices.lock().map(|mut n| std::mem::take(&mut *n)).unwrap_or_default()
+    }
+
+    fn notice(&self, n: Notice) {
+        if let Ok(mut v) = self.notices.lock() {
+            v.push(n);
+        }
     }
 
     /// Whether this is an easy-rsa 3 PKI (its own file names and lock.file).
@@ -224,8 +246,10 @@ impl Store {
                 crl: root.join("crl.pem"),
                 csr_dir: root.join("reqs"),
                 issued: root.join("issued"),
+                chain_crl: root.join(CHAIN_CRL),
+                ca_root: root.join(CA_ROOT),
             };
-            return Ok(Some(Self { paths, easyrsa_lock: Some(root.join("lock.file")) }));
+            return Ok(Some(Self::with_paths(paths, Some(root.join("lock.file")))));
         }
         // The stock `openssl ca` names inside demoCA/ (cnf usually one level up).
         if root.join("cacert.pem").is_file() && root.join("index.txt").is_file() {
@@ -238,14 +262,14 @@ impl Store {
                 crl: root.join("crl.pem"),
                 ..Paths::standard(root)
             };
-            return Ok(Some(Self { paths, easyrsa_lock: None }));
+            return Ok(Some(Self::with_paths(paths, None)));
         }
         for cnf_path in cnf_candidates(root) {
-            let text =
-                std::fs::read_to_string(&cnf_path).with_context(|| format!("cannot read {}", cnf_path.display()))?;
+            let text = std::fs::read_to_string(&cnf_path)
+                .map_err(|source| StoreError::Unreadable { path: cnf_path.clone(), source })?;
             let Ok(cnf) = cnf::Cnf::parse(&text) else { continue };
             if let Some(paths) = paths_from_cnf(&cnf, &cnf_path) {
-                return Ok(Some(Self { paths, easyrsa_lock: None }));
+                return Ok(Some(Self::with_paths(paths, None)));
             }
         }
         Ok(None)
@@ -264,18 +288,19 @@ impl Store {
         }
         let Some(new_text) = cnf::with_dir(&text, &self.paths.root) else { return };
         let Ok(_lock) = self.lock() else { return };
-        match fsio::write_atomic(&self.paths.cnf, new_text.as_bytes(), Mode::Public) {
-            Ok(()) => eprintln!("note: the store moved from {current}; updated `dir` in {}", self.paths.cnf.display()),
-            Err(e) => eprintln!(
-                "warning: the store moved from {current} but {} could not be updated: {e:#}",
-                self.paths.cnf.display()
-            ),
-        }
+        let cnf = self.paths.cnf.clone();
+        self.notice(match fsio::write_atomic(&self.paths.cnf, new_text.as_bytes(), Mode::Public) {
+            Ok(()) => Notice::StoreMoved { from: current, cnf },
+            Err(e) => Notice::CnfNotUpdated { from: current, cnf, error: format!("{e:#}") },
+        });
     }
 
     /// Take the store lock, then repair a torn last index line left by a crash.
     pub fn lock(&self) -> anyhow::Result<lock::StoreLock> {
-        let l = lock::acquire(&self.paths.lock_file(), self.easyrsa_lock.as_deref())?;
+        let mut notices = Vec::new();
+        let l = lock::acquire(&self.paths.lock_file(), self.easyrsa_lock.as_deref(), &mut notices);
+        notices.into_iter().for_each(|n| self.notice(n));
+        let l = l?;
         self.repair_torn_index()?;
         Ok(l)
     }
@@ -342,11 +367,7 @@ impl Store {
         .into_owned();
         f.set_len(keep).with_context(|| format!("cannot repair {}", path.display()))?;
         f.sync_data()?;
-        eprintln!(
-            "warning: repaired {}: dropped an incomplete last line left by an interrupted command ({:?})",
-            path.display(),
-            torn
-        );
+        self.notice(Notice::TornLineRepaired { index: path.clone(), torn });
         Ok(())
     }
 
@@ -406,12 +427,13 @@ impl Store {
         Ok(vec![self.ca_cert_der()?])
     }
 
-    /// The CA certificate and key, ready to sign. Asks for the passphrase when needed.
-    pub fn signer(&self, pass: &PassSource) -> anyhow::Result<Signer> {
+    /// The CA certificate and key, ready to sign. An encrypted key takes its
+    /// passphrase from `pass`.
+    pub fn signer(&self, pass: &dyn PassphraseSource) -> anyhow::Result<Signer> {
         let cert_der = self.ca_cert_der()?;
         let key_path = &self.paths.ca_key;
         if !key_path.exists() {
-            bail!("the CA key {} is missing: this store cannot sign", key_path.display());
+            return Err(StoreError::CaKeyMissing(key_path.clone()).into());
         }
         fsio::check_secret_mode(key_path)?;
         let bytes = Zeroizing::new(fsio::read(key_path)?);
@@ -419,17 +441,8 @@ impl Store {
             match keys::parse_key(&bytes).with_context(|| format!("cannot read the CA key {}", key_path.display()))? {
                 KeyFile::Plain(k) => k,
                 KeyFile::Encrypted(der) => {
-                    let pass = match pass.given()? {
-                        Some(p) => p,
-                        None if !pass.batch => {
-                            crate::prompt::passphrase(&format!("Passphrase for {}", key_path.display()))?
-                        }
-                        None => {
-                            return Err(hinted(
-                                format!("the CA key {} is encrypted and no passphrase was given", key_path.display()),
-                                format!("pass --passphrase-file FILE or set {PASSPHRASE_ENV}"),
-                            ));
-                        }
+                    let Some(pass) = pass.passphrase(key_path)? else {
+                        return Err(StoreError::NoPassphrase(key_path.clone()).into());
                     };
                     keys::decrypt_key(&der, &pass)
                         .with_context(|| format!("cannot decrypt the CA key {}", key_path.display()))?
@@ -444,49 +457,5 @@ impl Store {
             );
         }
         Ok(Signer { cert_der, key })
-    }
-
-    /// Pick a serial for a new certificate: random, and not already taken by a
-    /// certificate file or by what `openssl ca` would use next. The caller holds the lock.
-    pub fn new_serial(&self) -> anyhow::Result<(Vec<u8>, String)> {
-        let openssl_next =
-            std::fs::read_to_string(&self.paths.serial).map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
-        for _ in 0..16 {
-            let bytes = crate::pki::build::random_serial()?;
-            let hex = crate::util::hex_upper(&bytes);
-            if hex != openssl_next && !self.paths.newcert(&hex).exists() {
-                return Ok((bytes, hex));
-            }
-        }
-        bail!("could not find a free serial number")
-    }
-
-    /// Record a certificate the CA signed: newcerts/<SERIAL>.pem, the caller's
-    /// output files, then the index line, in that order so that a crash never
-    /// leaves an index line without its certificate. The caller holds the lock.
-    pub fn record(&self, cert_der: &[u8], outputs: &[(PathBuf, Vec<u8>, Mode)]) -> anyhow::Result<Entry> {
-        let cert = crate::pki::certinfo::parse(cert_der)?;
-        let serial = crate::pki::certinfo::serial_hex(&cert);
-        let subject = crate::pki::names::openssl_oneline(cert.subject());
-        let entry = Entry::valid(crate::pki::certinfo::not_after(&cert), &serial, &subject);
-        let pem = crate::pki::certinfo::to_pem(cert_der);
-        let newcert = self.paths.newcert(&serial);
-        if newcert.exists() {
-            bail!("serial {serial} is already used by {}", newcert.display());
-        }
-        let mut batch = fsio::Batch::new();
-        batch.add(&newcert, pem.as_bytes(), Mode::Public, true)?;
-        for (path, bytes, mode) in outputs {
-            batch.add(path, bytes, *mode, false)?;
-        }
-        // A failed command leaves the store as it was: undo the files this one created.
-        let fresh: Vec<&Path> = outputs.iter().map(|(p, _, _)| p.as_path()).filter(|p| !p.exists()).collect();
-        if let Err(e) = batch.commit().and_then(|()| self.append_entry(&entry)) {
-            for p in fresh.into_iter().chain([newcert.as_path()]) {
-                std::fs::remove_file(p).ok();
-            }
-            return Err(e);
-        }
-        Ok(entry)
     }
 }

@@ -1,0 +1,159 @@
+//! Certificate requests (PKCS#10): reading one, checking its proof of
+//! possession, and the CA's policy for what it takes from it (subject CN and
+//! O, SANs, the key) and what it ignores.
+
+use anyhow::{anyhow, bail};
+use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::prelude::FromDer;
+
+use super::build::Profile;
+use super::keys;
+use super::names::{San, Subject};
+
+/// What a request asks for, reduced to what the CA takes from it.
+pub struct Request {
+    pub der: Vec<u8>,
+    pub cn: String,
+    pub org: Option<String>,
+    pub sans: Vec<San>,
+    pub spki: Vec<u8>,
+    pub key_type: String,
+    /// Subject attributes other than CN and O, which are dropped.
+    pub dropped_attrs: Vec<String>,
+    /// Requested extensions other than subjectAltName, which are ignored.
+    pub ignored_exts: Vec<String>,
+}
+
+/// The DER of the one request in PEM or DER bytes.
+fn request_der(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    if bytes.is_empty() {
+        bail!("the file is empty");
+    }
+    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        let blocks = pem::parse_many(bytes).map_err(|e| anyhow!("malformed PEM: {e}"))?;
+        return blocks
+            .into_iter()
+            .find(|p| p.tag() == "CERTIFICATE REQUEST" || p.tag() == "NEW CERTIFICATE REQUEST")
+            .map(pem::Pem::into_contents)
+            .ok_or_else(|| anyhow!("no CERTIFICATE REQUEST block in this PEM file"));
+    }
+    super::certinfo::refuse_plain_text(bytes, "a certificate request", "CERTIFICATE REQUEST")?;
+    Ok(bytes.to_vec())
+}
+
+/// Parse a request and check its self-signature.
+pub fn parse_request(bytes: &[u8]) -> anyhow::Result<Request> {
+    let der = request_der(bytes)?;
+    let (rest, req) =
+        X509CertificationRequest::from_der(&der).map_err(|e| anyhow!("not a PKCS#10 certificate request: {e}"))?;
+    if !rest.is_empty() {
+        bail!("{} bytes of garbage after the certificate request", rest.len());
+    }
+    req.verify_signature().map_err(|e| {
+        anyhow!("the request's signature does not verify ({e}): it was altered, or not signed by the key it carries")
+    })?;
+    let info = &req.certification_request_info;
+    let mut cn = None;
+    let mut org = None;
+    let mut dropped_attrs = Vec::new();
+    for rdn in info.subject.iter() {
+        for attr in rdn.iter() {
+            let value = attr.as_str().map(str::to_string);
+            match attr.attr_type().to_id_string().as_str() {
+                "2.5.4.3" if cn.is_none() => {
+                    cn = Some(value.map_err(|_| anyhow!("the request's commonName is not a text string"))?)
+                }
+                "2.5.4.10" if org.is_none() => {
+                    org = Some(value.map_err(|_| anyhow!("the request's organizationName is not a text string"))?)
+                }
+                oid => dropped_attrs.push(oid.to_string()),
+            }
+        }
+    }
+    let Some(cn) = cn else {
+        bail!("the request has no commonName (CN) in its subject; mtlsctl names certificates by CN");
+    };
+    let mut sans = Vec::new();
+    let mut ignored_exts = Vec::new();
+    if let Some(exts) = req.requested_extensions() {
+        for ext in exts {
+            match ext {
+                ParsedExtension::SubjectAlternativeName(s) => {
+                    for gn in &s.general_names {
+                        let san = San::from_general_name(gn).ok_or_else(|| {
+                            anyhow!(
+                                "the request asks for a subject alternative name mtlsctl cannot issue ({})",
+                                general_name_kind(gn)
+                            )
+                        })?;
+                        sans.push(san);
+                    }
+                }
+                ParsedExtension::BasicConstraints(bc) => {
+                    ignored_exts.push(format!("basicConstraints CA:{}", if bc.ca { "TRUE" } else { "FALSE" }))
+                }
+                ParsedExtension::KeyUsage(_) => ignored_exts.push("keyUsage".into()),
+                ParsedExtension::ExtendedKeyUsage(_) => ignored_exts.push("extendedKeyUsage".into()),
+                ParsedExtension::NameConstraints(_) => ignored_exts.push("nameConstraints".into()),
+                ParsedExtension::SubjectKeyIdentifier(_) => ignored_exts.push("subjectKeyIdentifier".into()),
+                _ => ignored_exts.push("other".into()),
+            }
+        }
+    }
+    let spki = info.subject_pki.raw.to_vec();
+    let key_type = keys::describe_spki(&spki).unwrap_or_else(|| "unknown".into());
+    Ok(Request { der: der.clone(), cn, org, sans, spki, key_type, dropped_attrs, ignored_exts })
+}
+
+fn general_name_kind(gn: &GeneralName<'_>) -> &'static str {
+    match gn {
+        GeneralName::OtherName(..) => "otherName",
+        GeneralName::X400Address(_) => "x400Address",
+        GeneralName::DirectoryName(_) => "directoryName",
+        GeneralName::EDIPartyName(_) => "ediPartyName",
+        GeneralName::RegisteredID(_) => "registeredID",
+        GeneralName::IPAddress(_) => "a malformed IP address",
+        _ => "an unsupported name",
+    }
+}
+
+/// Refuse keys no modern peer accepts rather than issue a certificate that fails later.
+pub fn check_key(key_type: &str) -> anyhow::Result<()> {
+    if let Some(bits) = key_type.strip_prefix("rsa-").and_then(|b| b.parse::<u32>().ok()) {
+        if bits < 2048 {
+            bail!("the request's key is RSA {bits} bits; at least 2048 are required");
+        }
+        return Ok(());
+    }
+    match key_type {
+        "ec-p256" | "ec-p384" | "ed25519" => Ok(()),
+        other => bail!("the request's key type ({other}) is not supported: use ec-p256, ec-p384, ed25519 or RSA"),
+    }
+}
+
+impl Request {
+    /// The subject the CA issues for this request. A SPIFFE request is
+    /// recognised by its one spiffe:// URI SAN, so it gets the SVID shape.
+    pub fn subject(&self, profile: Option<Profile>) -> anyhow::Result<Subject> {
+        let uris: Vec<&String> =
+            self.sans.iter().filter_map(|s| if let San::Uri(u) = s { Some(u) } else { None }).collect();
+        let spiffe_id = match uris.as_slice() {
+            [one] if one.starts_with("spiffe://") => Some(one.as_str()),
+            _ => None,
+        };
+        // Each name goes through the same checks as one typed on the command line.
+        let other_sans: Vec<String> = self
+            .sans
+            .iter()
+            .filter(|s| !matches!((s, spiffe_id), (San::Uri(u), Some(id)) if u == id))
+            .map(ToString::to_string)
+            .collect();
+        Subject::from_names(&self.cn, self.org.as_deref(), &other_sans, spiffe_id, profile)
+    }
+
+    /// Whether the requested key is RSA (its certificate then gets keyEncipherment).
+    pub fn rsa_key(&self) -> bool {
+        self.key_type.starts_with("rsa-")
+    }
+}

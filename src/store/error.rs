@@ -1,0 +1,86 @@
+//! The store's conditions a caller branches on, and what it tells the user
+//! without failing. The face words the hints and prints the notices.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A store failure the face explains with a hint.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no CA store at {}", .0.display())]
+    Missing(PathBuf),
+    #[error("{} is not a directory", .0.display())]
+    NotADirectory(PathBuf),
+    #[error("{} is not a CA store: certs/ca.crt or index.txt is missing", .0.display())]
+    NotAStore(PathBuf),
+    /// A store file exists but cannot be read (permissions, I/O).
+    #[error("cannot read {}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the store is locked by another mtlsctl process ({} held for more than {limit:.0?})", .path.display())]
+    LockTimeout { path: PathBuf, limit: Duration },
+    #[error("the store is locked by easy-rsa ({} names running process {pid})", .path.display())]
+    EasyrsaLocked { path: PathBuf, pid: u32 },
+    #[error("the CA key {} is missing: this store cannot sign", .0.display())]
+    CaKeyMissing(PathBuf),
+    #[error("the CA key {} is encrypted and no passphrase was given", .0.display())]
+    NoPassphrase(PathBuf),
+    #[error("{} is readable by group or others (mode {mode:04o})", .path.display())]
+    KeyReadable { path: PathBuf, mode: u32 },
+    #[error("{} already holds a certificate", .0.display())]
+    IdentityExists(PathBuf),
+    #[error("easy-rsa already issued {}", .crt.display())]
+    EasyrsaIssued { crt: PathBuf, name: String, cn: String },
+}
+
+/// Something the user should hear about that did not stop the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// The store moved and its openssl.cnf `dir` line was rewritten.
+    StoreMoved { from: String, cnf: PathBuf },
+    /// The store moved but openssl.cnf could not be rewritten.
+    CnfNotUpdated { from: String, cnf: PathBuf, error: String },
+    /// A torn last index.txt line left by a crash was dropped.
+    TornLineRepaired { index: PathBuf, torn: String },
+    /// easy-rsa's lock.file names a process that is not running.
+    StaleEasyrsaLock { path: PathBuf, pid: Option<u32> },
+    /// A failed CRL publication could not put `crlnumber` back.
+    CrlNumberNotRestored { path: PathBuf, error: String },
+}
+
+impl Notice {
+    /// A warning (something went wrong) rather than a note.
+    pub fn is_warning(&self) -> bool {
+        !matches!(self, Self::StoreMoved { .. })
+    }
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::StoreMoved { from, cnf } => {
+                write!(f, "the store moved from {from}; updated `dir` in {}", cnf.display())
+            }
+            Self::CnfNotUpdated { from, cnf, error } => {
+                write!(f, "the store moved from {from} but {} could not be updated: {error}", cnf.display())
+            }
+            Self::TornLineRepaired { index, torn } => write!(
+                f,
+                "repaired {}: dropped an incomplete last line left by an interrupted command ({torn:?})",
+                index.display()
+            ),
+            Self::StaleEasyrsaLock { path, pid } => write!(
+                f,
+                "ignoring stale easy-rsa lock {} (process {} is not running)",
+                path.display(),
+                pid.map_or_else(|| "?".to_string(), |p| p.to_string())
+            ),
+            Self::CrlNumberNotRestored { path, error } => {
+                write!(f, "could not restore {}: {error}", path.display())
+            }
+        }
+    }
+}
