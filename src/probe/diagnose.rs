@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use rustls::{CertificateError, Error};
+use rustls::{AlertDescription, CertificateError, Error};
+
+use super::vocab::{Alert, Code};
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,76 +23,35 @@ pub enum Severity {
 /// One finding: a stable code and text for people.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnosis {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub cause: String,
     pub fix: String,
 }
 
 impl Diagnosis {
-    pub fn new(code: &'static str, severity: Severity, cause: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn new(code: Code, severity: Severity, cause: impl Into<String>, fix: impl Into<String>) -> Self {
         Self { code, severity, cause: cause.into(), fix: fix.into() }
     }
 }
 
-/// The TLS alert's RFC name (snake_case, as the RFCs and OpenSSL's `SSL alert` lines spell it).
-pub fn alert_name(code: u8) -> String {
-    let name = match code {
-        0 => "close_notify",
-        10 => "unexpected_message",
-        20 => "bad_record_mac",
-        21 => "decryption_failed",
-        22 => "record_overflow",
-        30 => "decompression_failure",
-        40 => "handshake_failure",
-        41 => "no_certificate",
-        42 => "bad_certificate",
-        43 => "unsupported_certificate",
-        44 => "certificate_revoked",
-        45 => "certificate_expired",
-        46 => "certificate_unknown",
-        47 => "illegal_parameter",
-        48 => "unknown_ca",
-        49 => "access_denied",
-        50 => "decode_error",
-        51 => "decrypt_error",
-        60 => "export_restriction",
-        70 => "protocol_version",
-        71 => "insufficient_security",
-        80 => "internal_error",
-        86 => "inappropriate_fallback",
-        90 => "user_canceled",
-        100 => "no_renegotiation",
-        109 => "missing_extension",
-        110 => "unsupported_extension",
-        111 => "certificate_unobtainable",
-        112 => "unrecognized_name",
-        113 => "bad_certificate_status_response",
-        114 => "bad_certificate_hash_value",
-        115 => "unknown_psk_identity",
-        116 => "certificate_required",
-        120 => "no_application_protocol",
-        121 => "encrypted_client_hello_required",
-        other => return format!("alert_{other}"),
-    };
-    name.to_string()
-}
-
 /// The stable code for a server-certificate verification failure.
-pub fn server_cert_code(err: &Error) -> &'static str {
+pub fn server_cert_code(err: &Error) -> Code {
     match err {
         Error::InvalidCertificate(ce) => match ce {
-            CertificateError::UnknownIssuer => "server_cert_untrusted",
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => "server_cert_expired",
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => "server_cert_not_yet_valid",
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => "hostname_mismatch",
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                "server_cert_wrong_purpose"
+            CertificateError::UnknownIssuer => Code::ServerCertUntrusted,
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => Code::ServerCertExpired,
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => Code::ServerCertNotYetValid,
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                Code::HostnameMismatch
             }
-            CertificateError::Revoked => "server_cert_revoked",
-            _ => "server_cert_invalid",
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                Code::ServerCertWrongPurpose
+            }
+            CertificateError::Revoked => Code::ServerCertRevoked,
+            _ => Code::ServerCertInvalid,
         },
-        _ => "server_cert_invalid",
+        _ => Code::ServerCertInvalid,
     }
 }
 
@@ -113,7 +74,7 @@ pub fn describe_tls_error(err: &Error) -> String {
             CertificateError::BadEncoding => "the certificate is malformed".into(),
             other => format!("invalid certificate: {other:?}"),
         },
-        Error::AlertReceived(a) => format!("received TLS alert {}", alert_name(u8::from(*a))),
+        Error::AlertReceived(a) => format!("received TLS alert {}", Alert(*a)),
         Error::InvalidMessage(m) => format!("the peer sent something that is not TLS ({m:?})"),
         Error::PeerIncompatible(p) => format!("no common TLS parameters ({p:?})"),
         Error::PeerMisbehaved(p) => format!("the server broke the TLS protocol ({p:?})"),
@@ -124,7 +85,7 @@ pub fn describe_tls_error(err: &Error) -> String {
 /// Cause and fix for a server-certificate failure. `issuer` names who signed the
 /// server's leaf, `trusted` says what we trusted, `name` is the name checked.
 pub fn server_cert_diagnosis(
-    code: &'static str,
+    code: Code,
     severity: Severity,
     issuer: &str,
     trusted: &str,
@@ -134,7 +95,7 @@ pub fn server_cert_diagnosis(
     let insecure_note =
         if severity == Severity::Error { " (or pass --insecure to test the client certificate anyway)" } else { "" };
     match code {
-        "server_cert_untrusted" => Diagnosis::new(
+        Code::ServerCertUntrusted => Diagnosis::new(
             code,
             severity,
             format!(
@@ -144,7 +105,7 @@ pub fn server_cert_diagnosis(
                 "pass the CA that signed the server certificate with --cacert FILE, or issue the server certificate from the CA you trust{insecure_note}"
             ),
         ),
-        "hostname_mismatch" => Diagnosis::new(
+        Code::HostnameMismatch => Diagnosis::new(
             code,
             severity,
             format!("the server certificate is not valid for \"{name}\"; it names {presented}"),
@@ -152,19 +113,19 @@ pub fn server_cert_diagnosis(
                 "connect with a name the certificate has (--servername NAME), or reissue the server certificate with --san dns:{name} (or ip:){insecure_note}"
             ),
         ),
-        "server_cert_expired" => Diagnosis::new(
+        Code::ServerCertExpired => Diagnosis::new(
             code,
             severity,
             "Certificate has expired: the server certificate is past its notAfter".to_string(),
             "renew and reissue the server certificate, then reload the server".to_string(),
         ),
-        "server_cert_not_yet_valid" => Diagnosis::new(
+        Code::ServerCertNotYetValid => Diagnosis::new(
             code,
             severity,
             "the server certificate is not valid yet (its notBefore is in the future)".to_string(),
             "check the clocks of the CA host, the server and this machine".to_string(),
         ),
-        "server_cert_wrong_purpose" => Diagnosis::new(
+        Code::ServerCertWrongPurpose => Diagnosis::new(
             code,
             severity,
             "the server presents a certificate without the serverAuth extended key usage (a client certificate?)"
@@ -193,12 +154,14 @@ pub struct OurCert {
     /// Whether the server's acceptable CA list names our issuer (None: it sent no list).
     pub issuer_acceptable: Option<bool>,
     pub acceptable: Vec<String>,
+    /// Certificates we send: more than one means an intermediate CA issued ours.
+    pub chain_length: usize,
 }
 
 /// How the server said no.
-pub fn via_text(alert: Option<u8>, http: Option<(u16, Option<&str>)>) -> String {
+pub fn via_text(alert: Option<AlertDescription>, http: Option<(u16, Option<&str>)>) -> String {
     match (alert, http) {
-        (Some(a), _) => format!("TLS alert {}", alert_name(a)),
+        (Some(a), _) => format!("TLS alert {}", Alert(a)),
         (None, Some((s, Some(d)))) => format!("HTTP {s} \"{d}\""),
         (None, Some((s, None))) => format!("HTTP {s}"),
         (None, None) => "closing the connection".into(),
@@ -212,7 +175,7 @@ pub fn client_cert_missing(via: &str, have_identity: bool) -> Diagnosis {
         "pass the client certificate, as you would pass --cert to curl: --name NAME (an identity of this store) or --cert FILE --key FILE"
     };
     Diagnosis::new(
-        "client_cert_missing",
+        Code::ClientCertMissing,
         Severity::Error,
         format!(
             "Missing client cert: the server requires a client certificate and none was sent; it answered with {via}"
@@ -228,7 +191,7 @@ pub fn ca_mismatch(via: &str, ours: &OurCert) -> Diagnosis {
         format!("it accepts certificates from: {}", ours.acceptable.join("; "))
     };
     Diagnosis::new(
-        "client_cert_ca_mismatch",
+        Code::ClientCertCaMismatch,
         Severity::Error,
         format!(
             "CA mismatch: the server does not trust the CA that signed the client certificate (issuer \"{}\"); it answered with {via}; {accepts}",
@@ -240,7 +203,7 @@ pub fn ca_mismatch(via: &str, ours: &OurCert) -> Diagnosis {
 
 pub fn expired(via: &str, ours: &OurCert) -> Diagnosis {
     Diagnosis::new(
-        "client_cert_expired",
+        Code::ClientCertExpired,
         Severity::Error,
         format!(
             "Certificate has expired: the client certificate is past its notAfter ({}); the server answered with {via}",
@@ -253,7 +216,7 @@ pub fn expired(via: &str, ours: &OurCert) -> Diagnosis {
 pub fn revoked(via: &str, ours: &OurCert) -> Diagnosis {
     let when = ours.revoked.as_deref().map(|r| format!(" (the store says: {r})")).unwrap_or_default();
     Diagnosis::new(
-        "client_cert_revoked",
+        Code::ClientCertRevoked,
         Severity::Error,
         format!("the client certificate is revoked{when} and the server checks its CRL; it answered with {via}"),
         "issue a new certificate for this identity (mtlsctl issue --cn CN --force) and deploy it; a revoked certificate cannot be reinstated",
@@ -262,7 +225,7 @@ pub fn revoked(via: &str, ours: &OurCert) -> Diagnosis {
 
 pub fn wrong_purpose(via: &str) -> Diagnosis {
     Diagnosis::new(
-        "client_cert_wrong_purpose",
+        Code::ClientCertWrongPurpose,
         Severity::Error,
         format!(
             "the client certificate is not for TLS client authentication (its extended key usage lacks clientAuth); the server answered with {via}"
@@ -273,7 +236,7 @@ pub fn wrong_purpose(via: &str) -> Diagnosis {
 
 pub fn rejected(via: &str) -> Diagnosis {
     Diagnosis::new(
-        "client_cert_rejected",
+        Code::ClientCertRejected,
         Severity::Error,
         format!("the server rejected the client certificate; it answered with {via}"),
         "Wrong CA configured? Check the server's ssl_client_certificate path and ssl_verify_depth, and its error log, which names the exact reason",
@@ -296,35 +259,44 @@ pub fn explain_rejection(via: &str, ours: &OurCert) -> Diagnosis {
 }
 
 /// A TLS alert from the server about the client's certificate or the handshake.
-pub fn from_alert(alert: u8, requested: bool, sent: bool, have_identity: bool, ours: &OurCert) -> Diagnosis {
+pub fn from_alert(
+    alert: AlertDescription,
+    requested: bool,
+    sent: bool,
+    have_identity: bool,
+    ours: &OurCert,
+) -> Diagnosis {
+    use AlertDescription as A;
     let via = via_text(Some(alert), None);
     match alert {
-        116 | 41 => client_cert_missing(&via, have_identity),
-        48 => ca_mismatch(&via, ours),
-        45 => expired(&via, ours),
-        44 => revoked(&via, ours),
-        43 => wrong_purpose(&via),
-        40 | 42 | 46 | 49 | 51 if requested => {
+        A::CertificateRequired | A::NoCertificate => client_cert_missing(&via, have_identity),
+        A::UnknownCA => ca_mismatch(&via, ours),
+        A::CertificateExpired => expired(&via, ours),
+        A::CertificateRevoked => revoked(&via, ours),
+        A::UnsupportedCertificate => wrong_purpose(&via),
+        A::HandshakeFailure | A::BadCertificate | A::CertificateUnknown | A::AccessDenied | A::DecryptError
+            if requested =>
+        {
             if sent {
                 explain_rejection(&via, ours)
             } else {
                 client_cert_missing(&via, have_identity)
             }
         }
-        70 => Diagnosis::new(
-            "tls_version_mismatch",
+        A::ProtocolVersion => Diagnosis::new(
+            Code::TlsVersionMismatch,
             Severity::Error,
             format!("the server refused the TLS version ({via}); mtlsctl speaks TLS 1.2 and 1.3"),
             "enable TLS 1.2 or 1.3 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3)",
         ),
-        112 => Diagnosis::new(
-            "sni_rejected",
+        A::UnrecognisedName => Diagnosis::new(
+            Code::SniRejected,
             Severity::Error,
             format!("the server does not know the name sent in SNI ({via})"),
             "pass the name the server is configured for with --servername NAME",
         ),
         _ => Diagnosis::new(
-            "tls_handshake_failed",
+            Code::TlsHandshakeFailed,
             Severity::Error,
             format!("the TLS handshake failed: the server sent {via}"),
             "compare the server's TLS settings (protocols, ciphers, key types) with a TLS 1.2/1.3 client, and read its error log",

@@ -4,8 +4,10 @@
 //! everything seen with a verdict and diagnosis (SPEC §3).
 
 pub mod diagnose;
+pub mod inputs;
 pub mod recorder;
 pub mod report;
+pub mod vocab;
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -17,9 +19,11 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
 use rustls::sign::CertifiedKey;
-use rustls::{ClientConfig, ClientConnection, RootCertStore};
+use rustls::{ClientConfig, ClientConnection};
 
+use inputs::{Identity, Trust};
 use recorder::{RecordingResolver, RecordingVerifier, RequestSeen, ServerSeen};
+use report::{Report, ServerVerification};
 
 /// HOST:PORT as given: IPv6 literals in brackets, port default 443.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +94,12 @@ pub struct Setup {
     pub target: Target,
     /// The name checked against the server certificate (and sent as SNI when a DNS name).
     pub server_name: ServerName<'static>,
+    /// The name as given, for the report.
+    pub verify_name: String,
     pub timeout: Duration,
     pub http_path: Option<String>,
     pub insecure: bool,
-    pub roots: Arc<RootCertStore>,
+    pub trust: Trust,
     pub provider: Arc<CryptoProvider>,
 }
 
@@ -111,7 +117,7 @@ pub enum FailKind {
     /// The peer closed or reset the connection during the handshake.
     Closed,
     /// The server sent a TLS alert during the handshake.
-    Alert(u8),
+    Alert(rustls::AlertDescription),
     /// Our side stopped the handshake: rustls error (certificate verification included).
     Tls,
     Io,
@@ -149,7 +155,7 @@ pub struct Attempt {
     pub identity_offered: bool,
     pub failure: Option<Failure>,
     /// An alert after the handshake: TLS 1.3 servers reject a client certificate this way.
-    pub post_alert: Option<u8>,
+    pub post_alert: Option<rustls::AlertDescription>,
     pub http: Option<HttpAnswer>,
     /// The post-handshake exchange ended without an answer: closed, reset, timed out, not HTTP.
     pub post_error: Option<String>,
@@ -221,11 +227,11 @@ fn version_name(v: rustls::ProtocolVersion) -> String {
 
 /// Build the trust verifier; an empty root store means nothing is trusted.
 pub fn verifier(setup: &Setup) -> anyhow::Result<RecordingVerifier> {
-    let inner = if setup.roots.is_empty() {
+    let inner = if setup.trust.roots.is_empty() {
         None
     } else {
         Some(
-            WebPkiServerVerifier::builder_with_provider(setup.roots.clone(), setup.provider.clone())
+            WebPkiServerVerifier::builder_with_provider(setup.trust.roots.clone(), setup.provider.clone())
                 .build()
                 .map_err(|e| anyhow!("cannot use the trusted CAs: {e}"))?,
         )
@@ -278,7 +284,7 @@ fn connect(target: &Target, deadline: Instant, attempt: &mut Attempt) -> Result<
 fn handshake_failure(e: &io::Error, server_seen: bool) -> Failure {
     if let Some(te) = rustls_error(e) {
         let kind = match te {
-            rustls::Error::AlertReceived(a) => FailKind::Alert(u8::from(*a)),
+            rustls::Error::AlertReceived(a) => FailKind::Alert(*a),
             // Bytes that are not TLS records before any server certificate: a plain-text service.
             rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } if !server_seen => {
                 FailKind::NotTls
@@ -365,6 +371,51 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     Ok(at)
 }
 
+/// Probe the server: the handshake with our identity (if any), and with `no_client_cert`
+/// one without, then the report. `trust_text` names what we trusted, for the cause text.
+pub fn run(
+    setup: &Setup,
+    identity: Option<&Identity>,
+    trust_text: String,
+    no_client_cert: bool,
+) -> anyhow::Result<Report> {
+    let main = attempt(setup, identity.map(|i| i.key.clone()))?;
+    let without = if no_client_cert && identity.is_some() && !report::untestable(&main) {
+        Some(attempt(setup, None)?)
+    } else {
+        None
+    };
+    let verify_name = setup.verify_name.clone();
+    let sni = matches!(setup.server_name, ServerName::DnsName(_)).then(|| verify_name.clone());
+    let trust = &setup.trust;
+    let verification = ServerVerification {
+        trusted: None,
+        chain_ok: None,
+        hostname_ok: None,
+        code: None,
+        error: None,
+        trust_source: trust.source,
+        trust_file: trust.file.as_ref().map(|f| f.display().to_string()),
+        trust_anchor_count: trust.anchors.len(),
+        trust_anchors: trust.anchors.iter().take(20).cloned().collect(),
+        insecure: setup.insecure,
+    };
+    let rctx = report::Context {
+        target: setup.target.display(),
+        sni,
+        verify_name,
+        insecure: setup.insecure,
+        trust: verification,
+        trust_text,
+        client_cert: identity.map(|i| i.info.clone()),
+        our_issuers: identity.map(|i| i.issuers.clone()).unwrap_or_default(),
+        ours: identity.map(|i| i.ours.clone()),
+        ours_days_left: identity.map(|i| i.days_left),
+        http: setup.http_path.is_some(),
+    };
+    Ok(report::build(rctx, &main, without.as_ref()))
+}
+
 /// Send the HTTP request (or just listen) and catch the server's verdict on our certificate.
 fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut DeadlineStream, at: &mut Attempt) {
     let tls13 = at.version.as_deref() == Some("TLSv1.3");
@@ -378,7 +429,7 @@ fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut Deadli
             let mut stream = rustls::Stream::new(conn, sock);
             if let Err(e) = stream.write_all(req.as_bytes()).and_then(|()| stream.flush()) {
                 if let Some(rustls::Error::AlertReceived(a)) = rustls_error(&e) {
-                    at.post_alert = Some(u8::from(*a));
+                    at.post_alert = Some(*a);
                     return;
                 }
                 // The server may have sent its alert before closing: look for it below.
@@ -388,7 +439,7 @@ fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut Deadli
             at.post_data = !data.is_empty();
             if let Some(e) = &err {
                 if let Some(rustls::Error::AlertReceived(a)) = rustls_error(e) {
-                    at.post_alert = Some(u8::from(*a));
+                    at.post_alert = Some(*a);
                     return;
                 }
             }
@@ -432,7 +483,7 @@ fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut Deadli
             at.post_data = !data.is_empty();
             if let Some(e) = &err {
                 match rustls_error(e) {
-                    Some(rustls::Error::AlertReceived(a)) => at.post_alert = Some(u8::from(*a)),
+                    Some(rustls::Error::AlertReceived(a)) => at.post_alert = Some(*a),
                     _ if data.is_empty() && e.kind() != io::ErrorKind::TimedOut => {
                         at.post_closed = true;
                         at.post_error = Some(format!("the server closed the connection after the handshake: {e}"));

@@ -7,6 +7,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::x509::X509Name;
 
 use super::diagnose::{self, Diagnosis, OurCert, Severity};
+use super::vocab::{Alert, CheckCode, Code, Enforcement, Stage, TrustSource, Verdict};
 use super::{Attempt, FailKind};
 use crate::pki::{certinfo, names};
 use crate::util;
@@ -51,10 +52,10 @@ pub struct ServerVerification {
     pub chain_ok: Option<bool>,
     pub hostname_ok: Option<bool>,
     /// `ok`, or the diagnosis code of the failure (`server_cert_untrusted`, `hostname_mismatch`, ...).
-    pub code: Option<&'static str>,
+    pub code: Option<CheckCode>,
     pub error: Option<String>,
     /// `cacert`, `store` or `system`.
-    pub trust_source: String,
+    pub trust_source: TrustSource,
     pub trust_file: Option<String>,
     pub trust_anchor_count: usize,
     /// Subjects of the trusted CAs (the first 20).
@@ -80,8 +81,8 @@ pub struct ClientCertInfo {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ServerResponse {
     /// `handshake`, `after_handshake` or `http`: where the answer came from.
-    pub stage: Option<&'static str>,
-    pub alert: Option<String>,
+    pub stage: Option<Stage>,
+    pub alert: Option<Alert>,
     pub http_status: Option<u16>,
     pub http_reason: Option<String>,
     pub http_detail: Option<String>,
@@ -120,11 +121,14 @@ pub struct Report {
     pub server_response: ServerResponse,
     pub client_cert_accepted: Option<bool>,
     /// `required`, `optional` or `not_requested`: from a handshake without a certificate.
-    pub enforcement: Option<&'static str>,
+    pub enforcement: Option<Enforcement>,
     pub without_client_cert: Option<WithoutClientCert>,
     /// `ok`, `mtls_failed` or `error`.
-    pub verdict: &'static str,
+    pub verdict: Verdict,
     pub diagnosis: Vec<Diagnosis>,
+    /// Whether the main handshake completed (for the face: a report is worth printing).
+    #[serde(skip)]
+    pub handshake_completed: bool,
 }
 
 /// The server's answer on the client certificate (or on its absence).
@@ -133,7 +137,7 @@ pub enum Answer {
     Accepted,
     /// Refused by an alert, an HTTP status, or by closing the connection.
     Rejected {
-        alert: Option<u8>,
+        alert: Option<rustls::AlertDescription>,
         http: Option<(u16, Option<String>)>,
     },
     /// The handshake failed for reasons before the server judged the client.
@@ -206,28 +210,28 @@ fn response_of(at: &Attempt) -> ServerResponse {
             return r;
         }
         if let FailKind::Alert(a) = f.kind {
-            r.stage = Some("handshake");
-            r.alert = Some(diagnose::alert_name(a));
+            r.stage = Some(Stage::Handshake);
+            r.alert = Some(Alert(a));
         } else if !untestable(at) {
-            r.stage = Some("handshake");
+            r.stage = Some(Stage::Handshake);
         }
         r.error = Some(f.detail.clone());
         return r;
     }
     if let Some(a) = at.post_alert {
-        r.stage = Some("after_handshake");
-        r.alert = Some(diagnose::alert_name(a));
+        r.stage = Some(Stage::AfterHandshake);
+        r.alert = Some(Alert(a));
         return r;
     }
     if let Some(h) = &at.http {
-        r.stage = Some("http");
+        r.stage = Some(Stage::Http);
         r.http_status = Some(h.status);
         r.http_reason = Some(h.reason.clone()).filter(|s| !s.is_empty());
         r.http_detail = h.detail.clone();
         return r;
     }
     if at.post_error.is_some() {
-        r.stage = Some("after_handshake");
+        r.stage = Some(Stage::AfterHandshake);
         r.error = at.post_error.clone();
     }
     r
@@ -241,16 +245,16 @@ pub fn name_text(der: &[u8]) -> String {
     }
 }
 
-fn enforcement_of(at: &Attempt) -> Option<&'static str> {
+fn enforcement_of(at: &Attempt) -> Option<Enforcement> {
     if untestable(at) {
         return None;
     }
     if at.handshake_done && !at.request.requested {
-        return Some("not_requested");
+        return Some(Enforcement::NotRequested);
     }
     match answer(at) {
-        Answer::Rejected { .. } => Some("required"),
-        Answer::Accepted | Answer::Silent if at.request.requested => Some("optional"),
+        Answer::Rejected { .. } => Some(Enforcement::Required),
+        Answer::Accepted | Answer::Silent if at.request.requested => Some(Enforcement::Optional),
         _ => None,
     }
 }
@@ -260,35 +264,38 @@ fn failure_diagnosis(at: &Attempt, target: &str) -> Diagnosis {
     let kind = at.failure.as_ref().map(|f| f.kind.clone());
     match kind {
         Some(FailKind::Resolve) => Diagnosis::new(
-            "dns_failed",
+            Code::DnsFailed,
             Severity::Error,
             detail,
             "check the host name (and /etc/hosts or DNS), or connect by IP with --servername NAME for SNI and the name check",
         ),
         Some(FailKind::Refused) => Diagnosis::new(
-            "connection_refused",
+            Code::ConnectionRefused,
             Severity::Error,
             format!("connection to {target} refused: nothing listens on that port"),
             "check the port and that the server is running (nginx: the listen directive), and that no firewall rejects the connection",
         ),
-        Some(FailKind::Unreachable) => {
-            Diagnosis::new("host_unreachable", Severity::Error, detail, "check the address and the network route to it")
-        }
+        Some(FailKind::Unreachable) => Diagnosis::new(
+            Code::HostUnreachable,
+            Severity::Error,
+            detail,
+            "check the address and the network route to it",
+        ),
         Some(FailKind::Timeout) => Diagnosis::new(
-            "timeout",
+            Code::Timeout,
             Severity::Error,
             format!("{detail}: the server did not answer in time"),
             "check that the port serves TLS and is not filtered by a firewall; raise --timeout for slow links",
         ),
         Some(FailKind::NotTls) | Some(FailKind::Closed) => Diagnosis::new(
-            "not_tls",
+            Code::NotTls,
             Severity::Error,
             format!(
                 "the server did not answer the TLS ClientHello with TLS ({detail}): it is not a TLS server on this port, or it refused this client"
             ),
             "check the port: is it the TLS listener (nginx: listen ... ssl)? A plain-HTTP port answers in text",
         ),
-        _ => Diagnosis::new("connection_failed", Severity::Error, detail, "check the address and port"),
+        _ => Diagnosis::new(Code::ConnectionFailed, Severity::Error, detail, "check the address and port"),
     }
 }
 
@@ -348,8 +355,8 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
         sv.trusted = Some(server_err.is_none());
         sv.hostname_ok = Some(!host_err);
         let code = server_err.as_ref().map(diagnose::server_cert_code);
-        sv.chain_ok = Some(server_err.is_none() || (code == Some("hostname_mismatch")));
-        sv.code = Some(code.unwrap_or("ok"));
+        sv.chain_ok = Some(server_err.is_none() || (code == Some(Code::HostnameMismatch)));
+        sv.code = Some(code.map_or(CheckCode::Ok, CheckCode::Failed));
         sv.error = server_err.as_ref().map(diagnose::describe_tls_error);
     }
     let severity = if ctx.insecure { Severity::Warning } else { Severity::Error };
@@ -363,9 +370,9 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
             &ctx.verify_name,
             &presented,
         ));
-        if host_err && code != "hostname_mismatch" {
+        if host_err && code != Code::HostnameMismatch {
             diags.push(diagnose::server_cert_diagnosis(
-                "hostname_mismatch",
+                Code::HostnameMismatch,
                 severity,
                 &leaf_issuer,
                 &ctx.trust_text,
@@ -390,14 +397,14 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
     let sent = main.request.sent && !stopped_by_us(main);
 
     let ans = answer(main);
-    let mut verdict = "ok";
+    let mut verdict = Verdict::Ok;
     if untestable(main) {
-        verdict = "error";
+        verdict = Verdict::Error;
         diags.push(failure_diagnosis(main, &ctx.target));
     } else {
         match &ans {
             Answer::Rejected { alert, http } => {
-                verdict = "mtls_failed";
+                verdict = Verdict::MtlsFailed;
                 let mut via = diagnose::via_text(*alert, http.as_ref().map(|(s, d)| (*s, d.as_deref())));
                 // A HEAD answer has no body, so nginx's reason is not visible; name it from what we sent.
                 if let Some((400, None)) = http {
@@ -420,12 +427,12 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
                 diags.push(d);
             }
             Answer::NotReached => {
-                verdict = "mtls_failed";
+                verdict = Verdict::MtlsFailed;
                 // Our own verifier stopping the handshake is explained above already.
                 if !stopped_by_us(main) {
                     let detail = main.failure.as_ref().map(|f| f.detail.clone()).unwrap_or_default();
                     diags.push(Diagnosis::new(
-                        "tls_handshake_failed",
+                        Code::TlsHandshakeFailed,
                         Severity::Error,
                         format!("the TLS handshake failed: {detail}"),
                         "compare the server's TLS settings (protocols, ciphers, key types) with a TLS 1.2/1.3 client, and read its error log",
@@ -441,18 +448,18 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
                         "read the server's error log"
                     };
                     diags.push(Diagnosis::new(
-                        "no_answer",
+                        Code::NoAnswer,
                         Severity::Warning,
                         format!("the TLS handshake completed and the server sent no refusal, but {detail}"),
                         fix,
                     ));
                 }
                 if server_err.is_some() && !ctx.insecure {
-                    verdict = "mtls_failed";
+                    verdict = Verdict::MtlsFailed;
                 }
                 if requested && !sent {
                     diags.push(Diagnosis::new(
-                        "client_cert_optional",
+                        Code::ClientCertOptional,
                         Severity::Warning,
                         "the server asked for a client certificate but accepted the connection without one: client authentication is optional here (nginx: ssl_verify_client optional)",
                         "to enforce mTLS set ssl_verify_client on; to authenticate, pass --name NAME or --cert/--key",
@@ -460,7 +467,7 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
                 }
                 if !requested {
                     diags.push(Diagnosis::new(
-                        "client_cert_not_requested",
+                        Code::ClientCertNotRequested,
                         if have_identity { Severity::Warning } else { Severity::Info },
                         "the server did not ask for a client certificate: it does not enforce mTLS on this port (for TLS 1.3 servers that ask only after the handshake, none was asked either)",
                         "enable client verification on the server (nginx: ssl_verify_client on; ssl_client_certificate /path/ca.crt)",
@@ -468,7 +475,7 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
                 }
                 if sent && let Some(r) = &ours.revoked {
                     diags.push(Diagnosis::new(
-                        "server_crl_outdated",
+                        Code::ServerCrlOutdated,
                         Severity::Warning,
                         format!("the server accepted a client certificate the store marks revoked ({r}): it does not check a current CRL"),
                         "run mtlsctl gen-crl, install crl/ca.crl as the server's CRL (nginx: ssl_crl) and reload it",
@@ -477,7 +484,7 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
                 if let Some(h) = &main.http {
                     if matches!(h.status, 401 | 403) {
                         diags.push(Diagnosis::new(
-                            "http_access_denied",
+                            Code::HttpAccessDenied,
                             Severity::Warning,
                             format!("the TLS handshake succeeded but the application answered HTTP {} {}: the identity is authenticated, not authorized for this path", h.status, h.reason),
                             "check the server's access rules for this client's subject, or probe another --http PATH",
@@ -487,10 +494,10 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
             }
         }
     }
-    if verdict != "error" {
+    if verdict != Verdict::Error {
         if let Some(days) = server_chain.first().map(|c| c.days_left).filter(|d| (0..14).contains(d)) {
             diags.push(Diagnosis::new(
-                "server_cert_expiring",
+                Code::ServerCertExpiring,
                 Severity::Warning,
                 format!("the server certificate expires in {days} days"),
                 "renew the server certificate before it expires",
@@ -498,7 +505,7 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
         }
         if let Some(days) = ctx.ours_days_left.filter(|d| (0..14).contains(d)) {
             diags.push(Diagnosis::new(
-                "client_cert_expiring",
+                Code::ClientCertExpiring,
                 Severity::Warning,
                 format!("the client certificate expires in {days} days"),
                 "renew it (mtlsctl renew) before it expires",
@@ -529,7 +536,7 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
     if let Some(w) = without {
         if untestable(w) {
             diags.push(Diagnosis::new(
-                "no_client_cert_attempt_failed",
+                Code::NoClientCertAttemptFailed,
                 Severity::Warning,
                 format!(
                     "the second handshake, without a client certificate, could not be made: {}",
@@ -564,5 +571,6 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
         without_client_cert,
         verdict,
         diagnosis: diags,
+        handshake_completed: main.handshake_done,
     }
 }
