@@ -26,18 +26,20 @@ use crate::util;
 /// Perform an mTLS handshake and explain it
 ///
 /// Connects to HOST:PORT, performs a TLS 1.2/1.3 handshake with a client
-/// certificate, sends `HEAD /` (nginx refuses a missing or bad client
+/// certificate, sends `GET /` (nginx refuses a missing or bad client
 /// certificate only at the HTTP layer), and reports the server's chain and
 /// whether we trust it, whether the server asked for a client certificate and
 /// from which CAs, and whether it accepted ours, with the likely cause and fix
-/// when it did not.
+/// when it did not. "mTLS works" (exit 0) only when the server asked for a
+/// certificate, got ours and accepted it.
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:
   mtlsctl probe api.example.com:443 --name payment-service
   mtlsctl probe 10.0.0.5:8443 --servername api.internal --cert client.pem --key client.key --cacert ca.pem
   mtlsctl probe [::1]:8443 --name payment-service --no-client-cert --json
 
-Exit codes: 0 mTLS works, 3 mTLS fails (see the diagnosis), 1 nothing could be tested.")]
+Exit codes: 0 mTLS works (the server asked for a client certificate, got ours and accepted it),
+3 mTLS fails or is not enforced (see the diagnosis), 1 nothing could be tested.")]
 pub struct ProbeArgs {
     /// The server: HOST:PORT, [IPv6]:PORT (port 443 when omitted)
     #[arg(value_name = "HOST:PORT")]
@@ -60,10 +62,10 @@ pub struct ProbeArgs {
     /// Continue when the server certificate does not verify (the report still says why)
     #[arg(long)]
     pub insecure: bool,
-    /// Also try a handshake without a client certificate, to show whether the server enforces mTLS
+    /// Also try without a client certificate and with an untrusted one, to show whether the server enforces mTLS
     #[arg(long)]
     pub no_client_cert: bool,
-    /// The path of the HTTP HEAD request sent after the handshake [default: /]
+    /// The path of the HTTP GET request sent after the handshake [default: /]
     #[arg(long, value_name = "PATH", conflicts_with = "no_http")]
     pub http: Option<String>,
     /// Send no HTTP request (for services that do not speak HTTP)
@@ -310,7 +312,13 @@ fn render(r: &Report, color: bool) -> String {
             if !c.sans.is_empty() {
                 let _ = writeln!(o, "      SANs    {}", c.sans.join(", "));
             }
-            let _ = writeln!(o, "      valid   {} to {} ({} days left)", c.not_before, c.not_after, c.days_left);
+            let _ = writeln!(
+                o,
+                "      valid   {} to {} ({})",
+                c.not_before,
+                c.not_after,
+                report::left_text(c.seconds_left)
+            );
         }
         let v = &r.server_verification;
         let src = match (v.trust_source, &v.trust_file) {
@@ -353,8 +361,12 @@ fn render(r: &Report, color: bool) -> String {
         Some(c) => {
             let _ = writeln!(
                 o,
-                "  ours         {} (issuer {}, serial {}, {} days left, from {})",
-                c.subject, c.issuer, c.serial, c.days_left, c.source
+                "  ours         {} (issuer {}, serial {}, {}, from {})",
+                c.subject,
+                c.issuer,
+                c.serial,
+                report::left_text(c.seconds_left),
+                c.source
             );
             if let Some(rv) = &c.revoked_in_store {
                 let _ = writeln!(o, "               the store says: {rv}");
@@ -370,11 +382,14 @@ fn render(r: &Report, color: bool) -> String {
         let _ = writeln!(o, "  accepted     {}", yes_no(a));
     }
     if let Some(e) = r.enforcement {
-        let how = r
-            .without_client_cert
-            .as_ref()
-            .map(|w| format!(" (without a certificate: {})", response_text(&w.server_response)))
-            .unwrap_or_default();
+        let mut how = Vec::new();
+        if let Some(w) = &r.without_client_cert {
+            how.push(format!("without a certificate: {}", response_text(&w.server_response)));
+        }
+        if let Some(w) = &r.with_canary_cert {
+            how.push(format!("with an untrusted canary: {}", response_text(&w.server_response)));
+        }
+        let how = if how.is_empty() { String::new() } else { format!(" ({})", how.join("; ")) };
         let _ = writeln!(o, "  enforcement  {e}{how}");
     }
     let v = match r.verdict {

@@ -10,7 +10,7 @@ use rustls::{AlertDescription, CertificateError, Error};
 use super::vocab::{Alert, Code};
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Why mTLS failed, or why nothing could be tested.
@@ -234,6 +234,21 @@ pub fn wrong_purpose(via: &str) -> Diagnosis {
     )
 }
 
+/// A refusal of a certificate an intermediate issued, for no reason we can see: nginx
+/// (and Apache with chain CRL checking) refuses them all when its CRL file lacks the
+/// CRL of one CA of the chain.
+pub fn rejected_intermediate(via: &str, ours: &OurCert) -> Diagnosis {
+    Diagnosis::new(
+        Code::ClientCertRejected,
+        Severity::Error,
+        format!(
+            "the server rejected the client certificate; it answered with {via}; the certificate was issued by an intermediate CA (\"{}\"), and a server that checks CRLs for the whole chain (nginx ssl_crl, Apache SSLCARevocationCheck chain) refuses it when its CRL file lacks the CRL of the intermediate or of the root",
+            ours.issuer
+        ),
+        "give the server the CRLs of every CA in the chain: mtlsctl gen-crl in the intermediate's store writes crl/ca-chain.crl (the intermediate's and the root's CRLs); use that file as ssl_crl and set ssl_verify_depth to the chain length; the server's error log names the exact reason",
+    )
+}
+
 pub fn rejected(via: &str) -> Diagnosis {
     Diagnosis::new(
         Code::ClientCertRejected,
@@ -253,6 +268,8 @@ pub fn explain_rejection(via: &str, ours: &OurCert) -> Diagnosis {
         revoked(via, ours)
     } else if !ours.client_auth {
         wrong_purpose(via)
+    } else if ours.chain_length > 1 {
+        rejected_intermediate(via, ours)
     } else {
         rejected(via)
     }
@@ -302,4 +319,183 @@ pub fn from_alert(
             "compare the server's TLS settings (protocols, ciphers, key types) with a TLS 1.2/1.3 client, and read its error log",
         ),
     }
+}
+
+/// What we know of our certificate that could explain a refusal, for http_refused.
+fn suspicions(ours: &OurCert) -> Vec<String> {
+    let mut out = Vec::new();
+    if ours.expired {
+        out.push(format!("it expired on {}", ours.not_after));
+    }
+    if ours.issuer_acceptable == Some(false) {
+        out.push(format!("its issuer \"{}\" is not among the CAs the server named", ours.issuer));
+    }
+    if let Some(r) = &ours.revoked {
+        out.push(format!("the store says it was {r}"));
+    }
+    out
+}
+
+/// HTTP 401/403 after a handshake: the application refused, whatever TLS did.
+pub fn http_refused(status: u16, reason: &str, tls13: bool, requested: bool, sent: bool, ours: &OurCert) -> Diagnosis {
+    let answered = format!("the server answered HTTP {status} {reason}").trim_end().to_string();
+    let (tls, fix) = if !requested && tls13 {
+        (
+            "the TLS handshake did not ask for a client certificate, so none was sent; a server that asks only after the handshake for this path (TLS 1.3 post-handshake authentication, e.g. Apache SSLVerifyClient inside <Location> or <Directory>) cannot be answered by probe, while curl can".to_string(),
+            "to test this path with a certificate use curl --cert/--key; to let probe test it, require the client certificate for the whole virtual host (Apache: SSLVerifyClient require outside <Location>)".to_string(),
+        )
+    } else if !requested {
+        (
+            "the TLS handshake did not ask for a client certificate, so none was sent: the refusal is the application's, not mTLS".to_string(),
+            "enable client certificate verification on the server if this path needs mTLS, or check the application's access rules".to_string(),
+        )
+    } else if !sent {
+        (
+            "the TLS handshake asked for a client certificate and none was sent".to_string(),
+            "pass the client certificate (--name NAME or --cert FILE --key FILE)".to_string(),
+        )
+    } else {
+        let why = suspicions(ours);
+        let tls = if why.is_empty() {
+            format!(
+                "TLS asked for a client certificate and accepted ours ({}); the application refused this identity",
+                ours.subject
+            )
+        } else {
+            format!(
+                "TLS asked for a client certificate and ours ({}) was sent; the server may refuse it because {}",
+                ours.subject,
+                why.join(" and ")
+            )
+        };
+        (
+            tls,
+            format!(
+                "check the server's access rules for {} (or its certificate checks), or probe another --http PATH",
+                ours.subject
+            ),
+        )
+    };
+    Diagnosis::new(Code::HttpRefused, Severity::Error, format!("{answered}: {tls}"), fix)
+}
+
+/// A TLS 1.2 HelloRequest: the server wants a certificate for this path only.
+pub fn renegotiation(status: Option<u16>, sent: bool) -> Diagnosis {
+    let then = status.map(|s| format!(", then answered HTTP {s}")).unwrap_or_default();
+    let before = if sent { "" } else { " (none was asked for in the first handshake)" };
+    Diagnosis::new(
+        Code::RenegotiationRequested,
+        Severity::Error,
+        format!(
+            "the TLS 1.2 server asked to renegotiate after the request (HelloRequest){then}: it asks for a client certificate for this path only{before}, e.g. Apache SSLVerifyClient inside <Location> or <Directory>; probe does not renegotiate (curl and openssl s_client do), so mTLS on this path is not tested"
+        ),
+        "require the client certificate for the whole virtual host (Apache: SSLVerifyClient require at vhost level) so it is asked in the first handshake, or test this path with curl --cert/--key",
+    )
+}
+
+/// The server never asked for a certificate: TLS works, mTLS does not.
+pub fn not_requested(tls13: bool, have_identity: bool) -> Diagnosis {
+    let pha = if tls13 {
+        " (TLS 1.3 servers that ask only after the handshake, by post-handshake authentication, cannot be answered by probe)"
+    } else {
+        ""
+    };
+    let sent = if have_identity { "; the client certificate was not sent" } else { "" };
+    Diagnosis::new(
+        Code::ClientCertNotRequested,
+        Severity::Error,
+        format!("TLS works, but the server does not do mTLS: it never asked for a client certificate{sent}{pha}"),
+        "enable client certificate verification on the server (nginx: ssl_verify_client on; ssl_client_certificate /path/ca.crt; Apache: SSLVerifyClient require; HAProxy: verify required ca-file)",
+    )
+}
+
+/// Let in without a certificate although it asked for one.
+pub fn optional(have_identity: bool) -> Diagnosis {
+    let fix = if have_identity {
+        "the client key fits none of the signature schemes the server offers, so no certificate went out: use a key type the server accepts; and to enforce mTLS make client certificates required (nginx: ssl_verify_client on)"
+    } else {
+        "to enforce mTLS make client certificates required (nginx: ssl_verify_client on; Apache: SSLVerifyClient require); to authenticate, pass --name NAME or --cert/--key"
+    };
+    Diagnosis::new(
+        Code::ClientCertOptional,
+        Severity::Error,
+        "the server asked for a client certificate but accepted the connection without one: client authentication is optional here (nginx: ssl_verify_client optional)",
+        fix,
+    )
+}
+
+/// `--no-client-cert`: the attempt without a certificate was let in.
+pub fn optional_enforcement() -> Diagnosis {
+    Diagnosis::new(
+        Code::ClientCertOptional,
+        Severity::Error,
+        "our certificate was accepted, but the server also let in a connection without any certificate: mTLS is not enforced (nginx: ssl_verify_client optional)",
+        "make client certificates required (nginx: ssl_verify_client on; Apache: SSLVerifyClient require; HAProxy: verify required; lighttpd: ssl.verifyclient.enforce = \"enable\"; Caddy: mode require_and_verify)",
+    )
+}
+
+/// `--no-client-cert`: the canary from a CA made in memory was let in.
+pub fn accepts_unverified() -> Diagnosis {
+    Diagnosis::new(
+        Code::ServerAcceptsUnverified,
+        Severity::Error,
+        "the server let in a certificate from a CA made in memory for this probe, which it cannot trust: it does not verify client certificates (nginx: ssl_verify_client optional_no_ca; HAProxy: ca-ignore-err; lighttpd: enforce disabled; Caddy: mode request or require)",
+        "make the server verify client certificates against your CA (nginx: ssl_verify_client on; HAProxy: verify required without ca-ignore-err/crt-ignore-err; lighttpd: ssl.verifyclient.enforce = \"enable\"; Caddy: mode require_and_verify with trusted_ca_cert_file)",
+    )
+}
+
+/// Accepted although the server's CA names do not include our issuer.
+pub fn accepts_unverified_suspected(ours: &OurCert) -> Diagnosis {
+    Diagnosis::new(
+        Code::ServerAcceptsUnverified,
+        Severity::Warning,
+        format!(
+            "the server accepted our certificate although its issuer \"{}\" is not among the CAs it named ({}): it may not verify client certificates at all",
+            ours.issuer,
+            if ours.acceptable.is_empty() { "none".to_string() } else { ours.acceptable.join("; ") }
+        ),
+        "run the probe with --no-client-cert, which also tries a certificate from a CA no server can trust",
+    )
+}
+
+/// Accepted a certificate the store marks revoked.
+pub fn crl_outdated(revoked: &str) -> Diagnosis {
+    Diagnosis::new(
+        Code::ServerCrlOutdated,
+        Severity::Warning,
+        format!(
+            "the server accepted a client certificate the store marks revoked ({revoked}): it does not check a current CRL"
+        ),
+        "run mtlsctl gen-crl and give the server the new CRL (nginx: ssl_crl; Apache: SSLCARevocationFile; HAProxy: crl-file; stunnel: CRLfile), then reload it; a server without CRL support (Caddy) cannot refuse a revoked certificate: remove the identity's access in the application or issue short-lived certificates",
+    )
+}
+
+/// An HTTP status that is not a refusal of the certificate, named for what it is.
+pub fn http_status(status: u16, reason: &str, detail: Option<&str>) -> Diagnosis {
+    let what = match status {
+        400 => "Bad Request, not one of nginx's certificate pages: the application refused the request itself",
+        404 => "Not Found: nothing is served at this path",
+        405 => "Method Not Allowed: the application does not take GET at this path",
+        421 => "Misdirected Request: the server is not configured for the Host/SNI sent (Caddy reached by IP?)",
+        502 => "Bad Gateway: no upstream behind the proxy",
+        503 => "Service Unavailable: the application behind the server is down or overloaded",
+        504 => "Gateway Timeout: the upstream behind the proxy did not answer",
+        500..=599 => "a server error",
+        _ => "an error status",
+    };
+    let detail = detail.map(|d| format!(" (\"{d}\")")).unwrap_or_default();
+    let fix = match status {
+        421 => "connect with the name the server serves: --servername NAME (and a Host it knows)",
+        404 | 405 => "probe a path the application serves with --http PATH",
+        502..=504 => "start or fix the upstream application behind the proxy, and read the proxy's error log",
+        _ => "read the application's log; the TLS part of this report stands on its own",
+    };
+    Diagnosis::new(
+        Code::HttpStatus,
+        Severity::Warning,
+        format!(
+            "the application answered HTTP {status} {reason}{detail}: {what}; the verdict comes from the TLS layer"
+        ),
+        fix,
+    )
 }

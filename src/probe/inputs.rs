@@ -83,6 +83,7 @@ impl Identity {
             days_left: util::days_left(na),
             chain_length: chain.len(),
             revoked_in_store: None,
+            seconds_left: (na - OffsetDateTime::now_utc()).whole_seconds(),
         };
         let now = OffsetDateTime::now_utc();
         let ours = OurCert {

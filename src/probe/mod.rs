@@ -1,8 +1,9 @@
 //! `probe`: one TLS connection to a server with blocking sockets and rustls,
-//! watched by the recorders, followed by an HTTP `HEAD` (nginx refuses a
+//! watched by the recorders, followed by an HTTP `GET` (nginx refuses a
 //! missing or bad client certificate only at the HTTP layer), and a report of
 //! everything seen with a verdict and diagnosis (SPEC §3).
 
+pub mod canary;
 pub mod diagnose;
 pub mod inputs;
 pub mod recorder;
@@ -137,6 +138,9 @@ pub struct HttpAnswer {
     pub reason: String,
     /// What the body says, when it says something short (nginx puts its reason in <title>).
     pub detail: Option<String>,
+    /// One of nginx's pages for a missing or refused client certificate (400 with its
+    /// text, or 495/496): a certificate refusal, not an application's answer.
+    pub cert_page: bool,
 }
 
 /// What one connection showed.
@@ -163,25 +167,72 @@ pub struct Attempt {
     pub post_closed: bool,
     /// The server sent application data after the handshake (HTTP or not).
     pub post_data: bool,
+    /// A TLS 1.2 server sent a handshake record after the handshake: a HelloRequest
+    /// (renegotiation, e.g. Apache's per-directory client authentication).
+    pub renegotiation: bool,
 }
 
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
-/// A TCP stream whose every read and write ends by one deadline.
+/// A TCP stream whose every read and write ends by one deadline, and which
+/// watches the record headers it reads: after a TLS 1.2 handshake, a handshake
+/// record from the server can only be a HelloRequest, which rustls answers
+/// with a no_renegotiation warning and never shows.
 struct DeadlineStream {
     tcp: TcpStream,
     deadline: Instant,
+    /// Bytes of the current record header seen so far, and the body bytes still to skip.
+    header: [u8; 5],
+    header_len: usize,
+    body_left: usize,
+    /// Set once a TLS 1.2 handshake is complete.
+    watch_handshake_records: bool,
+    handshake_record_seen: bool,
 }
 
 impl DeadlineStream {
+    fn new(tcp: TcpStream, deadline: Instant) -> Self {
+        Self {
+            tcp,
+            deadline,
+            header: [0; 5],
+            header_len: 0,
+            body_left: 0,
+            watch_handshake_records: false,
+            handshake_record_seen: false,
+        }
+    }
+
     fn remaining(&self) -> io::Result<Duration> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
         }
         Ok(left)
+    }
+
+    fn watch(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.body_left > 0 {
+                let n = self.body_left.min(data.len());
+                self.body_left -= n;
+                data = &data[n..];
+                continue;
+            }
+            let n = (5 - self.header_len).min(data.len());
+            self.header[self.header_len..self.header_len + n].copy_from_slice(&data[..n]);
+            self.header_len += n;
+            data = &data[n..];
+            if self.header_len == 5 {
+                if self.watch_handshake_records && self.header[0] == 22 {
+                    self.handshake_record_seen = true;
+                }
+                self.body_left = usize::from(u16::from_be_bytes([self.header[3], self.header[4]]));
+                self.header_len = 0;
+            }
+        }
     }
 }
 
@@ -198,7 +249,9 @@ impl Read for DeadlineStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let left = self.remaining()?;
         self.tcp.set_read_timeout(Some(left))?;
-        self.tcp.read(buf).map_err(timeout_kind)
+        let n = self.tcp.read(buf).map_err(timeout_kind)?;
+        self.watch(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -210,6 +263,76 @@ impl Write for DeadlineStream {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.tcp.flush()
+    }
+}
+
+fn closed_kind(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    )
+}
+
+/// Send what rustls has queued. When the write fails because the server already
+/// closed (it sent an alert and hung up), read what it sent before closing: the
+/// alert is in our receive buffer and must not be lost to the write error.
+fn flush_tls(conn: &mut ClientConnection, sock: &mut DeadlineStream) -> io::Result<()> {
+    while conn.wants_write() {
+        if let Err(e) = conn.write_tls(sock) {
+            return Err(drain(conn, sock).unwrap_or(e));
+        }
+    }
+    Ok(())
+}
+
+/// Read and process records until the connection ends; an error rustls reports
+/// from them (the server's alert) wins over the transport error.
+fn drain(conn: &mut ClientConnection, sock: &mut DeadlineStream) -> Option<io::Error> {
+    loop {
+        match conn.read_tls(sock) {
+            Ok(0) => return None,
+            Ok(_) => {
+                if let Err(e) = conn.process_new_packets() {
+                    return Some(io::Error::new(io::ErrorKind::InvalidData, e));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// One read from the socket into rustls, then processing; `Ok(false)` at EOF.
+fn read_some(conn: &mut ClientConnection, sock: &mut DeadlineStream) -> io::Result<bool> {
+    loop {
+        match conn.read_tls(sock) {
+            Ok(0) => return Ok(false),
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if let Err(e) = conn.process_new_packets() {
+        // Our alert describing the error, if any; the error itself is what counts.
+        let _ = conn.write_tls(sock);
+        return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+    }
+    Ok(true)
+}
+
+/// Drive the handshake to its end.
+fn handshake(conn: &mut ClientConnection, sock: &mut DeadlineStream) -> io::Result<()> {
+    loop {
+        flush_tls(conn, sock)?;
+        if !conn.is_handshaking() {
+            return Ok(());
+        }
+        if !read_some(conn, sock)? {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
+        }
     }
 }
 
@@ -303,8 +426,8 @@ fn handshake_failure(e: &io::Error, server_seen: bool) -> Failure {
     };
     let detail = match kind {
         FailKind::Timeout => "the TLS handshake timed out".to_string(),
-        FailKind::Closed => format!("the server closed the connection during the TLS handshake ({e})"),
-        _ => format!("I/O error during the TLS handshake: {e}"),
+        FailKind::Closed => format!("the server closed the connection during the TLS handshake ({})", io_text(e)),
+        _ => format!("I/O error during the TLS handshake: {}", io_text(e)),
     };
     Failure { kind, detail, tls_error: None }
 }
@@ -335,25 +458,12 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
         }
     };
     let _ = tcp.set_nodelay(true);
-    let mut sock = DeadlineStream { tcp, deadline };
+    let mut sock = DeadlineStream::new(tcp, deadline);
     let mut conn =
         ClientConnection::new(Arc::new(config), setup.server_name.clone()).map_err(|e| anyhow!("TLS setup: {e}"))?;
 
     let hs_start = Instant::now();
-    let mut hs_error = None;
-    while conn.is_handshaking() {
-        match conn.complete_io(&mut sock) {
-            Ok((0, 0)) => {
-                hs_error = Some(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
-                break;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                hs_error = Some(e);
-                break;
-            }
-        }
-    }
+    let hs_error = handshake(&mut conn, &mut sock).err();
     at.server = recorder::snapshot(&verifier.seen);
     at.request = recorder::snapshot(&resolver.seen);
     if let Some(e) = hs_error {
@@ -366,8 +476,10 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     at.cipher_suite = conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite()));
     at.key_exchange = conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name()));
     at.alpn = conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
+    sock.watch_handshake_records = at.version.as_deref() == Some("TLSv1.2");
 
     after_handshake(setup, &mut conn, &mut sock, &mut at);
+    at.renegotiation = sock.handshake_record_seen;
     Ok(at)
 }
 
@@ -379,12 +491,19 @@ pub fn run(
     trust_text: String,
     no_client_cert: bool,
 ) -> anyhow::Result<Report> {
-    let main = attempt(setup, identity.map(|i| i.key.clone()))?;
-    let without = if no_client_cert && identity.is_some() && !report::untestable(&main) {
-        Some(attempt(setup, None)?)
-    } else {
-        None
-    };
+    // The extra handshakes of --no-client-cert run beside the main one.
+    let canary_key = if no_client_cert { Some(canary::certificate(&setup.provider)?) } else { None };
+    let (main, without, canary) = std::thread::scope(|sc| {
+        let without = (no_client_cert && identity.is_some()).then(|| sc.spawn(|| attempt(setup, None)));
+        let canary = canary_key.clone().map(|k| sc.spawn(move || attempt(setup, Some(k))));
+        let main = attempt(setup, identity.map(|i| i.key.clone()));
+        let join = |h: Option<std::thread::ScopedJoinHandle<'_, anyhow::Result<Attempt>>>| {
+            h.map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a probe thread failed")))).transpose()
+        };
+        Ok::<_, anyhow::Error>((main?, join(without)?, join(canary)?))
+    })?;
+    // When nothing could be tested, the extra handshakes say nothing more.
+    let (without, canary) = if report::untestable(&main) { (None, None) } else { (without, canary) };
     let verify_name = setup.verify_name.clone();
     let sni = matches!(setup.server_name, ServerName::DnsName(_)).then(|| verify_name.clone());
     let trust = &setup.trust;
@@ -410,65 +529,33 @@ pub fn run(
         client_cert: identity.map(|i| i.info.clone()),
         our_issuers: identity.map(|i| i.issuers.clone()).unwrap_or_default(),
         ours: identity.map(|i| i.ours.clone()),
-        ours_days_left: identity.map(|i| i.days_left),
+        ours_seconds_left: identity.map(|i| i.seconds_left),
         http: setup.http_path.is_some(),
+        no_client_cert,
     };
-    Ok(report::build(rctx, &main, without.as_ref()))
+    let attempts = report::Attempts { main: &main, without: without.as_ref(), canary: canary.as_ref() };
+    Ok(report::build(rctx, attempts))
 }
+
+/// The most of an HTTP answer probe reads (SPEC §3).
+const HTTP_LIMIT: usize = 16 * 1024;
 
 /// Send the HTTP request (or just listen) and catch the server's verdict on our certificate.
 fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut DeadlineStream, at: &mut Attempt) {
     let tls13 = at.version.as_deref() == Some("TLSv1.3");
-    match &setup.http_path {
+    let limit = match &setup.http_path {
         Some(path) => {
             let req = format!(
-                "HEAD {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtlsctl-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtlsctl-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
                 setup.target.host_header(),
                 env!("CARGO_PKG_VERSION")
             );
-            let mut stream = rustls::Stream::new(conn, sock);
-            if let Err(e) = stream.write_all(req.as_bytes()).and_then(|()| stream.flush()) {
-                if let Some(rustls::Error::AlertReceived(a)) = rustls_error(&e) {
-                    at.post_alert = Some(*a);
-                    return;
-                }
-                // The server may have sent its alert before closing: look for it below.
+            // Plaintext into rustls' buffer; it cannot fail before the connection did.
+            if let Err(e) = conn.writer().write_all(req.as_bytes()) {
                 at.post_error = Some(format!("sending the HTTP request failed: {e}"));
+                return;
             }
-            let (data, err) = read_all(&mut stream, 64 * 1024);
-            at.post_data = !data.is_empty();
-            if let Some(e) = &err {
-                if let Some(rustls::Error::AlertReceived(a)) = rustls_error(e) {
-                    at.post_alert = Some(*a);
-                    return;
-                }
-            }
-            match parse_http(&data) {
-                Some(h) => at.http = Some(h),
-                None if data.is_empty() => {
-                    at.post_closed = err.as_ref().is_none_or(|e| {
-                        matches!(
-                            e.kind(),
-                            io::ErrorKind::UnexpectedEof
-                                | io::ErrorKind::ConnectionReset
-                                | io::ErrorKind::ConnectionAborted
-                                | io::ErrorKind::BrokenPipe
-                        )
-                    });
-                    let why = match &err {
-                        Some(e) if e.kind() == io::ErrorKind::TimedOut => {
-                            "no HTTP answer within the timeout".to_string()
-                        }
-                        Some(e) => format!("no HTTP answer: {e}"),
-                        None => "the server closed the connection without an HTTP answer".to_string(),
-                    };
-                    at.post_error.get_or_insert(why);
-                }
-                None => {
-                    at.post_error =
-                        Some("the server answered, but not in HTTP (pass --no-http for other protocols)".into());
-                }
-            }
+            HTTP_LIMIT
         }
         None => {
             // In TLS 1.3 a rejected certificate is refused after the client's Finished:
@@ -478,49 +565,106 @@ fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut Deadli
             }
             let wait = Duration::from_millis(1000).max(Duration::from_millis(at.connect_ms.unwrap_or(0.0) as u64 * 3));
             sock.deadline = sock.deadline.min(Instant::now() + wait);
-            let mut stream = rustls::Stream::new(conn, sock);
-            let (data, err) = read_all(&mut stream, 1);
-            at.post_data = !data.is_empty();
-            if let Some(e) = &err {
-                match rustls_error(e) {
-                    Some(rustls::Error::AlertReceived(a)) => at.post_alert = Some(*a),
-                    _ if data.is_empty() && e.kind() != io::ErrorKind::TimedOut => {
-                        at.post_closed = true;
-                        at.post_error = Some(format!("the server closed the connection after the handshake: {e}"));
-                    }
-                    _ => {}
-                }
-            } else if data.is_empty() {
+            1
+        }
+    };
+    let (data, err) = exchange(conn, sock, limit, setup.http_path.is_some());
+    at.post_data = !data.is_empty();
+    if let Some(e) = &err {
+        if let Some(rustls::Error::AlertReceived(a)) = rustls_error(e) {
+            // A close_notify is an orderly end, not a refusal.
+            if *a != rustls::AlertDescription::CloseNotify {
+                at.post_alert = Some(*a);
+                return;
+            }
+        }
+    }
+    if setup.http_path.is_none() {
+        match &err {
+            Some(e) if data.is_empty() && e.kind() != io::ErrorKind::TimedOut => {
+                at.post_closed = true;
+                at.post_error = Some(format!("the server closed the connection after the handshake: {}", io_text(e)));
+            }
+            None if data.is_empty() => {
                 at.post_closed = true;
                 at.post_error = Some("the server closed the connection after the handshake".into());
+            }
+            _ => {}
+        }
+        return;
+    }
+    match parse_http(&data) {
+        Some(h) => at.http = Some(h),
+        None if data.is_empty() => {
+            at.post_closed = err.as_ref().is_none_or(closed_kind);
+            let why = match &err {
+                Some(e) if e.kind() == io::ErrorKind::TimedOut => "no HTTP answer within the timeout".to_string(),
+                Some(e) => format!("no HTTP answer: {}", io_text(e)),
+                None => "the server closed the connection without an HTTP answer".to_string(),
+            };
+            at.post_error = Some(why);
+        }
+        None => {
+            at.post_error = Some("the server answered, but not in HTTP (pass --no-http for other protocols)".into());
+        }
+    }
+}
+
+/// An I/O error in words, without the documentation links some rustls messages carry.
+fn io_text(e: &io::Error) -> String {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        return "the server closed the connection without a TLS close_notify".into();
+    }
+    match rustls_error(e) {
+        Some(te) => diagnose::describe_tls_error(te),
+        None => {
+            let t = e.to_string();
+            match t.find("https://") {
+                Some(i) => t[..i].trim_end_matches([' ', ':', '(', ';']).to_string(),
+                None => t,
             }
         }
     }
 }
 
-type TlsStream<'a> = rustls::Stream<'a, ClientConnection, DeadlineStream>;
-
-/// Read until EOF, `limit` bytes, or an error (returned beside what was read).
-fn read_all(stream: &mut TlsStream<'_>, limit: usize) -> (Vec<u8>, Option<io::Error>) {
+/// Write what is queued and read the answer: until EOF, `limit` bytes, a complete HTTP
+/// answer, or an error (returned beside what was read).
+fn exchange(
+    conn: &mut ClientConnection,
+    sock: &mut DeadlineStream,
+    limit: usize,
+    http: bool,
+) -> (Vec<u8>, Option<io::Error>) {
     let mut data = Vec::new();
+    if let Err(e) = flush_tls(conn, sock) {
+        return (data, Some(e));
+    }
     let mut buf = [0u8; 4096];
     let mut grace_set = false;
     loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return (data, None),
-            Ok(n) => {
-                data.extend_from_slice(&buf[..n]);
-                if data.len() >= limit {
-                    return (data, None);
-                }
-                // A HEAD answer is complete at the end of its header, but some servers send a
-                // body anyway (and a server may ignore Connection: close): allow a moment more.
-                if !grace_set && head_end(&data).is_some() {
-                    grace_set = true;
-                    stream.sock.deadline = stream.sock.deadline.min(Instant::now() + Duration::from_millis(300));
-                }
+        // Plaintext rustls already holds.
+        loop {
+            match conn.reader().read(&mut buf) {
+                Ok(0) => return (data, None),
+                Ok(n) => data.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return (data, Some(e)),
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+        }
+        if data.len() >= limit || (http && http_complete(&data)) {
+            return (data, None);
+        }
+        // A server that ignores Connection: close and sends no length: allow a moment more.
+        if http && !grace_set && head_end(&data).is_some() {
+            grace_set = true;
+            sock.deadline = sock.deadline.min(Instant::now() + Duration::from_millis(300));
+        }
+        match read_some(conn, sock) {
+            Ok(true) => {
+                // rustls may have queued an answer (a no_renegotiation warning, a key update).
+                let _ = flush_tls(conn, sock);
+            }
+            Ok(false) => return (data, None),
             Err(e) if grace_set && e.kind() == io::ErrorKind::TimedOut => return (data, None),
             Err(e) => return (data, Some(e)),
         }
@@ -529,6 +673,21 @@ fn read_all(stream: &mut TlsStream<'_>, limit: usize) -> (Vec<u8>, Option<io::Er
 
 fn head_end(data: &[u8]) -> Option<usize> {
     data.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+}
+
+/// Whether the answer is whole by its Content-Length (or a final chunk).
+fn http_complete(data: &[u8]) -> bool {
+    let Some(end) = head_end(data) else { return false };
+    let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+    for line in head.lines() {
+        if let Some(v) = line.strip_prefix("content-length:") {
+            return v.trim().parse::<usize>().is_ok_and(|n| data.len() >= end + n);
+        }
+        if line.starts_with("transfer-encoding:") && line.contains("chunked") {
+            return data.ends_with(b"0\r\n\r\n");
+        }
+    }
+    false
 }
 
 /// Parse a status line and pick a short human reason from the body.
@@ -543,8 +702,16 @@ pub fn parse_http(data: &[u8]) -> Option<HttpAnswer> {
     let status: u16 = parts.next()?.trim().parse().ok()?;
     let reason = parts.next().unwrap_or("").trim().to_string();
     let body = head_end(data).map(|e| String::from_utf8_lossy(&data[e..]).into_owned()).unwrap_or_default();
-    Some(HttpAnswer { status, reason, detail: body_detail(&body) })
+    let cert_page = match status {
+        495 | 496 => true,
+        400 => NGINX_CERT_PAGES.iter().any(|t| body.contains(t)),
+        _ => false,
+    };
+    Some(HttpAnswer { status, reason, detail: body_detail(&body), cert_page })
 }
+
+/// The titles of nginx's 400 pages for a missing or refused client certificate.
+const NGINX_CERT_PAGES: [&str; 2] = ["No required SSL certificate was sent", "The SSL certificate error"];
 
 fn body_detail(body: &str) -> Option<String> {
     for known in ["No required SSL certificate was sent", "The SSL certificate error", "SSL certificate error"] {

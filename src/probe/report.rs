@@ -11,6 +11,7 @@ use super::vocab::{Alert, CheckCode, Code, Enforcement, Stage, TrustSource, Verd
 use super::{Attempt, FailKind};
 use crate::pki::{certinfo, names};
 use crate::util;
+use rustls::AlertDescription;
 
 /// A certificate of the server's chain.
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +25,9 @@ pub struct ChainCert {
     pub days_left: i64,
     pub is_ca: bool,
     pub sha256_fingerprint: String,
+    /// Seconds until notAfter (negative once expired), for durations in the unit that fits.
+    #[serde(skip)]
+    pub seconds_left: i64,
 }
 
 impl ChainCert {
@@ -40,6 +44,7 @@ impl ChainCert {
             days_left: util::days_left(na),
             is_ca: certinfo::is_ca(&c),
             sha256_fingerprint: certinfo::sha256_fingerprint(der),
+            seconds_left: (na - time::OffsetDateTime::now_utc()).whole_seconds(),
         })
     }
 }
@@ -75,6 +80,9 @@ pub struct ClientCertInfo {
     pub days_left: i64,
     pub chain_length: usize,
     pub revoked_in_store: Option<String>,
+    /// Seconds until notAfter (negative once expired).
+    #[serde(skip)]
+    pub seconds_left: i64,
 }
 
 /// What the server said after seeing (or not seeing) our certificate.
@@ -89,7 +97,7 @@ pub struct ServerResponse {
     pub error: Option<String>,
 }
 
-/// The second handshake of `--no-client-cert`.
+/// An extra handshake of `--no-client-cert`: without a certificate, or with the canary.
 #[derive(Debug, Clone, Serialize)]
 pub struct WithoutClientCert {
     pub client_cert_requested: Option<bool>,
@@ -120,9 +128,11 @@ pub struct Report {
     pub client_cert_sent: bool,
     pub server_response: ServerResponse,
     pub client_cert_accepted: Option<bool>,
-    /// `required`, `optional` or `not_requested`: from a handshake without a certificate.
+    /// From the handshakes without a certificate and with the canary.
     pub enforcement: Option<Enforcement>,
     pub without_client_cert: Option<WithoutClientCert>,
+    /// With `--no-client-cert`, the handshake with a certificate from a CA made for this run.
+    pub with_canary_cert: Option<WithoutClientCert>,
     /// `ok`, `mtls_failed` or `error`.
     pub verdict: Verdict,
     pub diagnosis: Vec<Diagnosis>,
@@ -135,16 +145,31 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Accepted,
-    /// Refused by an alert, an HTTP status, or by closing the connection.
+    /// Refused at the TLS layer (an alert, or closing the connection) or by one of
+    /// nginx's certificate pages.
     Rejected {
-        alert: Option<rustls::AlertDescription>,
+        alert: Option<AlertDescription>,
         http: Option<(u16, Option<String>)>,
     },
+    /// The application answered 401 or 403.
+    HttpRefused {
+        status: u16,
+        reason: String,
+    },
+    /// A TLS 1.2 server asked to renegotiate (to ask for a certificate for this path only).
+    Renegotiation,
     /// The handshake failed for reasons before the server judged the client.
     NotReached,
     /// The handshake completed and no refusal came, but neither did an answer we could read
     /// (a server that waits for another protocol, or a slow application).
     Silent,
+}
+
+impl Answer {
+    /// "Refused" as enforcement counts it: an alert, a certificate page, HTTP 401/403.
+    fn refused(&self) -> bool {
+        matches!(self, Self::Rejected { .. } | Self::HttpRefused { .. })
+    }
 }
 
 /// Whether our verifier stopped the handshake (the server never judged our certificate).
@@ -180,18 +205,17 @@ pub fn answer(at: &Attempt) -> Answer {
     if let Some(a) = at.post_alert {
         return Answer::Rejected { alert: Some(a), http: None };
     }
+    if at.renegotiation {
+        return Answer::Renegotiation;
+    }
     if let Some(h) = &at.http {
-        let refused = match h.status {
-            // nginx's own codes for "no certificate" and "certificate error", if an error_page exposes them.
-            495 | 496 => true,
-            400 => at.request.requested,
-            _ => false,
-        };
-        return if refused {
-            Answer::Rejected { alert: None, http: Some((h.status, h.detail.clone())) }
-        } else {
-            Answer::Accepted
-        };
+        if h.cert_page {
+            return Answer::Rejected { alert: None, http: Some((h.status, h.detail.clone())) };
+        }
+        if matches!(h.status, 401 | 403) {
+            return Answer::HttpRefused { status: h.status, reason: h.reason.clone() };
+        }
+        return Answer::Accepted;
     }
     if at.post_closed {
         return if at.request.requested { Answer::Rejected { alert: None, http: None } } else { Answer::Silent };
@@ -200,6 +224,15 @@ pub fn answer(at: &Attempt) -> Answer {
         return Answer::Silent;
     }
     Answer::Accepted
+}
+
+/// Whether the server let this attempt in.
+fn let_in(at: &Attempt) -> Option<bool> {
+    match answer(at) {
+        Answer::Accepted | Answer::Silent if at.handshake_done => Some(true),
+        a if a.refused() => Some(false),
+        _ => None,
+    }
 }
 
 fn response_of(at: &Attempt) -> ServerResponse {
@@ -228,6 +261,17 @@ fn response_of(at: &Attempt) -> ServerResponse {
         r.http_status = Some(h.status);
         r.http_reason = Some(h.reason.clone()).filter(|s| !s.is_empty());
         r.http_detail = h.detail.clone();
+        if at.renegotiation {
+            r.error = Some("the server asked to renegotiate (TLS 1.2 HelloRequest) before answering".into());
+        }
+        return r;
+    }
+    if at.renegotiation {
+        r.stage = Some(Stage::AfterHandshake);
+        r.error = Some("the server asked to renegotiate (TLS 1.2 HelloRequest)".into());
+        if let Some(e) = &at.post_error {
+            r.error = Some(format!("the server asked to renegotiate (TLS 1.2 HelloRequest); then {e}"));
+        }
         return r;
     }
     if at.post_error.is_some() {
@@ -245,18 +289,54 @@ pub fn name_text(der: &[u8]) -> String {
     }
 }
 
-fn enforcement_of(at: &Attempt) -> Option<Enforcement> {
-    if untestable(at) {
+/// `enforcement` from the attempt without a certificate and the one with the canary.
+pub fn enforcement_of(nocert: &Attempt, canary: Option<&Attempt>) -> Option<Enforcement> {
+    if untestable(nocert) {
         return None;
     }
-    if at.handshake_done && !at.request.requested {
+    if nocert.handshake_done && !nocert.request.requested {
         return Some(Enforcement::NotRequested);
     }
-    match answer(at) {
-        Answer::Rejected { .. } => Some(Enforcement::Required),
-        Answer::Accepted | Answer::Silent if at.request.requested => Some(Enforcement::Optional),
+    if canary.and_then(let_in) == Some(true) {
+        return Some(Enforcement::Unverified);
+    }
+    match answer(nocert) {
+        a if a.refused() => match canary.map(answer) {
+            Some(c) if !c.refused() => None,
+            _ => Some(Enforcement::Required),
+        },
+        Answer::Accepted | Answer::Silent if nocert.request.requested => Some(Enforcement::Optional),
         _ => None,
     }
+}
+
+/// A duration in the unit that fits: "3 days", "5 hours", "12 minutes", "40 seconds".
+pub fn duration_text(secs: i64) -> String {
+    let s = secs.unsigned_abs();
+    let (n, unit) = if s >= 2 * 86_400 {
+        (s / 86_400, "day")
+    } else if s >= 2 * 3_600 {
+        (s / 3_600, "hour")
+    } else if s >= 2 * 60 {
+        (s / 60, "minute")
+    } else {
+        (s, "second")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// "expires in 5 hours" / "expired 3 days ago".
+pub fn expiry_text(seconds_left: i64) -> String {
+    if seconds_left > 0 {
+        format!("expires in {}", duration_text(seconds_left))
+    } else {
+        format!("expired {} ago", duration_text(seconds_left))
+    }
+}
+
+/// "3 days left" / "expired 2 hours ago", for the human report.
+pub fn left_text(seconds_left: i64) -> String {
+    if seconds_left > 0 { format!("{} left", duration_text(seconds_left)) } else { expiry_text(seconds_left) }
 }
 
 fn failure_diagnosis(at: &Attempt, target: &str) -> Diagnosis {
@@ -312,8 +392,11 @@ pub struct Context {
     /// Raw issuer Names of our chain (each certificate's issuer), to match against CA hints.
     pub our_issuers: Vec<Vec<u8>>,
     pub ours: Option<OurCert>,
-    pub ours_days_left: Option<i64>,
+    /// Seconds until our certificate's notAfter.
+    pub ours_seconds_left: Option<i64>,
     pub http: bool,
+    /// `--no-client-cert`: the enforcement question is part of the verdict.
+    pub no_client_cert: bool,
 }
 
 /// Compare Names as DER, tolerating a missing outer SEQUENCE on either side.
@@ -335,17 +418,22 @@ fn wrap(x: &[u8]) -> Vec<u8> {
     out
 }
 
-pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report {
+/// The attempts of one probe: with our identity (or none), and for `--no-client-cert`
+/// without a certificate and with the canary.
+pub struct Attempts<'a> {
+    pub main: &'a Attempt,
+    pub without: Option<&'a Attempt>,
+    pub canary: Option<&'a Attempt>,
+}
+
+/// The server-certificate part: fills `sv`, returns the error if the chain or name failed.
+fn server_check(ctx: &Context, main: &Attempt, chain: &[ChainCert], sv: &mut ServerVerification) -> Vec<Diagnosis> {
     let mut diags = Vec::new();
-    let server_chain: Vec<ChainCert> = main.server.chain.iter().filter_map(|d| ChainCert::from_der(d)).collect();
-    let leaf_issuer = server_chain.first().map(|c| c.issuer.clone()).unwrap_or_default();
-    let presented = server_chain
+    let leaf_issuer = chain.first().map(|c| c.issuer.clone()).unwrap_or_default();
+    let presented = chain
         .first()
         .map(|c| if c.sans.is_empty() { "no subject alternative names".to_string() } else { c.sans.join(", ") })
         .unwrap_or_default();
-
-    // Server verification.
-    let mut sv = ctx.trust.clone();
     let server_err = match &main.server.verdict {
         Some(Err(e)) => Some(e.clone()),
         _ => None,
@@ -362,25 +450,148 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
     let severity = if ctx.insecure { Severity::Warning } else { Severity::Error };
     if let Some(e) = &server_err {
         let code = diagnose::server_cert_code(e);
-        diags.push(diagnose::server_cert_diagnosis(
-            code,
-            severity,
-            &leaf_issuer,
-            &ctx.trust_text,
-            &ctx.verify_name,
-            &presented,
-        ));
+        let d = |code| {
+            diagnose::server_cert_diagnosis(code, severity, &leaf_issuer, &ctx.trust_text, &ctx.verify_name, &presented)
+        };
+        diags.push(d(code));
         if host_err && code != Code::HostnameMismatch {
-            diags.push(diagnose::server_cert_diagnosis(
-                Code::HostnameMismatch,
-                severity,
-                &leaf_issuer,
-                &ctx.trust_text,
-                &ctx.verify_name,
-                &presented,
-            ));
+            diags.push(d(Code::HostnameMismatch));
         }
     }
+    diags
+}
+
+/// What the server did with the certificate it asked for (or did not ask for).
+struct Seen<'a> {
+    requested: bool,
+    sent: bool,
+    have_identity: bool,
+    tls13: bool,
+    ours: &'a OurCert,
+}
+
+/// The diagnosis of a refusal, a renegotiation or a failed handshake; None when let in.
+fn refusal_diagnosis(ans: &Answer, main: &Attempt, seen: &Seen<'_>) -> Option<Diagnosis> {
+    let Seen { requested, sent, have_identity, ours, .. } = *seen;
+    Some(match ans {
+        Answer::Rejected { alert, http } => {
+            let via = diagnose::via_text(*alert, http.as_ref().map(|(s, d)| (*s, d.as_deref())));
+            match (alert, http) {
+                (Some(a), _) => diagnose::from_alert(*a, requested, sent, have_identity, ours),
+                (None, Some((_, detail)))
+                    if !sent || detail.as_deref() == Some("No required SSL certificate was sent") =>
+                {
+                    diagnose::client_cert_missing(&via, have_identity)
+                }
+                _ if !sent => diagnose::client_cert_missing(&via, have_identity),
+                _ => diagnose::explain_rejection(&via, ours),
+            }
+        }
+        Answer::HttpRefused { status, reason } => {
+            diagnose::http_refused(*status, reason, seen.tls13, requested, sent, ours)
+        }
+        Answer::Renegotiation => diagnose::renegotiation(main.http.as_ref().map(|h| h.status), sent),
+        Answer::NotReached if stopped_by_us(main) => return None,
+        Answer::NotReached => {
+            let detail = main.failure.as_ref().map(|f| f.detail.clone()).unwrap_or_default();
+            Diagnosis::new(
+                Code::TlsHandshakeFailed,
+                Severity::Error,
+                format!("the TLS handshake failed: {detail}"),
+                "compare the server's TLS settings (protocols, ciphers, key types) with a TLS 1.2/1.3 client, and read its error log",
+            )
+        }
+        Answer::Accepted | Answer::Silent => return None,
+    })
+}
+
+/// Findings when the server let us in: whether that means mTLS works.
+fn let_in_diagnosis(ctx: &Context, main: &Attempt, seen: &Seen<'_>) -> (bool, Vec<Diagnosis>) {
+    let mut diags = Vec::new();
+    let mut works = true;
+    if main.post_error.is_some() && main.http.is_none() {
+        let detail = main.post_error.clone().unwrap_or_default();
+        let fix = if ctx.http {
+            "if the service does not speak HTTP, pass --no-http; otherwise read the server's error log"
+        } else {
+            "read the server's error log"
+        };
+        diags.push(Diagnosis::new(
+            Code::NoAnswer,
+            Severity::Warning,
+            format!("the TLS handshake completed and the server sent no refusal, but {detail}"),
+            fix,
+        ));
+    }
+    if !seen.requested {
+        works = false;
+        diags.push(diagnose::not_requested(seen.tls13, seen.have_identity));
+    } else if !seen.sent {
+        works = false;
+        diags.push(diagnose::optional(seen.have_identity));
+    } else {
+        if seen.ours.issuer_acceptable == Some(false) {
+            diags.push(diagnose::accepts_unverified_suspected(seen.ours));
+        }
+        if let Some(r) = &seen.ours.revoked {
+            diags.push(diagnose::crl_outdated(r));
+        }
+    }
+    if let Some(h) = &main.http {
+        if h.status >= 400 {
+            diags.push(diagnose::http_status(h.status, &h.reason, h.detail.as_deref()));
+        }
+    }
+    (works, diags)
+}
+
+/// The enforcement answer turned into a verdict when `--no-client-cert` asked for it.
+fn enforcement_diagnosis(e: Option<Enforcement>) -> Option<Diagnosis> {
+    match e {
+        Some(Enforcement::Optional) => Some(diagnose::optional_enforcement()),
+        Some(Enforcement::Unverified) => Some(diagnose::accepts_unverified()),
+        Some(Enforcement::NotRequested) => Some(diagnose::not_requested(false, true)),
+        Some(Enforcement::Required) | None => None,
+    }
+}
+
+fn expiring(chain: &[ChainCert], ours: Option<i64>) -> Vec<Diagnosis> {
+    let mut diags = Vec::new();
+    let soon = |s: &i64| (1..14 * 86_400).contains(s);
+    if let Some(s) = chain.first().map(|c| c.seconds_left).filter(soon) {
+        diags.push(Diagnosis::new(
+            Code::ServerCertExpiring,
+            Severity::Warning,
+            format!("the server certificate {}", expiry_text(s)),
+            "renew the server certificate before it expires",
+        ));
+    }
+    if let Some(s) = ours.filter(soon) {
+        diags.push(Diagnosis::new(
+            Code::ClientCertExpiring,
+            Severity::Warning,
+            format!("the client certificate {}", expiry_text(s)),
+            "renew it (mtlsctl renew) before it expires",
+        ));
+    }
+    diags
+}
+
+fn extra_attempt(w: &Attempt) -> WithoutClientCert {
+    WithoutClientCert {
+        client_cert_requested: (!w.server.chain.is_empty()).then_some(w.request.requested),
+        handshake_completed: w.handshake_done,
+        server_response: response_of(w),
+        accepted: let_in(w),
+    }
+}
+
+pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
+    let main = attempts.main;
+    let server_chain: Vec<ChainCert> = main.server.chain.iter().filter_map(|d| ChainCert::from_der(d)).collect();
+    let mut sv = ctx.trust.clone();
+    let mut diags = server_check(&ctx, main, &server_chain, &mut sv);
+    let server_failed = sv.trusted == Some(false) && !ctx.insecure;
 
     // What the server asked of us.
     let acceptable: Vec<String> = main.request.ca_names.iter().map(|n| name_text(n)).collect();
@@ -395,158 +606,56 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
     let have_identity = ctx.client_cert.is_some();
     let requested = main.request.requested;
     let sent = main.request.sent && !stopped_by_us(main);
+    let seen = Seen { requested, sent, have_identity, tls13: main.version.as_deref() == Some("TLSv1.3"), ours: &ours };
+
+    // Enforcement: from the attempt without a certificate (the main one when we had none).
+    let nocert = attempts.without.or((!have_identity || !main.identity_offered).then_some(main));
+    let enforcement = nocert.and_then(|n| enforcement_of(n, attempts.canary));
 
     let ans = answer(main);
-    let mut verdict = Verdict::Ok;
-    if untestable(main) {
-        verdict = Verdict::Error;
+    let verdict = if untestable(main) {
         diags.push(failure_diagnosis(main, &ctx.target));
+        Verdict::Error
+    } else if let Some(d) = refusal_diagnosis(&ans, main, &seen) {
+        diags.push(d);
+        Verdict::MtlsFailed
+    } else if matches!(ans, Answer::NotReached) {
+        Verdict::MtlsFailed
     } else {
-        match &ans {
-            Answer::Rejected { alert, http } => {
-                verdict = Verdict::MtlsFailed;
-                let mut via = diagnose::via_text(*alert, http.as_ref().map(|(s, d)| (*s, d.as_deref())));
-                // A HEAD answer has no body, so nginx's reason is not visible; name it from what we sent.
-                if let Some((400, None)) = http {
-                    via.push_str(if sent {
-                        " (nginx answers so with \"The SSL certificate error\")"
-                    } else {
-                        " (nginx answers so with \"No required SSL certificate was sent\")"
-                    });
-                }
-                let d = match (alert, http) {
-                    (Some(a), _) => diagnose::from_alert(*a, requested, sent, have_identity, &ours),
-                    (None, Some((_, detail)))
-                        if !sent || detail.as_deref() == Some("No required SSL certificate was sent") =>
-                    {
-                        diagnose::client_cert_missing(&via, have_identity)
-                    }
-                    _ if !sent => diagnose::client_cert_missing(&via, have_identity),
-                    _ => diagnose::explain_rejection(&via, &ours),
-                };
+        let (works, more) = let_in_diagnosis(&ctx, main, &seen);
+        diags.extend(more);
+        let mut verdict = if works && !server_failed { Verdict::Ok } else { Verdict::MtlsFailed };
+        if ctx.no_client_cert && works {
+            if let Some(d) = enforcement_diagnosis(enforcement) {
                 diags.push(d);
-            }
-            Answer::NotReached => {
                 verdict = Verdict::MtlsFailed;
-                // Our own verifier stopping the handshake is explained above already.
-                if !stopped_by_us(main) {
-                    let detail = main.failure.as_ref().map(|f| f.detail.clone()).unwrap_or_default();
-                    diags.push(Diagnosis::new(
-                        Code::TlsHandshakeFailed,
-                        Severity::Error,
-                        format!("the TLS handshake failed: {detail}"),
-                        "compare the server's TLS settings (protocols, ciphers, key types) with a TLS 1.2/1.3 client, and read its error log",
-                    ));
-                }
-            }
-            Answer::Accepted | Answer::Silent => {
-                if main.post_error.is_some() && main.http.is_none() {
-                    let detail = main.post_error.clone().unwrap_or_default();
-                    let fix = if ctx.http {
-                        "if the service does not speak HTTP, pass --no-http; otherwise read the server's error log"
-                    } else {
-                        "read the server's error log"
-                    };
-                    diags.push(Diagnosis::new(
-                        Code::NoAnswer,
-                        Severity::Warning,
-                        format!("the TLS handshake completed and the server sent no refusal, but {detail}"),
-                        fix,
-                    ));
-                }
-                if server_err.is_some() && !ctx.insecure {
-                    verdict = Verdict::MtlsFailed;
-                }
-                if requested && !sent {
-                    diags.push(Diagnosis::new(
-                        Code::ClientCertOptional,
-                        Severity::Warning,
-                        "the server asked for a client certificate but accepted the connection without one: client authentication is optional here (nginx: ssl_verify_client optional)",
-                        "to enforce mTLS set ssl_verify_client on; to authenticate, pass --name NAME or --cert/--key",
-                    ));
-                }
-                if !requested {
-                    diags.push(Diagnosis::new(
-                        Code::ClientCertNotRequested,
-                        if have_identity { Severity::Warning } else { Severity::Info },
-                        "the server did not ask for a client certificate: it does not enforce mTLS on this port (for TLS 1.3 servers that ask only after the handshake, none was asked either)",
-                        "enable client verification on the server (nginx: ssl_verify_client on; ssl_client_certificate /path/ca.crt)",
-                    ));
-                }
-                if sent && let Some(r) = &ours.revoked {
-                    diags.push(Diagnosis::new(
-                        Code::ServerCrlOutdated,
-                        Severity::Warning,
-                        format!("the server accepted a client certificate the store marks revoked ({r}): it does not check a current CRL"),
-                        "run mtlsctl gen-crl, install crl/ca.crl as the server's CRL (nginx: ssl_crl) and reload it",
-                    ));
-                }
-                if let Some(h) = &main.http {
-                    if matches!(h.status, 401 | 403) {
-                        diags.push(Diagnosis::new(
-                            Code::HttpAccessDenied,
-                            Severity::Warning,
-                            format!("the TLS handshake succeeded but the application answered HTTP {} {}: the identity is authenticated, not authorized for this path", h.status, h.reason),
-                            "check the server's access rules for this client's subject, or probe another --http PATH",
-                        ));
-                    }
-                }
             }
         }
-    }
+        verdict
+    };
     if verdict != Verdict::Error {
-        if let Some(days) = server_chain.first().map(|c| c.days_left).filter(|d| (0..14).contains(d)) {
-            diags.push(Diagnosis::new(
-                Code::ServerCertExpiring,
-                Severity::Warning,
-                format!("the server certificate expires in {days} days"),
-                "renew the server certificate before it expires",
-            ));
-        }
-        if let Some(days) = ctx.ours_days_left.filter(|d| (0..14).contains(d)) {
-            diags.push(Diagnosis::new(
-                Code::ClientCertExpiring,
-                Severity::Warning,
-                format!("the client certificate expires in {days} days"),
-                "renew it (mtlsctl renew) before it expires",
-            ));
-        }
+        diags.extend(expiring(&server_chain, ctx.ours_seconds_left));
     }
+    if let Some(w) = attempts.without.into_iter().chain(attempts.canary).find(|w| untestable(w)) {
+        diags.push(Diagnosis::new(
+            Code::NoClientCertAttemptFailed,
+            Severity::Warning,
+            format!(
+                "a handshake of --no-client-cert (without a certificate, or with the canary) could not be made: {}",
+                w.failure.as_ref().map(|f| f.detail.clone()).unwrap_or_default()
+            ),
+            "run the probe again",
+        ));
+    }
+    // Most important first: what failed, then warnings, then notes.
+    diags.sort_by_key(|d| d.severity);
 
     let accepted = match ans {
+        _ if !sent && !requested => None,
         Answer::Accepted | Answer::Silent if !untestable(main) && main.handshake_done => Some(true),
-        Answer::Rejected { .. } => Some(false),
+        a if a.refused() => Some(false),
         _ => None,
     };
-    let without_client_cert = without.map(|w| WithoutClientCert {
-        client_cert_requested: (!w.server.chain.is_empty()).then_some(w.request.requested),
-        handshake_completed: w.handshake_done,
-        server_response: response_of(w),
-        accepted: match answer(w) {
-            Answer::Accepted | Answer::Silent if w.handshake_done => Some(true),
-            Answer::Rejected { .. } => Some(false),
-            _ => None,
-        },
-    });
-    let enforcement = match without {
-        Some(w) => enforcement_of(w),
-        None if !have_identity || !main.identity_offered => enforcement_of(main),
-        None => None,
-    };
-    if let Some(w) = without {
-        if untestable(w) {
-            diags.push(Diagnosis::new(
-                Code::NoClientCertAttemptFailed,
-                Severity::Warning,
-                format!(
-                    "the second handshake, without a client certificate, could not be made: {}",
-                    w.failure.as_ref().map(|f| f.detail.clone()).unwrap_or_default()
-                ),
-                "run the probe again",
-            ));
-        }
-    }
-
     Report {
         target: ctx.target,
         address: main.address.map(|a| a.to_string()),
@@ -568,7 +677,8 @@ pub fn build(ctx: Context, main: &Attempt, without: Option<&Attempt>) -> Report 
         server_response: response_of(main),
         client_cert_accepted: accepted,
         enforcement,
-        without_client_cert,
+        without_client_cert: attempts.without.map(extra_attempt),
+        with_canary_cert: attempts.canary.map(extra_attempt),
         verdict,
         diagnosis: diags,
         handshake_completed: main.handshake_done,
