@@ -9,4 +9,5 @@ mod json_docs;
 mod lifecycle;
 mod operations;
 mod probe;
+mod probe_servers;
 mod readme;

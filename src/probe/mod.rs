@@ -547,7 +547,7 @@ fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut Deadli
         Some(path) => {
             let req = format!(
                 "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtlsctl-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-                setup.target.host_header(),
+                host_header(setup),
                 env!("CARGO_PKG_VERSION")
             );
             // Plaintext into rustls' buffer; it cannot fail before the connection did.
@@ -607,6 +607,18 @@ fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut Deadli
         None => {
             at.post_error = Some("the server answered, but not in HTTP (pass --no-http for other protocols)".into());
         }
+    }
+}
+
+/// The Host header: the name sent as SNI when there is one (as curl --resolve does),
+/// so that a server picking its site by name sees the same name in TLS and HTTP.
+fn host_header(setup: &Setup) -> String {
+    match &setup.server_name {
+        ServerName::DnsName(d) if !d.as_ref().eq_ignore_ascii_case(&setup.target.host) => {
+            let t = Target { host: d.as_ref().to_string(), port: setup.target.port };
+            t.host_header()
+        }
+        _ => setup.target.host_header(),
     }
 }
 

@@ -1,0 +1,492 @@
+//! probe against the servers people run (issue 13, SPEC §3 revised): nginx, Apache
+//! mod_ssl, HAProxy, stunnel, lighttpd, Caddy and `openssl s_server` on 127.0.0.1,
+//! each started once with its own config in a temp dir and stopped by PID, in the
+//! modes required / optional / ask-but-don't-verify / none, with the cases good
+//! certificate, none, other CA, expired, revoked, intermediate-issued, untrusted
+//! server, wrong name, TLS 1.2- and 1.3-only, application answers, and the TLS 1.2
+//! alert race (every refusal, 20 times, must come with its alert).
+
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+// ---------- the PKI every server uses ----------
+
+/// Root store `pki` (server `localhost`, clients alice, bob revoked, old expired),
+/// `other` (an unrelated CA with client stranger), `inter` (an intermediate of pki with
+/// client carol), and the files servers load.
+struct Pki {
+    env: Env,
+}
+
+impl Pki {
+    fn new() -> Self {
+        let env = Env::new().with_ca();
+        env.issue("localhost", &["--profile", "server", "--san", "dns:localhost", "--san", "ip:127.0.0.1"]);
+        env.issue("alice", &[]);
+        env.issue("bob", &[]);
+        env.run(&["revoke", "--cn", "bob", "--reason", "key-compromise"]).ok();
+        env.run(&["gen-crl"]).ok();
+        let run_in = |dir: &str, args: &[&str]| {
+            let mut c = env.cmd();
+            c.arg("--batch").arg("--dir").arg(env.path().join(dir)).args(args);
+            let r = to_run(c.output().expect("run mtlsctl"));
+            assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        };
+        run_in("other", &["init-ca", "--cn", "Other CA"]);
+        run_in("other", &["issue", "--cn", "stranger"]);
+        let root = env.store().display().to_string();
+        run_in("inter", &["init-ca", "--parent", &root, "--cn", "Intermediate CA"]);
+        run_in("inter", &["issue", "--cn", "carol"]);
+        run_in("inter", &["gen-crl"]);
+
+        // An expired client certificate, made by openssl ca on our store.
+        openssl_csr(env.path(), "old", "/CN=old", &[]);
+        let cnf = env.store().join("openssl.cnf").display().to_string();
+        openssl_ok(
+            env.path(),
+            &[
+                "ca", "-config", &cnf, "-batch", "-notext", "-in", "old.csr", "-out", "old.crt", "-startdate",
+                "20200101000000Z", "-enddate", "20200201000000Z",
+            ],
+        );
+        // Server files in the shapes the servers want.
+        let read = |p: PathBuf| std::fs::read_to_string(p).expect("read pki file");
+        let chain = read(env.issued("localhost", "chain.pem"));
+        let key = read(env.issued("localhost", "key.pem"));
+        std::fs::write(env.path().join("server.pem"), format!("{chain}{key}")).expect("server.pem");
+        std::fs::copy(env.issued("localhost", "cert.pem"), env.path().join("server.crt")).expect("server.crt");
+        std::fs::copy(env.issued("localhost", "key.pem"), env.path().join("server.key")).expect("server.key");
+        std::fs::copy(env.store().join("certs/ca.crt"), env.path().join("ca.crt")).expect("ca.crt");
+        std::fs::copy(env.store().join("crl/ca.crl"), env.path().join("crl.pem")).expect("crl.pem");
+        // The intermediate's CRL alone: what breaks nginx-style chain CRL checking.
+        std::fs::copy(env.path().join("inter/crl/ca.crl"), env.path().join("inter-crl.pem")).expect("inter crl");
+        std::fs::create_dir_all(env.path().join("www/secure")).expect("www");
+        std::fs::write(env.path().join("www/index.html"), "hello\n").expect("index");
+        std::fs::write(env.path().join("www/secure/index.html"), "secret\n").expect("secure index");
+        Self { env }
+    }
+
+    fn path(&self) -> &Path {
+        self.env.path()
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.path().join(name).display().to_string()
+    }
+}
+
+// ---------- servers, stopped by PID ----------
+
+/// A server process we started: SIGTERM by PID when dropped (so it can clean up), then kill.
+struct Proc {
+    child: Child,
+    name: &'static str,
+    log: PathBuf,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).stderr(Stdio::null()).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A peer program: in /usr/sbin (not on every PATH), else found by require_peer,
+/// which fails the test when it is missing.
+fn server_bin(name: &str) -> PathBuf {
+    let sbin = Path::new("/usr/sbin").join(name);
+    if sbin.exists() { sbin } else { require_peer(name) }
+}
+
+/// Start `cmd` (output to `log`) and wait until every port listens.
+fn start(name: &'static str, mut cmd: Command, log: PathBuf, ports: &[u16]) -> Proc {
+    let out = std::fs::File::create(&log).expect("server log");
+    let err = out.try_clone().expect("server log");
+    let child = cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
+    let mut p = Proc { child, name, log };
+    for &port in ports {
+        let t = Instant::now();
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            if let Ok(Some(st)) = p.child.try_wait() {
+                panic!("{name} exited ({st}) before listening:\n{}", std::fs::read_to_string(&p.log).unwrap_or_default());
+            }
+            assert!(t.elapsed() < Duration::from_secs(15), "{name}: nothing listens on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let _ = p.name;
+    p.name = name;
+    p
+}
+
+/// Free ports, distinct from each other.
+fn ports(n: usize) -> Vec<u16> {
+    let ls: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0").expect("bind")).collect();
+    ls.iter().map(|l| l.local_addr().expect("addr").port()).collect()
+}
+
+/// A tiny HTTP backend (for stunnel and HAProxy-less setups): 200 to every request.
+fn http_backend() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n");
+            });
+        }
+    });
+    port
+}
+
+// ---------- cases and expectations ----------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    Good,
+    NoCert,
+    OtherCa,
+    Expired,
+    Revoked,
+    Intermediate,
+    /// alice with --no-client-cert: the enforcement question.
+    Enforce,
+    /// --cacert of another CA: the server is not trusted.
+    Untrusted,
+    WrongName,
+}
+
+fn case_args(pki: &Pki, case: Case) -> Vec<String> {
+    let other = |f: &str| pki.file(&format!("other/issued/stranger/{f}"));
+    let carol = |f: &str| pki.file(&format!("inter/issued/carol/{f}"));
+    let v: Vec<String> = match case {
+        Case::Good => vec!["--name".into(), "alice".into()],
+        Case::NoCert => vec![],
+        Case::OtherCa => vec!["--cert".into(), other("chain.pem"), "--key".into(), other("key.pem")],
+        Case::Expired => vec!["--cert".into(), pki.file("old.crt"), "--key".into(), pki.file("old.key")],
+        Case::Revoked => vec!["--name".into(), "bob".into()],
+        Case::Intermediate => vec!["--cert".into(), carol("chain.pem"), "--key".into(), carol("key.pem")],
+        Case::Enforce => vec!["--name".into(), "alice".into(), "--no-client-cert".into()],
+        Case::Untrusted => vec!["--name".into(), "alice".into(), "--cacert".into(), pki.file("other/certs/ca.crt")],
+        Case::WrongName => vec!["--name".into(), "alice".into(), "--servername".into(), "wrong.example".into()],
+    };
+    v
+}
+
+/// What one probe must show.
+#[derive(Debug, Clone)]
+struct Expect {
+    exit: i32,
+    verdict: &'static str,
+    /// The first diagnosis code (None: no diagnosis at all).
+    first: Option<&'static str>,
+    enforcement: Option<&'static str>,
+    /// `server_response.alert`, when it must be a particular one.
+    alert: Option<&'static str>,
+    tls_version: Option<&'static str>,
+    /// Words the first diagnosis must contain.
+    says: Option<&'static str>,
+}
+
+fn ok() -> Expect {
+    Expect { exit: 0, verdict: "ok", first: None, enforcement: None, alert: None, tls_version: None, says: None }
+}
+
+fn fail(code: &'static str) -> Expect {
+    Expect { exit: 3, verdict: "mtls_failed", first: Some(code), ..ok() }
+}
+
+impl Expect {
+    fn enf(mut self, e: &'static str) -> Self {
+        self.enforcement = Some(e);
+        self
+    }
+    fn first(mut self, c: &'static str) -> Self {
+        self.first = Some(c);
+        self
+    }
+    fn alert(mut self, a: &'static str) -> Self {
+        self.alert = Some(a);
+        self
+    }
+    fn tls(mut self, v: &'static str) -> Self {
+        self.tls_version = Some(v);
+        self
+    }
+    fn says(mut self, w: &'static str) -> Self {
+        self.says = Some(w);
+        self
+    }
+}
+
+/// One check: a probe of `port` with a case's arguments plus `extra`.
+struct Check {
+    label: String,
+    port: u16,
+    args: Vec<String>,
+    expect: Expect,
+}
+
+fn check(pki: &Pki, label: &str, port: u16, case: Case, extra: &[&str], expect: Expect) -> Check {
+    let mut args = case_args(pki, case);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Check { label: format!("{label} {case:?} {}", extra.join(" ")), port, args, expect }
+}
+
+fn run_probe(pki: &Pki, port: u16, args: &[String]) -> (Run, Value) {
+    let target = format!("127.0.0.1:{port}");
+    let mut all: Vec<&str> = vec!["--json", "probe", &target, "--timeout", "10s"];
+    all.extend(args.iter().map(String::as_str));
+    let r = pki.env.run(&all);
+    assert!(!r.stderr.contains("panicked"), "panic:\n{}", r.stderr);
+    let j = r.json();
+    (r, j)
+}
+
+/// The mismatches of one check, as text (empty: it passed).
+fn verify(pki: &Pki, c: &Check) -> String {
+    let (r, j) = run_probe(pki, c.port, &c.args);
+    let e = &c.expect;
+    let first = j["diagnosis"][0]["code"].as_str();
+    let mut bad = Vec::new();
+    if r.code != e.exit {
+        bad.push(format!("exit {} (want {})", r.code, e.exit));
+    }
+    if j["verdict"] != e.verdict {
+        bad.push(format!("verdict {} (want {})", j["verdict"], e.verdict));
+    }
+    if first != e.first {
+        bad.push(format!("first code {first:?} (want {:?})", e.first));
+    }
+    if j["enforcement"].as_str() != e.enforcement {
+        bad.push(format!("enforcement {} (want {:?})", j["enforcement"], e.enforcement));
+    }
+    if let Some(a) = e.alert {
+        let got = j["server_response"]["alert"].as_str();
+        if got != Some(a) {
+            bad.push(format!("alert {got:?} (want {a})"));
+        }
+    }
+    if let Some(v) = e.tls_version {
+        if j["tls_version"] != v {
+            bad.push(format!("tls_version {} (want {v})", j["tls_version"]));
+        }
+    }
+    if let Some(w) = e.says {
+        let text = format!("{} {}", j["diagnosis"][0]["cause"], j["diagnosis"][0]["fix"]);
+        if !text.contains(w) {
+            bad.push(format!("first diagnosis lacks {w:?}"));
+        }
+    }
+    if bad.is_empty() {
+        return String::new();
+    }
+    let codes: Vec<&str> = j["diagnosis"].as_array().map_or(vec![], |a| a.iter().filter_map(|d| d["code"].as_str()).collect());
+    format!(
+        "{}: {}\n    codes {codes:?}, server_response {}, requested {}, sent {}\n",
+        c.label,
+        bad.join(", "),
+        j["server_response"],
+        j["client_cert_requested"],
+        j["client_cert_sent"]
+    )
+}
+
+/// Run the checks, `parallel` at a time; fail with every mismatch, else say how many passed.
+fn run_checks(pki: &Pki, server: &str, checks: &[Check], parallel: usize, log: &Path) -> usize {
+    let results: Vec<String> = std::thread::scope(|s| {
+        let chunks: Vec<&[Check]> = checks.chunks(checks.len().div_ceil(parallel.max(1)).max(1)).collect();
+        let handles: Vec<_> =
+            chunks.into_iter().map(|part| s.spawn(move || part.iter().map(|c| verify(pki, c)).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("probe thread")).collect()
+    });
+    let failures: String = results.iter().filter(|r| !r.is_empty()).cloned().collect();
+    let n = checks.len();
+    let bad = results.iter().filter(|r| !r.is_empty()).count();
+    eprintln!("{server}: {}/{n} checks passed", n - bad);
+    assert!(
+        failures.is_empty(),
+        "{server}: {bad} of {n} checks failed:\n{failures}\nserver log:\n{}",
+        std::fs::read_to_string(log).unwrap_or_default().chars().rev().take(3000).collect::<String>().chars().rev().collect::<String>()
+    );
+    n
+}
+
+/// The TLS 1.2 alert race: each refusal `times` times, and its alert (or nginx's page) every time.
+fn alert_race(pki: &Pki, server: &str, port: u16, cases: &[(Case, &'static str)], times: usize) {
+    let mut lost = String::new();
+    let mut total = 0;
+    std::thread::scope(|s| {
+        let hs: Vec<_> = cases
+            .iter()
+            .map(|&(case, want)| {
+                s.spawn(move || {
+                    let mut out = String::new();
+                    for i in 0..times {
+                        let (_, j) = run_probe(pki, port, &case_args(pki, case));
+                        let alert = j["server_response"]["alert"].as_str();
+                        let page = j["server_response"]["http_status"].as_u64().map(|s| s.to_string());
+                        let got = alert.map(str::to_string).or(page);
+                        if got.as_deref() != Some(want) || j["verdict"] != "mtls_failed" {
+                            let _ = writeln!(out, "{case:?} run {i}: got {got:?}, want {want}: {}", j["server_response"]);
+                        }
+                    }
+                    out
+                })
+            })
+            .collect();
+        for h in hs {
+            lost.push_str(&h.join().expect("race thread"));
+            total += times;
+        }
+    });
+    eprintln!("{server}: TLS 1.2 alert race, {total} refusals, {} lost", lost.lines().count());
+    assert!(lost.is_empty(), "{server}: refusals lost or misread:\n{lost}");
+}
+
+/// The generic expectations of a mode, for the cases every server shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Required,
+    Optional,
+    /// Asks for a certificate and lets in one it cannot verify.
+    Unverified,
+    None,
+}
+
+fn expect(mode: Mode, case: Case) -> Expect {
+    use Case::*;
+    match (mode, case) {
+        (_, Untrusted) => fail("server_cert_untrusted"),
+        (_, WrongName) => fail("hostname_mismatch"),
+        (Mode::Required, Good) => ok(),
+        (Mode::Required, NoCert) => fail("client_cert_missing").enf("required"),
+        (Mode::Required | Mode::Optional, OtherCa) => fail("client_cert_ca_mismatch"),
+        (Mode::Required | Mode::Optional, Expired) => fail("client_cert_expired"),
+        (Mode::Required | Mode::Optional, Revoked) => fail("client_cert_revoked"),
+        (Mode::Required, Enforce) => ok().enf("required"),
+        (Mode::Optional | Mode::Unverified, Good) => ok(),
+        (Mode::Optional | Mode::Unverified, NoCert) => fail("client_cert_optional").enf("optional"),
+        (Mode::Optional, Enforce) => fail("client_cert_optional").enf("optional"),
+        (Mode::Unverified, OtherCa) => ok().first("server_accepts_unverified"),
+        (Mode::Unverified, Enforce) => fail("server_accepts_unverified").enf("unverified"),
+        (Mode::None, NoCert | Enforce) => fail("client_cert_not_requested").enf("not_requested"),
+        (Mode::None, _) => fail("client_cert_not_requested"),
+        (_, Intermediate) => ok(),
+        (Mode::Unverified, Expired | Revoked) => ok(),
+    }
+}
+
+/// The checks of one mode's port: the shared cases with their generic expectation.
+fn mode_checks(pki: &Pki, label: &str, port: u16, mode: Mode, cases: &[Case], extra: &[&str]) -> Vec<Check> {
+    cases.iter().map(|&c| check(pki, label, port, c, extra, expect(mode, c))).collect()
+}
+
+const MODE_CASES: [Case; 4] = [Case::Good, Case::NoCert, Case::OtherCa, Case::Enforce];
+const REQUIRED_CASES: [Case; 7] =
+    [Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::Untrusted, Case::WrongName];
+
+// ---------- nginx ----------
+
+#[test]
+fn probe_servers_nginx() {
+    let pki = Pki::new();
+    let dir = pki.path().join("nginx");
+    std::fs::create_dir_all(dir.join("logs")).expect("nginx dir");
+    let p = ports(11);
+    let (req, opt, noca, off, tls12, tls13, crl, inter_crl, app, app_off, app12) =
+        (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
+    let f = |n: &str| pki.file(n);
+    let common = format!("ssl_certificate {}; ssl_certificate_key {};", f("server.pem"), f("server.key"));
+    let ca = format!("ssl_client_certificate {}; ssl_verify_depth 3;", f("ca.crt"));
+    let server = |port: u16, protocols: &str, body: &str| {
+        format!(
+            "  server {{ listen 127.0.0.1:{port} ssl; ssl_protocols {protocols}; {common}\n    {body}\n    location / {{ return 200 \"hello $ssl_client_s_dn\\n\"; }}\n    location /400 {{ return 400 \"bad input\\n\"; }}\n    location /401 {{ return 401; }}\n    location /403 {{ return 403; }}\n    location /404 {{ return 404; }}\n    location /405 {{ return 405; }}\n    location /421 {{ return 421; }}\n    location /502 {{ proxy_pass http://127.0.0.1:1; }}\n  }}\n"
+        )
+    };
+    let mut conf = format!(
+        "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log {d}/logs/error.log info;\nevents {{ worker_connections 256; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};\n",
+        d = dir.display()
+    );
+    let both = "TLSv1.2 TLSv1.3";
+    conf += &server(req, both, &format!("{ca} ssl_verify_client on;"));
+    conf += &server(opt, both, &format!("{ca} ssl_verify_client optional;"));
+    conf += &server(noca, both, &format!("{ca} ssl_verify_client optional_no_ca;"));
+    conf += &server(off, both, "");
+    conf += &server(tls12, "TLSv1.2", &format!("{ca} ssl_verify_client on;"));
+    conf += &server(tls13, "TLSv1.3", &format!("{ca} ssl_verify_client on;"));
+    conf += &server(crl, both, &format!("{ca} ssl_verify_client on; ssl_crl {};", f("crl.pem")));
+    conf += &server(inter_crl, both, &format!("{ca} ssl_verify_client on; ssl_crl {};", f("inter-crl.pem")));
+    conf += &server(app, both, &format!("{ca} ssl_verify_client on;"));
+    conf += &server(app_off, both, "");
+    conf += &server(app12, "TLSv1.2", &format!("{ca} ssl_verify_client on;"));
+    conf += "}\n";
+    let conf_path = dir.join("nginx.conf");
+    std::fs::write(&conf_path, conf).expect("nginx.conf");
+    let mut cmd = Command::new(server_bin("nginx"));
+    cmd.arg("-p").arg(&dir).arg("-c").arg(&conf_path);
+    let log = dir.join("logs/error.log");
+    let _nginx = start("nginx", cmd, dir.join("stdout.log"), &p);
+
+    let mut checks = Vec::new();
+    checks.extend(mode_checks(&pki, "required", req, Mode::Required, &REQUIRED_CASES, &[]));
+    checks.push(check(&pki, "required", req, Case::Intermediate, &[], ok()));
+    checks.extend(mode_checks(&pki, "optional", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    checks.extend(mode_checks(&pki, "optional_no_ca", noca, Mode::Unverified, &MODE_CASES, &[]));
+    checks.extend(mode_checks(&pki, "off", off, Mode::None, &MODE_CASES, &[]));
+    for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
+        checks.push(check(&pki, v, port, Case::Good, &[], ok().tls(v)));
+        checks.push(check(&pki, v, port, Case::NoCert, &[], fail("client_cert_missing").enf("required").tls(v)));
+        checks.push(check(&pki, v, port, Case::OtherCa, &[], fail("client_cert_ca_mismatch").tls(v)));
+        checks.push(check(&pki, v, port, Case::Expired, &[], fail("client_cert_expired").tls(v)));
+    }
+    checks.push(check(&pki, "crl", crl, Case::Revoked, &[], fail("client_cert_revoked")));
+    checks.push(check(&pki, "crl", crl, Case::Good, &[], ok()));
+    // The intermediate's CRL without the root's: nginx refuses every certificate of the intermediate.
+    checks.push(check(&pki, "intermediate crl", inter_crl, Case::Intermediate, &[], fail("client_cert_rejected").says("ca-chain.crl")));
+    // Application answers after a verified certificate.
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/401"], fail("http_refused").says("accepted ours")));
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/403"], fail("http_refused")));
+    checks.push(check(&pki, "app", app12, Case::Good, &["--http", "/403"], fail("http_refused").tls("TLSv1.2")));
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/400"], ok().first("http_status").says("not one of nginx's")));
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/421"], ok().first("http_status").says("Host/SNI")));
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/404"], ok().first("http_status")));
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/405"], ok().first("http_status")));
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/502"], ok().first("http_status").says("no upstream")));
+    checks.push(check(&pki, "app", app, Case::NoCert, &["--http", "/403"], fail("client_cert_missing").enf("required")));
+    checks.push(check(&pki, "app off", app_off, Case::Good, &["--http", "/403"], fail("http_refused").says("did not ask")));
+    checks.push(check(&pki, "app off", app_off, Case::NoCert, &["--http", "/401"], fail("http_refused").enf("not_requested")));
+    run_checks(&pki, "nginx", &checks, 4, &log);
+
+    alert_race(&pki, "nginx", tls12, &[(Case::NoCert, "400"), (Case::OtherCa, "400"), (Case::Expired, "400")], 20);
+}
