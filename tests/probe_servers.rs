@@ -490,3 +490,77 @@ fn probe_servers_nginx() {
 
     alert_race(&pki, "nginx", tls12, &[(Case::NoCert, "400"), (Case::OtherCa, "400"), (Case::Expired, "400")], 20);
 }
+
+// ---------- Apache httpd, mod_ssl ----------
+
+#[test]
+fn probe_servers_apache() {
+    let pki = Pki::new();
+    let dir = pki.path().join("apache");
+    std::fs::create_dir_all(&dir).expect("apache dir");
+    let p = ports(9);
+    let (req, opt, noca, none, tls12, tls13, crl, loc12, loc13) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
+    let f = |n: &str| pki.file(n);
+    let m = "/usr/lib/apache2/modules";
+    let mut conf = format!(
+        "ServerRoot {d}\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\nLogLevel info ssl:info\nMutex file:{d}\nServerName localhost\n\
+         LoadModule mpm_event_module {m}/mod_mpm_event.so\nLoadModule authz_core_module {m}/mod_authz_core.so\n\
+         LoadModule socache_shmcb_module {m}/mod_socache_shmcb.so\nLoadModule ssl_module {m}/mod_ssl.so\n\
+         LoadModule dir_module {m}/mod_dir.so\n\
+         DirectoryIndex index.html\nDocumentRoot {w}\n<Directory {w}>\n  Require all granted\n</Directory>\n\
+         SSLSessionCache shmcb:{d}/ssl_scache(512000)\nSSLRandomSeed startup builtin\n",
+        d = dir.display(),
+        w = pki.file("www")
+    );
+    let vhost = |port: u16, protocols: &str, body: &str| {
+        format!(
+            "Listen 127.0.0.1:{port}\n<VirtualHost 127.0.0.1:{port}>\n  SSLEngine on\n  SSLProtocol {protocols}\n  SSLCertificateFile {}\n  SSLCertificateKeyFile {}\n  SSLCACertificateFile {}\n  SSLVerifyDepth 3\n  {body}\n</VirtualHost>\n",
+            f("server.pem"),
+            f("server.key"),
+            f("ca.crt")
+        )
+    };
+    let both = "-all +TLSv1.2 +TLSv1.3";
+    conf += &vhost(req, both, "SSLVerifyClient require");
+    conf += &vhost(opt, both, "SSLVerifyClient optional");
+    conf += &vhost(noca, both, "SSLVerifyClient optional_no_ca");
+    conf += &vhost(none, both, "SSLVerifyClient none");
+    conf += &vhost(tls12, "-all +TLSv1.2", "SSLVerifyClient require");
+    conf += &vhost(tls13, "-all +TLSv1.3", "SSLVerifyClient require");
+    conf += &vhost(
+        crl,
+        both,
+        &format!("SSLVerifyClient require\n  SSLCARevocationFile {}\n  SSLCARevocationCheck chain", f("inter-crl.pem")),
+    );
+    let per_location = "SSLVerifyClient none\n  <Location /secure>\n    SSLVerifyClient require\n  </Location>";
+    conf += &vhost(loc12, "-all +TLSv1.2", per_location);
+    conf += &vhost(loc13, "-all +TLSv1.3", per_location);
+    let conf_path = dir.join("httpd.conf");
+    std::fs::write(&conf_path, conf).expect("httpd.conf");
+    let mut cmd = Command::new(server_bin("apache2"));
+    cmd.arg("-X").arg("-f").arg(&conf_path).arg("-DFOREGROUND");
+    let log = dir.join("error.log");
+    let _apache = start("apache2", cmd, dir.join("stdout.log"), &p);
+
+    let mut checks = Vec::new();
+    checks.extend(mode_checks(&pki, "require", req, Mode::Required, &REQUIRED_CASES, &[]));
+    checks.push(check(&pki, "require", req, Case::Intermediate, &[], ok()));
+    checks.extend(mode_checks(&pki, "optional", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    checks.extend(mode_checks(&pki, "optional_no_ca", noca, Mode::Unverified, &MODE_CASES, &[]));
+    checks.extend(mode_checks(&pki, "none", none, Mode::None, &MODE_CASES, &[]));
+    for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
+        checks.push(check(&pki, v, port, Case::Good, &[], ok().tls(v)));
+        checks.push(check(&pki, v, port, Case::NoCert, &[], fail("client_cert_missing").enf("required").tls(v)));
+        checks.push(check(&pki, v, port, Case::OtherCa, &[], fail("client_cert_ca_mismatch").tls(v)));
+        checks.push(check(&pki, v, port, Case::Expired, &[], fail("client_cert_expired").tls(v)));
+    }
+    checks.push(check(&pki, "crl chain", crl, Case::Intermediate, &[], fail("client_cert_rejected").says("ca-chain.crl")));
+    // Per-directory client auth: TLS 1.2 renegotiates, TLS 1.3 would need post-handshake auth.
+    checks.push(check(&pki, "location", loc12, Case::Good, &["--http", "/secure/"], fail("renegotiation_requested").tls("TLSv1.2")));
+    checks.push(check(&pki, "location", loc13, Case::Good, &["--http", "/secure/"], fail("http_refused").tls("TLSv1.3").says("post-handshake")));
+    checks.push(check(&pki, "location", loc12, Case::Good, &[], fail("client_cert_not_requested")));
+    checks.push(check(&pki, "location", loc13, Case::Good, &[], fail("client_cert_not_requested")));
+    run_checks(&pki, "apache2", &checks, 4, &log);
+
+    alert_race(&pki, "apache2", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+}

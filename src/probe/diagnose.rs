@@ -287,6 +287,11 @@ pub fn from_alert(
     let via = via_text(Some(alert), None);
     match alert {
         A::CertificateRequired | A::NoCertificate => client_cert_missing(&via, have_identity),
+        // OpenSSL answers a missing CRL with unknown_ca too: with an intermediate whose
+        // issuer the server names, that is the likelier cause.
+        A::UnknownCA if sent && ours.chain_length > 1 && ours.issuer_acceptable == Some(true) => {
+            rejected_intermediate(&via, ours)
+        }
         A::UnknownCA => ca_mismatch(&via, ours),
         A::CertificateExpired => expired(&via, ours),
         A::CertificateRevoked => revoked(&via, ours),

@@ -467,6 +467,8 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     at.server = recorder::snapshot(&verifier.seen);
     at.request = recorder::snapshot(&resolver.seen);
     if let Some(e) = hs_error {
+        // The version is known from the ServerHello on, even when the handshake failed.
+        at.version = conn.protocol_version().map(version_name);
         at.failure = Some(handshake_failure(&e, !at.server.chain.is_empty()));
         return Ok(at);
     }

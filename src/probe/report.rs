@@ -202,11 +202,13 @@ pub fn answer(at: &Attempt) -> Answer {
             _ => Answer::NotReached,
         };
     }
-    if let Some(a) = at.post_alert {
-        return Answer::Rejected { alert: Some(a), http: None };
-    }
+    // A renegotiation request comes first: the alert or status after it is the server's
+    // answer to our refusal to renegotiate, not to our certificate.
     if at.renegotiation {
         return Answer::Renegotiation;
+    }
+    if let Some(a) = at.post_alert {
+        return Answer::Rejected { alert: Some(a), http: None };
     }
     if let Some(h) = &at.http {
         if h.cert_page {
@@ -254,6 +256,9 @@ fn response_of(at: &Attempt) -> ServerResponse {
     if let Some(a) = at.post_alert {
         r.stage = Some(Stage::AfterHandshake);
         r.alert = Some(Alert(a));
+        if at.renegotiation {
+            r.error = Some("the server asked to renegotiate (TLS 1.2 HelloRequest), then sent this alert".into());
+        }
         return r;
     }
     if let Some(h) = &at.http {
