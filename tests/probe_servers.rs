@@ -564,3 +564,58 @@ fn probe_servers_apache() {
 
     alert_race(&pki, "apache2", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
 }
+
+// ---------- HAProxy ----------
+
+#[test]
+fn probe_servers_haproxy() {
+    let pki = Pki::new();
+    let dir = pki.path().join("haproxy");
+    std::fs::create_dir_all(&dir).expect("haproxy dir");
+    let p = ports(8);
+    let (req, opt, noca, none, tls12, tls13, crl, app) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+    let f = |n: &str| pki.file(n);
+    let mut conf = "global\n  maxconn 200\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 10s\n  timeout server 10s\n".to_string();
+    let front = |name: &str, port: u16, bind_opts: &str, rules: &str| {
+        format!(
+            "frontend {name}\n  bind 127.0.0.1:{port} ssl crt {} {bind_opts}\n  {rules}\n  http-request return status 200 content-type text/plain string hello\n",
+            f("server.pem")
+        )
+    };
+    let ca = format!("ca-file {}", f("ca.crt"));
+    conf += &front("req", req, &format!("{ca} verify required"), "");
+    conf += &front("opt", opt, &format!("{ca} verify optional"), "");
+    conf += &front("noca", noca, &format!("{ca} verify optional ca-ignore-err all crt-ignore-err all"), "");
+    conf += &front("none", none, "", "");
+    conf += &front("tls12", tls12, &format!("{ca} verify required ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2"), "");
+    conf += &front("tls13", tls13, &format!("{ca} verify required ssl-min-ver TLSv1.3"), "");
+    conf += &front("crl", crl, &format!("{ca} verify required crl-file {}", f("crl.pem")), "");
+    conf += &front("app", app, &format!("{ca} verify required"), "http-request return status 403 if { path /403 }\n  http-request return status 401 if { path /401 }\n  http-request return status 421 if { path /421 }");
+    let conf_path = dir.join("haproxy.cfg");
+    std::fs::write(&conf_path, conf).expect("haproxy.cfg");
+    let mut cmd = Command::new(server_bin("haproxy"));
+    cmd.arg("-db").arg("-f").arg(&conf_path);
+    let log = dir.join("haproxy.log");
+    let _haproxy = start("haproxy", cmd, log.clone(), &p);
+
+    let mut checks = Vec::new();
+    checks.extend(mode_checks(&pki, "required", req, Mode::Required, &REQUIRED_CASES, &[]));
+    checks.push(check(&pki, "required", req, Case::Intermediate, &[], ok()));
+    checks.extend(mode_checks(&pki, "optional", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    checks.extend(mode_checks(&pki, "ca-ignore-err", noca, Mode::Unverified, &MODE_CASES, &[]));
+    checks.extend(mode_checks(&pki, "none", none, Mode::None, &MODE_CASES, &[]));
+    for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
+        checks.push(check(&pki, v, port, Case::Good, &[], ok().tls(v)));
+        checks.push(check(&pki, v, port, Case::NoCert, &[], fail("client_cert_missing").enf("required").tls(v)));
+        checks.push(check(&pki, v, port, Case::OtherCa, &[], fail("client_cert_ca_mismatch").tls(v)));
+        checks.push(check(&pki, v, port, Case::Expired, &[], fail("client_cert_expired").tls(v)));
+    }
+    checks.push(check(&pki, "crl", crl, Case::Revoked, &[], fail("client_cert_revoked")));
+    checks.push(check(&pki, "crl", crl, Case::Good, &[], ok()));
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/403"], fail("http_refused")));
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/401"], fail("http_refused")));
+    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/421"], ok().first("http_status")));
+    run_checks(&pki, "haproxy", &checks, 4, &log);
+
+    alert_race(&pki, "haproxy", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+}
