@@ -619,3 +619,60 @@ fn probe_servers_haproxy() {
 
     alert_race(&pki, "haproxy", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
 }
+
+// ---------- stunnel ----------
+
+#[test]
+fn probe_servers_stunnel() {
+    let pki = Pki::new();
+    let dir = pki.path().join("stunnel");
+    std::fs::create_dir_all(&dir).expect("stunnel dir");
+    let backend = http_backend();
+    let p = ports(7);
+    let (req, opt, noca, none, tls12, tls13, crl) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+    let f = |n: &str| pki.file(n);
+    let mut conf = format!("foreground = yes\npid = {d}/stunnel.pid\ndebug = info\n", d = dir.display());
+    let service = |name: &str, port: u16, opts: &str| {
+        format!(
+            "[{name}]\naccept = 127.0.0.1:{port}\nconnect = 127.0.0.1:{backend}\ncert = {}\nkey = {}\nCAfile = {}\n{opts}\n",
+            f("server.pem"),
+            f("server.key"),
+            f("ca.crt")
+        )
+    };
+    conf += &service("req", req, "verifyChain = yes\nrequireCert = yes");
+    conf += &service("opt", opt, "verifyChain = yes\nrequireCert = no");
+    conf += &service("noca", noca, "requireCert = yes");
+    conf += &service("none", none, "");
+    conf += &service("tls12", tls12, "verifyChain = yes\nsslVersionMin = TLSv1.2\nsslVersionMax = TLSv1.2");
+    conf += &service("tls13", tls13, "verifyChain = yes\nsslVersionMin = TLSv1.3");
+    conf += &service("crl", crl, &format!("verifyChain = yes\nCRLfile = {}", f("crl.pem")));
+    let conf_path = dir.join("stunnel.conf");
+    std::fs::write(&conf_path, conf).expect("stunnel.conf");
+    let mut cmd = Command::new(require_peer("stunnel4"));
+    cmd.arg(&conf_path);
+    let log = dir.join("stunnel.log");
+    let _stunnel = start("stunnel4", cmd, log.clone(), &p);
+
+    let mut checks = Vec::new();
+    checks.extend(mode_checks(&pki, "required", req, Mode::Required, &REQUIRED_CASES, &[]));
+    checks.push(check(&pki, "required", req, Case::Intermediate, &[], ok()));
+    checks.extend(mode_checks(&pki, "optional", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    // requireCert without verifyChain: a certificate must come, any certificate.
+    checks.push(check(&pki, "unverified", noca, Case::Good, &[], ok()));
+    checks.push(check(&pki, "unverified", noca, Case::NoCert, &[], fail("client_cert_missing").enf("required")));
+    checks.push(check(&pki, "unverified", noca, Case::OtherCa, &[], expect(Mode::Unverified, Case::OtherCa)));
+    checks.push(check(&pki, "unverified", noca, Case::Enforce, &[], expect(Mode::Unverified, Case::Enforce)));
+    checks.extend(mode_checks(&pki, "none", none, Mode::None, &MODE_CASES, &[]));
+    for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
+        checks.push(check(&pki, v, port, Case::Good, &[], ok().tls(v)));
+        checks.push(check(&pki, v, port, Case::NoCert, &[], fail("client_cert_missing").enf("required").tls(v)));
+        checks.push(check(&pki, v, port, Case::OtherCa, &[], fail("client_cert_ca_mismatch").tls(v)));
+        checks.push(check(&pki, v, port, Case::Expired, &[], fail("client_cert_expired").tls(v)));
+    }
+    checks.push(check(&pki, "crl", crl, Case::Revoked, &[], fail("client_cert_revoked")));
+    checks.push(check(&pki, "crl", crl, Case::Good, &[], ok()));
+    run_checks(&pki, "stunnel4", &checks, 4, &log);
+
+    alert_race(&pki, "stunnel4", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+}
