@@ -676,3 +676,60 @@ fn probe_servers_stunnel() {
 
     alert_race(&pki, "stunnel4", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
 }
+
+// ---------- lighttpd ----------
+
+#[test]
+fn probe_servers_lighttpd() {
+    let pki = Pki::new();
+    let dir = pki.path().join("lighttpd");
+    std::fs::create_dir_all(&dir).expect("lighttpd dir");
+    let p = ports(6);
+    let (req, noca, none, tls12, tls13, crl) = (p[0], p[1], p[2], p[3], p[4], p[5]);
+    let f = |n: &str| pki.file(n);
+    let tls = |extra: &str| {
+        format!(
+            "ssl.engine = \"enable\"\n  ssl.pemfile = \"{}\"\n  ssl.privkey = \"{}\"\n  ssl.verifyclient.ca-file = \"{}\"\n  ssl.verifyclient.depth = 3\n  {extra}\n",
+            f("server.pem"),
+            f("server.key"),
+            f("ca.crt")
+        )
+    };
+    let verify = "ssl.verifyclient.activate = \"enable\"\n  ssl.verifyclient.enforce = \"enable\"";
+    let mut conf = format!(
+        "server.modules = (\"mod_openssl\")\nserver.document-root = \"{w}\"\nserver.bind = \"127.0.0.1\"\nserver.port = {req}\nserver.errorlog = \"{d}/error.log\"\nindex-file.names = (\"index.html\")\n{}",
+        tls(verify),
+        w = f("www"),
+        d = dir.display()
+    );
+    let socket = |port: u16, extra: &str| format!("$SERVER[\"socket\"] == \"127.0.0.1:{port}\" {{\n  {}}}\n", tls(extra));
+    conf += &socket(noca, "ssl.verifyclient.activate = \"enable\"\n  ssl.verifyclient.enforce = \"disable\"");
+    conf += &socket(none, "ssl.verifyclient.activate = \"disable\"");
+    conf += &socket(tls12, &format!("{verify}\n  ssl.openssl.ssl-conf-cmd = (\"MinProtocol\" => \"TLSv1.2\", \"MaxProtocol\" => \"TLSv1.2\")"));
+    conf += &socket(tls13, &format!("{verify}\n  ssl.openssl.ssl-conf-cmd = (\"MinProtocol\" => \"TLSv1.3\")"));
+    conf += &socket(crl, &format!("{verify}\n  ssl.verifyclient.ca-crl-file = \"{}\"", f("crl.pem")));
+    let conf_path = dir.join("lighttpd.conf");
+    std::fs::write(&conf_path, conf).expect("lighttpd.conf");
+    let mut cmd = Command::new(server_bin("lighttpd"));
+    cmd.arg("-D").arg("-f").arg(&conf_path);
+    let log = dir.join("error.log");
+    let _lighttpd = start("lighttpd", cmd, dir.join("stdout.log"), &p);
+
+    let mut checks = Vec::new();
+    checks.extend(mode_checks(&pki, "enforce", req, Mode::Required, &REQUIRED_CASES, &[]));
+    checks.push(check(&pki, "enforce", req, Case::Intermediate, &[], ok()));
+    // lighttpd has no "optional": enforce = disable asks and lets anything in.
+    checks.extend(mode_checks(&pki, "enforce disable", noca, Mode::Unverified, &MODE_CASES, &[]));
+    checks.extend(mode_checks(&pki, "activate disable", none, Mode::None, &MODE_CASES, &[]));
+    for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
+        checks.push(check(&pki, v, port, Case::Good, &[], ok().tls(v)));
+        checks.push(check(&pki, v, port, Case::NoCert, &[], fail("client_cert_missing").enf("required").tls(v)));
+        checks.push(check(&pki, v, port, Case::OtherCa, &[], fail("client_cert_ca_mismatch").tls(v)));
+        checks.push(check(&pki, v, port, Case::Expired, &[], fail("client_cert_expired").tls(v)));
+    }
+    checks.push(check(&pki, "crl", crl, Case::Revoked, &[], fail("client_cert_revoked")));
+    checks.push(check(&pki, "crl", crl, Case::Good, &[], ok()));
+    run_checks(&pki, "lighttpd", &checks, 4, &log);
+
+    alert_race(&pki, "lighttpd", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+}
