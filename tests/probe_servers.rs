@@ -733,3 +733,78 @@ fn probe_servers_lighttpd() {
 
     alert_race(&pki, "lighttpd", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
 }
+
+// ---------- Caddy ----------
+
+#[test]
+fn probe_servers_caddy() {
+    let pki = Pki::new();
+    let dir = pki.path().join("caddy");
+    std::fs::create_dir_all(&dir).expect("caddy dir");
+    let p = ports(7);
+    let (req, opt, request, require, none, tls12, tls13) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+    let f = |n: &str| pki.file(n);
+    let mut conf = format!(
+        "{{\n  admin off\n  auto_https off\n  default_sni localhost\n  storage file_system {d}/storage\n  log {{\n    output file {d}/caddy.log\n  }}\n}}\n",
+        d = dir.display()
+    );
+    let site = |port: u16, tls_extra: &str, client_auth: &str| {
+        let auth = if client_auth.is_empty() {
+            String::new()
+        } else {
+            format!("    client_auth {{\n      {client_auth}\n      trusted_ca_cert_file {}\n    }}\n", f("ca.crt"))
+        };
+        format!(
+            "https://localhost:{port} {{\n  bind 127.0.0.1\n  tls {} {} {{\n    {tls_extra}\n{auth}  }}\n  respond /401 401\n  respond /403 403\n  respond \"hello\" 200\n}}\n",
+            f("server.pem"),
+            f("server.key")
+        )
+    };
+    conf += &site(req, "", "mode require_and_verify");
+    conf += &site(opt, "", "mode verify_if_given");
+    conf += &site(request, "", "mode request");
+    conf += &site(require, "", "mode require");
+    conf += &site(none, "protocols tls1.2 tls1.3", "");
+    conf += &site(tls12, "protocols tls1.2 tls1.2", "mode require_and_verify");
+    conf += &site(tls13, "protocols tls1.3", "mode require_and_verify");
+    let conf_path = dir.join("Caddyfile");
+    std::fs::write(&conf_path, conf).expect("Caddyfile");
+    let mut cmd = Command::new(require_peer("caddy"));
+    cmd.args(["run", "--adapter", "caddyfile", "--config"]).arg(&conf_path);
+    for var in ["HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"] {
+        cmd.env(var, &dir);
+    }
+    let log = dir.join("caddy.log");
+    let _caddy = start("caddy", cmd, dir.join("stdout.log"), &p);
+
+    // Caddy picks its site by name: SNI localhost (probe sends it as Host too).
+    let sni: &[&str] = &["--servername", "localhost"];
+    let named = [Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::Untrusted];
+    let mut checks = Vec::new();
+    checks.extend(mode_checks(&pki, "require_and_verify", req, Mode::Required, &named, sni));
+    checks.push(check(&pki, "require_and_verify", req, Case::Intermediate, sni, ok()));
+    // An SNI Caddy has no site for: it refuses the handshake (internal_error) before any certificate.
+    checks.push(check(&pki, "require_and_verify", req, Case::WrongName, &[], fail("tls_handshake_failed").alert("internal_error")));
+    checks.extend(mode_checks(&pki, "verify_if_given", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], sni));
+    checks.extend(mode_checks(&pki, "request", request, Mode::Unverified, &MODE_CASES, sni));
+    // mode require: a certificate must come, any certificate.
+    checks.push(check(&pki, "require", require, Case::Good, sni, ok()));
+    checks.push(check(&pki, "require", require, Case::NoCert, sni, fail("client_cert_missing").enf("required")));
+    checks.push(check(&pki, "require", require, Case::OtherCa, sni, expect(Mode::Unverified, Case::OtherCa)));
+    checks.push(check(&pki, "require", require, Case::Enforce, sni, expect(Mode::Unverified, Case::Enforce)));
+    checks.extend(mode_checks(&pki, "no client_auth", none, Mode::None, &MODE_CASES, sni));
+    for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
+        checks.push(check(&pki, v, port, Case::Good, sni, ok().tls(v)));
+        checks.push(check(&pki, v, port, Case::NoCert, sni, fail("client_cert_missing").enf("required").tls(v)));
+        checks.push(check(&pki, v, port, Case::OtherCa, sni, fail("client_cert_ca_mismatch").tls(v)));
+        checks.push(check(&pki, v, port, Case::Expired, sni, fail("client_cert_expired").tls(v)));
+    }
+    // Reached by IP: no SNI, Host 127.0.0.1, and Caddy's strict SNI/Host check answers 421.
+    checks.push(check(&pki, "by IP", req, Case::Good, &[], ok().first("http_status").says("Host/SNI")));
+    checks.push(check(&pki, "app", req, Case::Good, &["--servername", "localhost", "--http", "/403"], fail("http_refused")));
+    checks.push(check(&pki, "app", req, Case::Good, &["--servername", "localhost", "--http", "/401"], fail("http_refused")));
+    checks.push(check(&pki, "app", none, Case::Good, &["--servername", "localhost", "--http", "/403"], fail("http_refused").says("did not ask")));
+    run_checks(&pki, "caddy", &checks, 4, &log);
+
+    alert_race(&pki, "caddy", tls12, &[(Case::NoCert, "bad_certificate"), (Case::OtherCa, "bad_certificate"), (Case::Expired, "bad_certificate")], 20);
+}
