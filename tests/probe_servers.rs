@@ -808,3 +808,59 @@ fn probe_servers_caddy() {
 
     alert_race(&pki, "caddy", tls12, &[(Case::NoCert, "bad_certificate"), (Case::OtherCa, "bad_certificate"), (Case::Expired, "bad_certificate")], 20);
 }
+
+// ---------- openssl s_server ----------
+
+#[test]
+fn probe_servers_openssl_s_server() {
+    let pki = Pki::new();
+    let dir = pki.path().join("s_server");
+    std::fs::create_dir_all(&dir).expect("s_server dir");
+    let p = ports(7);
+    let (req, opt, noca, none, tls12, tls13, crl) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
+    let strict = ["-Verify", "1", "-verify_return_error"];
+    let crl_file = pki.file("crl.pem");
+    let modes: [(u16, &str, Vec<&str>); 7] = [
+        (req, "required", strict.to_vec()),
+        (opt, "optional", vec!["-verify", "1", "-verify_return_error"]),
+        // -verify without -verify_return_error: asks, and lets any certificate in.
+        (noca, "unverified", vec!["-verify", "1"]),
+        (none, "none", vec![]),
+        (tls12, "tls12", [&strict[..], &["-tls1_2"]].concat()),
+        (tls13, "tls13", [&strict[..], &["-tls1_3"]].concat()),
+        (crl, "crl", [&strict[..], &["-CRL", crl_file.as_str(), "-crl_check"]].concat()),
+    ];
+    let mut servers = Vec::new();
+    for (port, name, args) in &modes {
+        let mut cmd = Command::new(require_peer("openssl"));
+        cmd.args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-quiet"])
+            .args(args)
+            .arg("-cert")
+            .arg(pki.path().join("server.crt"))
+            .arg("-key")
+            .arg(pki.path().join("server.key"))
+            .arg("-CAfile")
+            .arg(pki.path().join("ca.crt"));
+        servers.push(start("openssl s_server", cmd, dir.join(format!("{name}.log")), &[*port]));
+    }
+    let log = dir.join("required.log");
+
+    let mut checks = Vec::new();
+    checks.extend(mode_checks(&pki, "-Verify", req, Mode::Required, &REQUIRED_CASES, &[]));
+    checks.push(check(&pki, "-Verify", req, Case::Intermediate, &[], ok()));
+    checks.extend(mode_checks(&pki, "-verify", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    checks.extend(mode_checks(&pki, "-verify lax", noca, Mode::Unverified, &MODE_CASES, &[]));
+    checks.extend(mode_checks(&pki, "none", none, Mode::None, &MODE_CASES, &[]));
+    for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
+        checks.push(check(&pki, v, port, Case::Good, &[], ok().tls(v)));
+        checks.push(check(&pki, v, port, Case::NoCert, &[], fail("client_cert_missing").enf("required").tls(v)));
+        checks.push(check(&pki, v, port, Case::OtherCa, &[], fail("client_cert_ca_mismatch").tls(v)));
+        checks.push(check(&pki, v, port, Case::Expired, &[], fail("client_cert_expired").tls(v)));
+    }
+    checks.push(check(&pki, "crl", crl, Case::Revoked, &[], fail("client_cert_revoked")));
+    checks.push(check(&pki, "crl", crl, Case::Good, &[], ok()));
+    run_checks(&pki, "openssl s_server", &checks, 4, &log);
+
+    alert_race(&pki, "openssl s_server", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+    drop(servers);
+}
