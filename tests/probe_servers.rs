@@ -53,8 +53,19 @@ impl Pki {
         openssl_ok(
             env.path(),
             &[
-                "ca", "-config", &cnf, "-batch", "-notext", "-in", "old.csr", "-out", "old.crt", "-startdate",
-                "20200101000000Z", "-enddate", "20200201000000Z",
+                "ca",
+                "-config",
+                &cnf,
+                "-batch",
+                "-notext",
+                "-in",
+                "old.csr",
+                "-out",
+                "old.crt",
+                "-startdate",
+                "20200101000000Z",
+                "-enddate",
+                "20200201000000Z",
             ],
         );
         // Server files in the shapes the servers want.
@@ -119,7 +130,8 @@ fn server_bin(name: &str) -> PathBuf {
 fn start(name: &'static str, mut cmd: Command, log: PathBuf, ports: &[u16]) -> Proc {
     let out = std::fs::File::create(&log).expect("server log");
     let err = out.try_clone().expect("server log");
-    let child = cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
+    let child =
+        cmd.stdin(Stdio::null()).stdout(out).stderr(err).spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
     let mut p = Proc { child, name, log };
     for &port in ports {
         let t = Instant::now();
@@ -128,7 +140,10 @@ fn start(name: &'static str, mut cmd: Command, log: PathBuf, ports: &[u16]) -> P
                 break;
             }
             if let Ok(Some(st)) = p.child.try_wait() {
-                panic!("{name} exited ({st}) before listening:\n{}", std::fs::read_to_string(&p.log).unwrap_or_default());
+                panic!(
+                    "{name} exited ({st}) before listening:\n{}",
+                    std::fs::read_to_string(&p.log).unwrap_or_default()
+                );
             }
             assert!(t.elapsed() < Duration::from_secs(15), "{name}: nothing listens on {port}");
             std::thread::sleep(Duration::from_millis(20));
@@ -311,7 +326,8 @@ fn verify(pki: &Pki, c: &Check) -> String {
     if bad.is_empty() {
         return String::new();
     }
-    let codes: Vec<&str> = j["diagnosis"].as_array().map_or(vec![], |a| a.iter().filter_map(|d| d["code"].as_str()).collect());
+    let codes: Vec<&str> =
+        j["diagnosis"].as_array().map_or(vec![], |a| a.iter().filter_map(|d| d["code"].as_str()).collect());
     format!(
         "{}: {}\n    codes {codes:?}, server_response {}, requested {}, sent {}\n",
         c.label,
@@ -326,8 +342,10 @@ fn verify(pki: &Pki, c: &Check) -> String {
 fn run_checks(pki: &Pki, server: &str, checks: &[Check], parallel: usize, log: &Path) -> usize {
     let results: Vec<String> = std::thread::scope(|s| {
         let chunks: Vec<&[Check]> = checks.chunks(checks.len().div_ceil(parallel.max(1)).max(1)).collect();
-        let handles: Vec<_> =
-            chunks.into_iter().map(|part| s.spawn(move || part.iter().map(|c| verify(pki, c)).collect::<Vec<_>>())).collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|part| s.spawn(move || part.iter().map(|c| verify(pki, c)).collect::<Vec<_>>()))
+            .collect();
         handles.into_iter().flat_map(|h| h.join().expect("probe thread")).collect()
     });
     let failures: String = results.iter().filter(|r| !r.is_empty()).cloned().collect();
@@ -337,7 +355,15 @@ fn run_checks(pki: &Pki, server: &str, checks: &[Check], parallel: usize, log: &
     assert!(
         failures.is_empty(),
         "{server}: {bad} of {n} checks failed:\n{failures}\nserver log:\n{}",
-        std::fs::read_to_string(log).unwrap_or_default().chars().rev().take(3000).collect::<String>().chars().rev().collect::<String>()
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .chars()
+            .rev()
+            .take(3000)
+            .collect::<String>()
+            .chars()
+            .rev()
+            .collect::<String>()
     );
     n
 }
@@ -358,7 +384,8 @@ fn alert_race(pki: &Pki, server: &str, port: u16, cases: &[(Case, &'static str)]
                         let page = j["server_response"]["http_status"].as_u64().map(|s| s.to_string());
                         let got = alert.map(str::to_string).or(page);
                         if got.as_deref() != Some(want) || j["verdict"] != "mtls_failed" {
-                            let _ = writeln!(out, "{case:?} run {i}: got {got:?}, want {want}: {}", j["server_response"]);
+                            let _ =
+                                writeln!(out, "{case:?} run {i}: got {got:?}, want {want}: {}", j["server_response"]);
                         }
                     }
                     out
@@ -461,7 +488,14 @@ fn probe_servers_nginx() {
     let mut checks = Vec::new();
     checks.extend(mode_checks(&pki, "required", req, Mode::Required, &REQUIRED_CASES, &[]));
     checks.push(check(&pki, "required", req, Case::Intermediate, &[], ok()));
-    checks.extend(mode_checks(&pki, "optional", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    checks.extend(mode_checks(
+        &pki,
+        "optional",
+        opt,
+        Mode::Optional,
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[],
+    ));
     checks.extend(mode_checks(&pki, "optional_no_ca", noca, Mode::Unverified, &MODE_CASES, &[]));
     checks.extend(mode_checks(&pki, "off", off, Mode::None, &MODE_CASES, &[]));
     for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
@@ -473,19 +507,61 @@ fn probe_servers_nginx() {
     checks.push(check(&pki, "crl", crl, Case::Revoked, &[], fail("client_cert_revoked")));
     checks.push(check(&pki, "crl", crl, Case::Good, &[], ok()));
     // The intermediate's CRL without the root's: nginx refuses every certificate of the intermediate.
-    checks.push(check(&pki, "intermediate crl", inter_crl, Case::Intermediate, &[], fail("client_cert_rejected").says("ca-chain.crl")));
+    checks.push(check(
+        &pki,
+        "intermediate crl",
+        inter_crl,
+        Case::Intermediate,
+        &[],
+        fail("client_cert_rejected").says("ca-chain.crl"),
+    ));
     // Application answers after a verified certificate.
     checks.push(check(&pki, "app", app, Case::Good, &["--http", "/401"], fail("http_refused").says("accepted ours")));
     checks.push(check(&pki, "app", app, Case::Good, &["--http", "/403"], fail("http_refused")));
     checks.push(check(&pki, "app", app12, Case::Good, &["--http", "/403"], fail("http_refused").tls("TLSv1.2")));
-    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/400"], ok().first("http_status").says("not one of nginx's")));
+    checks.push(check(
+        &pki,
+        "app",
+        app,
+        Case::Good,
+        &["--http", "/400"],
+        ok().first("http_status").says("not one of nginx's"),
+    ));
     checks.push(check(&pki, "app", app, Case::Good, &["--http", "/421"], ok().first("http_status").says("Host/SNI")));
     checks.push(check(&pki, "app", app, Case::Good, &["--http", "/404"], ok().first("http_status")));
     checks.push(check(&pki, "app", app, Case::Good, &["--http", "/405"], ok().first("http_status")));
-    checks.push(check(&pki, "app", app, Case::Good, &["--http", "/502"], ok().first("http_status").says("no upstream")));
-    checks.push(check(&pki, "app", app, Case::NoCert, &["--http", "/403"], fail("client_cert_missing").enf("required")));
-    checks.push(check(&pki, "app off", app_off, Case::Good, &["--http", "/403"], fail("http_refused").says("did not ask")));
-    checks.push(check(&pki, "app off", app_off, Case::NoCert, &["--http", "/401"], fail("http_refused").enf("not_requested")));
+    checks.push(check(
+        &pki,
+        "app",
+        app,
+        Case::Good,
+        &["--http", "/502"],
+        ok().first("http_status").says("no upstream"),
+    ));
+    checks.push(check(
+        &pki,
+        "app",
+        app,
+        Case::NoCert,
+        &["--http", "/403"],
+        fail("client_cert_missing").enf("required"),
+    ));
+    checks.push(check(
+        &pki,
+        "app off",
+        app_off,
+        Case::Good,
+        &["--http", "/403"],
+        fail("http_refused").says("did not ask"),
+    ));
+    checks.push(check(
+        &pki,
+        "app off",
+        app_off,
+        Case::NoCert,
+        &["--http", "/401"],
+        fail("http_refused").enf("not_requested"),
+    ));
     run_checks(&pki, "nginx", &checks, 4, &log);
 
     alert_race(&pki, "nginx", tls12, &[(Case::NoCert, "400"), (Case::OtherCa, "400"), (Case::Expired, "400")], 20);
@@ -499,7 +575,8 @@ fn probe_servers_apache() {
     let dir = pki.path().join("apache");
     std::fs::create_dir_all(&dir).expect("apache dir");
     let p = ports(9);
-    let (req, opt, noca, none, tls12, tls13, crl, loc12, loc13) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
+    let (req, opt, noca, none, tls12, tls13, crl, loc12, loc13) =
+        (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
     let f = |n: &str| pki.file(n);
     let m = "/usr/lib/apache2/modules";
     let mut conf = format!(
@@ -545,7 +622,14 @@ fn probe_servers_apache() {
     let mut checks = Vec::new();
     checks.extend(mode_checks(&pki, "require", req, Mode::Required, &REQUIRED_CASES, &[]));
     checks.push(check(&pki, "require", req, Case::Intermediate, &[], ok()));
-    checks.extend(mode_checks(&pki, "optional", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    checks.extend(mode_checks(
+        &pki,
+        "optional",
+        opt,
+        Mode::Optional,
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[],
+    ));
     checks.extend(mode_checks(&pki, "optional_no_ca", noca, Mode::Unverified, &MODE_CASES, &[]));
     checks.extend(mode_checks(&pki, "none", none, Mode::None, &MODE_CASES, &[]));
     for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
@@ -554,15 +638,42 @@ fn probe_servers_apache() {
         checks.push(check(&pki, v, port, Case::OtherCa, &[], fail("client_cert_ca_mismatch").tls(v)));
         checks.push(check(&pki, v, port, Case::Expired, &[], fail("client_cert_expired").tls(v)));
     }
-    checks.push(check(&pki, "crl chain", crl, Case::Intermediate, &[], fail("client_cert_rejected").says("ca-chain.crl")));
+    checks.push(check(
+        &pki,
+        "crl chain",
+        crl,
+        Case::Intermediate,
+        &[],
+        fail("client_cert_rejected").says("ca-chain.crl"),
+    ));
     // Per-directory client auth: TLS 1.2 renegotiates, TLS 1.3 would need post-handshake auth.
-    checks.push(check(&pki, "location", loc12, Case::Good, &["--http", "/secure/"], fail("renegotiation_requested").tls("TLSv1.2")));
-    checks.push(check(&pki, "location", loc13, Case::Good, &["--http", "/secure/"], fail("http_refused").tls("TLSv1.3").says("post-handshake")));
+    checks.push(check(
+        &pki,
+        "location",
+        loc12,
+        Case::Good,
+        &["--http", "/secure/"],
+        fail("renegotiation_requested").tls("TLSv1.2"),
+    ));
+    checks.push(check(
+        &pki,
+        "location",
+        loc13,
+        Case::Good,
+        &["--http", "/secure/"],
+        fail("http_refused").tls("TLSv1.3").says("post-handshake"),
+    ));
     checks.push(check(&pki, "location", loc12, Case::Good, &[], fail("client_cert_not_requested")));
     checks.push(check(&pki, "location", loc13, Case::Good, &[], fail("client_cert_not_requested")));
     run_checks(&pki, "apache2", &checks, 4, &log);
 
-    alert_race(&pki, "apache2", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+    alert_race(
+        &pki,
+        "apache2",
+        tls12,
+        &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")],
+        20,
+    );
 }
 
 // ---------- HAProxy ----------
@@ -590,7 +701,12 @@ fn probe_servers_haproxy() {
     conf += &front("tls12", tls12, &format!("{ca} verify required ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.2"), "");
     conf += &front("tls13", tls13, &format!("{ca} verify required ssl-min-ver TLSv1.3"), "");
     conf += &front("crl", crl, &format!("{ca} verify required crl-file {}", f("crl.pem")), "");
-    conf += &front("app", app, &format!("{ca} verify required"), "http-request return status 403 if { path /403 }\n  http-request return status 401 if { path /401 }\n  http-request return status 421 if { path /421 }");
+    conf += &front(
+        "app",
+        app,
+        &format!("{ca} verify required"),
+        "http-request return status 403 if { path /403 }\n  http-request return status 401 if { path /401 }\n  http-request return status 421 if { path /421 }",
+    );
     let conf_path = dir.join("haproxy.cfg");
     std::fs::write(&conf_path, conf).expect("haproxy.cfg");
     let mut cmd = Command::new(server_bin("haproxy"));
@@ -601,7 +717,14 @@ fn probe_servers_haproxy() {
     let mut checks = Vec::new();
     checks.extend(mode_checks(&pki, "required", req, Mode::Required, &REQUIRED_CASES, &[]));
     checks.push(check(&pki, "required", req, Case::Intermediate, &[], ok()));
-    checks.extend(mode_checks(&pki, "optional", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    checks.extend(mode_checks(
+        &pki,
+        "optional",
+        opt,
+        Mode::Optional,
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[],
+    ));
     checks.extend(mode_checks(&pki, "ca-ignore-err", noca, Mode::Unverified, &MODE_CASES, &[]));
     checks.extend(mode_checks(&pki, "none", none, Mode::None, &MODE_CASES, &[]));
     for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
@@ -617,7 +740,13 @@ fn probe_servers_haproxy() {
     checks.push(check(&pki, "app", app, Case::Good, &["--http", "/421"], ok().first("http_status")));
     run_checks(&pki, "haproxy", &checks, 4, &log);
 
-    alert_race(&pki, "haproxy", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+    alert_race(
+        &pki,
+        "haproxy",
+        tls12,
+        &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")],
+        20,
+    );
 }
 
 // ---------- stunnel ----------
@@ -657,7 +786,14 @@ fn probe_servers_stunnel() {
     let mut checks = Vec::new();
     checks.extend(mode_checks(&pki, "required", req, Mode::Required, &REQUIRED_CASES, &[]));
     checks.push(check(&pki, "required", req, Case::Intermediate, &[], ok()));
-    checks.extend(mode_checks(&pki, "optional", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    checks.extend(mode_checks(
+        &pki,
+        "optional",
+        opt,
+        Mode::Optional,
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[],
+    ));
     // requireCert without verifyChain: a certificate must come, any certificate.
     checks.push(check(&pki, "unverified", noca, Case::Good, &[], ok()));
     checks.push(check(&pki, "unverified", noca, Case::NoCert, &[], fail("client_cert_missing").enf("required")));
@@ -674,7 +810,13 @@ fn probe_servers_stunnel() {
     checks.push(check(&pki, "crl", crl, Case::Good, &[], ok()));
     run_checks(&pki, "stunnel4", &checks, 4, &log);
 
-    alert_race(&pki, "stunnel4", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+    alert_race(
+        &pki,
+        "stunnel4",
+        tls12,
+        &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")],
+        20,
+    );
 }
 
 // ---------- lighttpd ----------
@@ -702,10 +844,16 @@ fn probe_servers_lighttpd() {
         w = f("www"),
         d = dir.display()
     );
-    let socket = |port: u16, extra: &str| format!("$SERVER[\"socket\"] == \"127.0.0.1:{port}\" {{\n  {}}}\n", tls(extra));
+    let socket =
+        |port: u16, extra: &str| format!("$SERVER[\"socket\"] == \"127.0.0.1:{port}\" {{\n  {}}}\n", tls(extra));
     conf += &socket(noca, "ssl.verifyclient.activate = \"enable\"\n  ssl.verifyclient.enforce = \"disable\"");
     conf += &socket(none, "ssl.verifyclient.activate = \"disable\"");
-    conf += &socket(tls12, &format!("{verify}\n  ssl.openssl.ssl-conf-cmd = (\"MinProtocol\" => \"TLSv1.2\", \"MaxProtocol\" => \"TLSv1.2\")"));
+    conf += &socket(
+        tls12,
+        &format!(
+            "{verify}\n  ssl.openssl.ssl-conf-cmd = (\"MinProtocol\" => \"TLSv1.2\", \"MaxProtocol\" => \"TLSv1.2\")"
+        ),
+    );
     conf += &socket(tls13, &format!("{verify}\n  ssl.openssl.ssl-conf-cmd = (\"MinProtocol\" => \"TLSv1.3\")"));
     conf += &socket(crl, &format!("{verify}\n  ssl.verifyclient.ca-crl-file = \"{}\"", f("crl.pem")));
     let conf_path = dir.join("lighttpd.conf");
@@ -731,7 +879,13 @@ fn probe_servers_lighttpd() {
     checks.push(check(&pki, "crl", crl, Case::Good, &[], ok()));
     run_checks(&pki, "lighttpd", &checks, 4, &log);
 
-    alert_race(&pki, "lighttpd", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+    alert_race(
+        &pki,
+        "lighttpd",
+        tls12,
+        &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")],
+        20,
+    );
 }
 
 // ---------- Caddy ----------
@@ -784,8 +938,22 @@ fn probe_servers_caddy() {
     checks.extend(mode_checks(&pki, "require_and_verify", req, Mode::Required, &named, sni));
     checks.push(check(&pki, "require_and_verify", req, Case::Intermediate, sni, ok()));
     // An SNI Caddy has no site for: it refuses the handshake (internal_error) before any certificate.
-    checks.push(check(&pki, "require_and_verify", req, Case::WrongName, &[], fail("tls_handshake_failed").alert("internal_error")));
-    checks.extend(mode_checks(&pki, "verify_if_given", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], sni));
+    checks.push(check(
+        &pki,
+        "require_and_verify",
+        req,
+        Case::WrongName,
+        &[],
+        fail("tls_handshake_failed").alert("internal_error"),
+    ));
+    checks.extend(mode_checks(
+        &pki,
+        "verify_if_given",
+        opt,
+        Mode::Optional,
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        sni,
+    ));
     checks.extend(mode_checks(&pki, "request", request, Mode::Unverified, &MODE_CASES, sni));
     // mode require: a certificate must come, any certificate.
     checks.push(check(&pki, "require", require, Case::Good, sni, ok()));
@@ -801,12 +969,39 @@ fn probe_servers_caddy() {
     }
     // Reached by IP: no SNI, Host 127.0.0.1, and Caddy's strict SNI/Host check answers 421.
     checks.push(check(&pki, "by IP", req, Case::Good, &[], ok().first("http_status").says("Host/SNI")));
-    checks.push(check(&pki, "app", req, Case::Good, &["--servername", "localhost", "--http", "/403"], fail("http_refused")));
-    checks.push(check(&pki, "app", req, Case::Good, &["--servername", "localhost", "--http", "/401"], fail("http_refused")));
-    checks.push(check(&pki, "app", none, Case::Good, &["--servername", "localhost", "--http", "/403"], fail("http_refused").says("did not ask")));
+    checks.push(check(
+        &pki,
+        "app",
+        req,
+        Case::Good,
+        &["--servername", "localhost", "--http", "/403"],
+        fail("http_refused"),
+    ));
+    checks.push(check(
+        &pki,
+        "app",
+        req,
+        Case::Good,
+        &["--servername", "localhost", "--http", "/401"],
+        fail("http_refused"),
+    ));
+    checks.push(check(
+        &pki,
+        "app",
+        none,
+        Case::Good,
+        &["--servername", "localhost", "--http", "/403"],
+        fail("http_refused").says("did not ask"),
+    ));
     run_checks(&pki, "caddy", &checks, 4, &log);
 
-    alert_race(&pki, "caddy", tls12, &[(Case::NoCert, "bad_certificate"), (Case::OtherCa, "bad_certificate"), (Case::Expired, "bad_certificate")], 20);
+    alert_race(
+        &pki,
+        "caddy",
+        tls12,
+        &[(Case::NoCert, "bad_certificate"), (Case::OtherCa, "bad_certificate"), (Case::Expired, "bad_certificate")],
+        20,
+    );
 }
 
 // ---------- openssl s_server ----------
@@ -848,7 +1043,14 @@ fn probe_servers_openssl_s_server() {
     let mut checks = Vec::new();
     checks.extend(mode_checks(&pki, "-Verify", req, Mode::Required, &REQUIRED_CASES, &[]));
     checks.push(check(&pki, "-Verify", req, Case::Intermediate, &[], ok()));
-    checks.extend(mode_checks(&pki, "-verify", opt, Mode::Optional, &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce], &[]));
+    checks.extend(mode_checks(
+        &pki,
+        "-verify",
+        opt,
+        Mode::Optional,
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[],
+    ));
     checks.extend(mode_checks(&pki, "-verify lax", noca, Mode::Unverified, &MODE_CASES, &[]));
     checks.extend(mode_checks(&pki, "none", none, Mode::None, &MODE_CASES, &[]));
     for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
@@ -861,6 +1063,12 @@ fn probe_servers_openssl_s_server() {
     checks.push(check(&pki, "crl", crl, Case::Good, &[], ok()));
     run_checks(&pki, "openssl s_server", &checks, 4, &log);
 
-    alert_race(&pki, "openssl s_server", tls12, &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")], 20);
+    alert_race(
+        &pki,
+        "openssl s_server",
+        tls12,
+        &[(Case::NoCert, "handshake_failure"), (Case::OtherCa, "unknown_ca"), (Case::Expired, "certificate_expired")],
+        20,
+    );
     drop(servers);
 }

@@ -689,3 +689,328 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
         handshake_completed: main.handshake_done,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The verdict table of SPEC §3 without a server: attempts as a handshake would
+    //! record them, with certificates made in memory.
+
+    use super::*;
+    use crate::probe::Failure;
+    use crate::probe::recorder::{RequestSeen, ServerSeen};
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+
+    struct Certs {
+        server: Vec<u8>,
+        /// The DER subject of our CA, as a CertificateRequest names it.
+        ca_name: Vec<u8>,
+        other_name: Vec<u8>,
+    }
+
+    fn ca(cn: &str) -> (KeyPair, CertificateParams) {
+        let key = KeyPair::generate().unwrap();
+        let mut p = CertificateParams::default();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        (key, p)
+    }
+
+    fn certs() -> Certs {
+        let (ca_key, ca_params) = ca("Test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let (o_key, o_params) = ca("Other CA");
+        let other = o_params.self_signed(&o_key).unwrap();
+        let issuer = Issuer::new(ca_params, &ca_key);
+        let key = KeyPair::generate().unwrap();
+        let mut sp = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        sp.distinguished_name.push(DnType::CommonName, "localhost");
+        let server = sp.signed_by(&key, &issuer).unwrap();
+        let subject = |der: &[u8]| crate::pki::certinfo::parse(der).unwrap().subject().as_raw().to_vec();
+        Certs { server: server.der().to_vec(), ca_name: subject(ca_cert.der()), other_name: subject(other.der()) }
+    }
+
+    /// A completed handshake that asked (or not) and sent (or not), with an HTTP answer.
+    fn done(c: &Certs, requested: bool, sent: bool, tls13: bool, http: Option<(u16, &str)>) -> Attempt {
+        Attempt {
+            handshake_done: true,
+            version: Some(if tls13 { "TLSv1.3" } else { "TLSv1.2" }.into()),
+            server: ServerSeen { chain: vec![c.server.clone()], verdict: Some(Ok(())), hostname: Some(Ok(())) },
+            request: RequestSeen { requested, ca_names: vec![c.ca_name.clone()], sigschemes: vec![], sent },
+            identity_offered: sent,
+            http: http.map(|(status, body)| {
+                let raw = format!("HTTP/1.1 {status} X\r\n\r\n{body}");
+                crate::probe::parse_http(raw.as_bytes()).unwrap()
+            }),
+            post_data: http.is_some(),
+            ..Attempt::default()
+        }
+    }
+
+    fn refused_by_alert(c: &Certs, alert: AlertDescription, sent: bool) -> Attempt {
+        Attempt {
+            failure: Some(Failure {
+                kind: FailKind::Alert(alert),
+                detail: format!("received TLS alert {}", Alert(alert)),
+                tls_error: Some(rustls::Error::AlertReceived(alert)),
+            }),
+            handshake_done: false,
+            http: None,
+            post_data: false,
+            ..done(c, true, sent, false, None)
+        }
+    }
+
+    fn ctx(identity: bool, issuer: &[u8]) -> Context {
+        Context {
+            target: "127.0.0.1:8443".into(),
+            sni: None,
+            verify_name: "127.0.0.1".into(),
+            insecure: false,
+            trust: ServerVerification {
+                trusted: None,
+                chain_ok: None,
+                hostname_ok: None,
+                code: None,
+                error: None,
+                trust_source: TrustSource::Store,
+                trust_file: None,
+                trust_anchor_count: 1,
+                trust_anchors: vec!["CN=Test CA".into()],
+                insecure: false,
+            },
+            trust_text: "the store's CA".into(),
+            client_cert: identity.then(|| ClientCertInfo {
+                source: "store:alice".into(),
+                subject: "CN=alice".into(),
+                issuer: "CN=Test CA".into(),
+                serial: "01".into(),
+                not_after: "2030-01-01T00:00:00Z".into(),
+                days_left: 1000,
+                chain_length: 1,
+                revoked_in_store: None,
+                seconds_left: 1000 * 86_400,
+            }),
+            our_issuers: if identity { vec![issuer.to_vec()] } else { vec![] },
+            ours: identity.then(|| OurCert {
+                subject: "CN=alice".into(),
+                issuer: "CN=Test CA".into(),
+                client_auth: true,
+                chain_length: 1,
+                ..OurCert::default()
+            }),
+            ours_seconds_left: identity.then_some(1000 * 86_400),
+            http: true,
+            no_client_cert: false,
+        }
+    }
+
+    fn one(ctx: Context, main: &Attempt) -> Report {
+        build(ctx, Attempts { main, without: None, canary: None })
+    }
+
+    fn first(r: &Report) -> Option<Code> {
+        r.diagnosis.first().map(|d| d.code)
+    }
+
+    const NGINX_NO_CERT: &str = "<html><head><title>400 No required SSL certificate was sent</title>";
+    const NGINX_CERT_ERROR: &str = "<html><head><title>400 The SSL certificate error</title>";
+
+    #[test]
+    fn ok_only_when_asked_sent_and_accepted() {
+        let c = certs();
+        let r = one(ctx(true, &c.ca_name), &done(&c, true, true, true, Some((200, "hi"))));
+        assert_eq!((r.verdict, first(&r), r.client_cert_accepted), (Verdict::Ok, None, Some(true)));
+        assert_eq!(r.server_verification.code, Some(CheckCode::Ok));
+
+        // Never asked: TLS works, mTLS does not.
+        let r = one(ctx(true, &c.ca_name), &done(&c, false, false, true, Some((200, "hi"))));
+        assert_eq!((r.verdict, first(&r)), (Verdict::MtlsFailed, Some(Code::ClientCertNotRequested)));
+        assert_eq!(r.client_cert_accepted, None);
+        assert!(r.diagnosis[0].cause.contains("post-handshake"), "{}", r.diagnosis[0].cause);
+
+        // No identity, asked, let in: optional.
+        let r = one(ctx(false, &[]), &done(&c, true, false, true, Some((200, "hi"))));
+        assert_eq!(
+            (r.verdict, first(&r), r.enforcement),
+            (Verdict::MtlsFailed, Some(Code::ClientCertOptional), Some(Enforcement::Optional))
+        );
+
+        // No identity, nginx's page: missing, and enforcement required.
+        let r = one(ctx(false, &[]), &done(&c, true, false, true, Some((400, NGINX_NO_CERT))));
+        assert_eq!(
+            (r.verdict, first(&r), r.enforcement),
+            (Verdict::MtlsFailed, Some(Code::ClientCertMissing), Some(Enforcement::Required))
+        );
+    }
+
+    #[test]
+    fn refusals_by_alert_and_by_nginx_page() {
+        let c = certs();
+        for (alert, code) in [
+            (AlertDescription::UnknownCA, Code::ClientCertCaMismatch),
+            (AlertDescription::CertificateExpired, Code::ClientCertExpired),
+            (AlertDescription::CertificateRevoked, Code::ClientCertRevoked),
+            (AlertDescription::UnsupportedCertificate, Code::ClientCertWrongPurpose),
+            (AlertDescription::BadCertificate, Code::ClientCertRejected),
+            (AlertDescription::ProtocolVersion, Code::TlsVersionMismatch),
+        ] {
+            let r = one(ctx(true, &c.ca_name), &refused_by_alert(&c, alert, true));
+            assert_eq!((r.verdict, first(&r)), (Verdict::MtlsFailed, Some(code)), "{alert:?}");
+            assert_eq!(r.server_response.alert, Some(Alert(alert)));
+            assert_eq!(r.server_response.stage, Some(Stage::Handshake));
+        }
+        let r = one(ctx(false, &[]), &refused_by_alert(&c, AlertDescription::CertificateRequired, false));
+        assert_eq!(first(&r), Some(Code::ClientCertMissing));
+
+        // nginx's certificate error page for a certificate whose issuer it does not name.
+        let r = one(ctx(true, &c.other_name), &done(&c, true, true, true, Some((400, NGINX_CERT_ERROR))));
+        assert_eq!((r.verdict, first(&r)), (Verdict::MtlsFailed, Some(Code::ClientCertCaMismatch)));
+        assert_eq!(r.issuer_acceptable, Some(false));
+        assert_eq!(r.client_cert_accepted, Some(false));
+
+        // A 400 that is not nginx's page is the application's: TLS decides, with a warning.
+        let r = one(ctx(true, &c.ca_name), &done(&c, true, true, true, Some((400, "{\"error\":\"bad input\"}"))));
+        assert_eq!((r.verdict, first(&r)), (Verdict::Ok, Some(Code::HttpStatus)));
+        for status in [404, 405, 421, 502, 503] {
+            let r = one(ctx(true, &c.ca_name), &done(&c, true, true, true, Some((status, ""))));
+            assert_eq!((r.verdict, first(&r)), (Verdict::Ok, Some(Code::HttpStatus)), "{status}");
+            assert!(r.diagnosis[0].cause.contains(&status.to_string()));
+        }
+        // 495/496 are nginx's certificate codes whatever the body.
+        let r = one(ctx(true, &c.ca_name), &done(&c, true, true, true, Some((495, ""))));
+        assert_eq!(first(&r), Some(Code::ClientCertRejected));
+    }
+
+    #[test]
+    fn an_intermediate_refused_points_at_the_chain_crl() {
+        let c = certs();
+        let mut cx = ctx(true, &c.ca_name);
+        if let Some(o) = cx.ours.as_mut() {
+            o.chain_length = 2;
+        }
+        let r = one(cx, &done(&c, true, true, true, Some((400, NGINX_CERT_ERROR))));
+        assert_eq!(first(&r), Some(Code::ClientCertRejected));
+        assert!(r.diagnosis[0].fix.contains("crl/ca-chain.crl"), "{}", r.diagnosis[0].fix);
+    }
+
+    #[test]
+    fn application_refusals_and_renegotiation() {
+        let c = certs();
+        let r = one(ctx(true, &c.ca_name), &done(&c, true, true, true, Some((403, ""))));
+        assert_eq!(
+            (r.verdict, first(&r), r.client_cert_accepted),
+            (Verdict::MtlsFailed, Some(Code::HttpRefused), Some(false))
+        );
+        assert!(!r.diagnosis[0].cause.contains("authenticated, not authorized"));
+        // TLS 1.3, never asked, then 401: post-handshake authentication.
+        let r = one(ctx(true, &c.ca_name), &done(&c, false, false, true, Some((401, ""))));
+        assert_eq!(first(&r), Some(Code::HttpRefused));
+        assert!(r.diagnosis[0].cause.contains("post-handshake"), "{}", r.diagnosis[0].cause);
+        // A revoked certificate refused by the application: no "CRL outdated".
+        let mut cx = ctx(true, &c.ca_name);
+        if let Some(o) = cx.ours.as_mut() {
+            o.revoked = Some("revoked on 2026-01-01 for keyCompromise".into());
+        }
+        let r = one(cx, &done(&c, true, true, true, Some((403, ""))));
+        assert!(r.diagnosis.iter().all(|d| d.code != Code::ServerCrlOutdated));
+        assert!(r.diagnosis[0].cause.contains("revoked"));
+        // Accepted though revoked: works, with the warning.
+        let mut cx = ctx(true, &c.ca_name);
+        if let Some(o) = cx.ours.as_mut() {
+            o.revoked = Some("revoked".into());
+        }
+        let r = one(cx, &done(&c, true, true, true, Some((200, ""))));
+        assert_eq!((r.verdict, first(&r)), (Verdict::Ok, Some(Code::ServerCrlOutdated)));
+        assert!(r.diagnosis[0].fix.contains("Caddy"));
+
+        // TLS 1.2 HelloRequest after the request, then an alert: renegotiation.
+        let mut at = done(&c, false, false, false, None);
+        at.renegotiation = true;
+        at.post_alert = Some(AlertDescription::HandshakeFailure);
+        let r = one(ctx(true, &c.ca_name), &at);
+        assert_eq!((r.verdict, first(&r)), (Verdict::MtlsFailed, Some(Code::RenegotiationRequested)));
+        assert!(r.diagnosis[0].fix.contains("SSLVerifyClient"));
+    }
+
+    #[test]
+    fn enforcement_with_the_canary() {
+        let c = certs();
+        let main = done(&c, true, true, true, Some((200, "")));
+        let refused = done(&c, true, false, true, Some((400, NGINX_NO_CERT)));
+        let canary_refused = refused_by_alert(&c, AlertDescription::UnknownCA, true);
+        let let_in_nocert = done(&c, true, false, true, Some((200, "")));
+        let let_in_canary = done(&c, true, true, true, Some((200, "")));
+        let run = |without: &Attempt, canary: &Attempt| {
+            let mut cx = ctx(true, &c.ca_name);
+            cx.no_client_cert = true;
+            build(cx, Attempts { main: &main, without: Some(without), canary: Some(canary) })
+        };
+        let r = run(&refused, &canary_refused);
+        assert_eq!((r.verdict, r.enforcement, first(&r)), (Verdict::Ok, Some(Enforcement::Required), None));
+        assert_eq!(r.with_canary_cert.as_ref().and_then(|w| w.accepted), Some(false));
+        let r = run(&let_in_nocert, &canary_refused);
+        assert_eq!(
+            (r.verdict, r.enforcement, first(&r)),
+            (Verdict::MtlsFailed, Some(Enforcement::Optional), Some(Code::ClientCertOptional))
+        );
+        // The canary let in: unverified, even when no certificate is let in too.
+        for without in [&refused, &let_in_nocert] {
+            let r = run(without, &let_in_canary);
+            assert_eq!(
+                (r.verdict, r.enforcement, first(&r)),
+                (Verdict::MtlsFailed, Some(Enforcement::Unverified), Some(Code::ServerAcceptsUnverified))
+            );
+        }
+        let never = done(&c, false, false, true, Some((200, "")));
+        assert_eq!(enforcement_of(&never, Some(&never)), Some(Enforcement::NotRequested));
+        // Without --no-client-cert an accepted certificate of an unnamed issuer is only suspected.
+        let r = one(ctx(true, &c.other_name), &main);
+        assert_eq!((r.verdict, first(&r)), (Verdict::Ok, Some(Code::ServerAcceptsUnverified)));
+        assert_eq!(r.diagnosis[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn server_certificate_and_untestable() {
+        let c = certs();
+        let mut at = done(&c, false, false, true, None);
+        at.handshake_done = false;
+        at.server.verdict = Some(Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)));
+        at.failure = Some(Failure {
+            kind: FailKind::Tls,
+            detail: "invalid peer certificate".into(),
+            tls_error: Some(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)),
+        });
+        let r = one(ctx(true, &c.ca_name), &at);
+        assert_eq!((r.verdict, first(&r)), (Verdict::MtlsFailed, Some(Code::ServerCertUntrusted)));
+        assert_eq!(r.server_verification.code, Some(CheckCode::Failed(Code::ServerCertUntrusted)));
+        assert_eq!(r.client_cert_accepted, None);
+
+        // --insecure: the client certificate is tested, the server failure a warning.
+        let mut at = done(&c, true, true, true, Some((200, "")));
+        at.server.verdict = Some(Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)));
+        let mut cx = ctx(true, &c.ca_name);
+        cx.insecure = true;
+        let r = one(cx, &at);
+        assert_eq!((r.verdict, first(&r)), (Verdict::Ok, Some(Code::ServerCertUntrusted)));
+        assert_eq!(r.diagnosis[0].severity, Severity::Warning);
+
+        let refused = Attempt {
+            failure: Some(Failure { kind: FailKind::Refused, detail: "refused".into(), tls_error: None }),
+            ..Attempt::default()
+        };
+        let r = one(ctx(true, &c.ca_name), &refused);
+        assert_eq!((r.verdict, first(&r)), (Verdict::Error, Some(Code::ConnectionRefused)));
+    }
+
+    #[test]
+    fn durations_in_the_unit_that_fits() {
+        assert_eq!(expiry_text(5 * 86_400 + 10), "expires in 5 days");
+        assert_eq!(expiry_text(5 * 3_600), "expires in 5 hours");
+        assert_eq!(expiry_text(90), "expires in 90 seconds");
+        assert_eq!(expiry_text(-3 * 86_400), "expired 3 days ago");
+        assert_eq!(left_text(-7_200), "expired 2 hours ago");
+        assert_eq!(left_text(86_400), "24 hours left");
+        assert_eq!(duration_text(60), "60 seconds");
+        assert_eq!(duration_text(3 * 60), "3 minutes");
+    }
+}
