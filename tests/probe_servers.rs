@@ -201,6 +201,8 @@ enum Case {
     Intermediate,
     /// alice with --no-client-cert: the enforcement question.
     Enforce,
+    /// --no-client-cert without an identity: the enforcement question alone.
+    EnforceOnly,
     /// --cacert of another CA: the server is not trusted.
     Untrusted,
     WrongName,
@@ -217,6 +219,7 @@ fn case_args(pki: &Pki, case: Case) -> Vec<String> {
         Case::Revoked => vec!["--name".into(), "bob".into()],
         Case::Intermediate => vec!["--cert".into(), carol("chain.pem"), "--key".into(), carol("key.pem")],
         Case::Enforce => vec!["--name".into(), "alice".into(), "--no-client-cert".into()],
+        Case::EnforceOnly => vec!["--no-client-cert".into()],
         Case::Untrusted => vec!["--name".into(), "alice".into(), "--cacert".into(), pki.file("other/certs/ca.crt")],
         Case::WrongName => vec!["--name".into(), "alice".into(), "--servername".into(), "wrong.example".into()],
     };
@@ -426,13 +429,13 @@ fn expect(mode: Mode, case: Case) -> Expect {
         (Mode::Required | Mode::Optional, OtherCa) => fail("client_cert_ca_mismatch"),
         (Mode::Required | Mode::Optional, Expired) => fail("client_cert_expired"),
         (Mode::Required | Mode::Optional, Revoked) => fail("client_cert_revoked"),
-        (Mode::Required, Enforce) => ok().enf("required"),
+        (Mode::Required, Enforce | EnforceOnly) => ok().enf("required"),
         (Mode::Optional | Mode::Unverified, Good) => ok(),
         (Mode::Optional | Mode::Unverified, NoCert) => fail("client_cert_optional").enf("optional"),
-        (Mode::Optional, Enforce) => fail("client_cert_optional").enf("optional"),
+        (Mode::Optional, Enforce | EnforceOnly) => fail("client_cert_optional").enf("optional"),
         (Mode::Unverified, OtherCa) => ok().first("server_accepts_unverified"),
-        (Mode::Unverified, Enforce) => fail("server_accepts_unverified").enf("unverified"),
-        (Mode::None, NoCert | Enforce) => fail("client_cert_not_requested").enf("not_requested"),
+        (Mode::Unverified, Enforce | EnforceOnly) => fail("server_accepts_unverified").enf("unverified"),
+        (Mode::None, NoCert | Enforce | EnforceOnly) => fail("client_cert_not_requested").enf("not_requested"),
         (Mode::None, _) => fail("client_cert_not_requested"),
         (_, Intermediate) => ok(),
         (Mode::Unverified, Expired | Revoked) => ok(),
@@ -444,9 +447,17 @@ fn mode_checks(pki: &Pki, label: &str, port: u16, mode: Mode, cases: &[Case], ex
     cases.iter().map(|&c| check(pki, label, port, c, extra, expect(mode, c))).collect()
 }
 
-const MODE_CASES: [Case; 4] = [Case::Good, Case::NoCert, Case::OtherCa, Case::Enforce];
-const REQUIRED_CASES: [Case; 7] =
-    [Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::Untrusted, Case::WrongName];
+const MODE_CASES: [Case; 5] = [Case::Good, Case::NoCert, Case::OtherCa, Case::Enforce, Case::EnforceOnly];
+const REQUIRED_CASES: [Case; 8] = [
+    Case::Good,
+    Case::NoCert,
+    Case::OtherCa,
+    Case::Expired,
+    Case::Enforce,
+    Case::EnforceOnly,
+    Case::Untrusted,
+    Case::WrongName,
+];
 
 // ---------- nginx ----------
 
@@ -498,7 +509,7 @@ fn probe_servers_nginx() {
         "optional",
         opt,
         Mode::Optional,
-        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::EnforceOnly],
         &[],
     ));
     checks.extend(mode_checks(&pki, "optional_no_ca", noca, Mode::Unverified, &MODE_CASES, &[]));
@@ -579,9 +590,9 @@ fn probe_servers_apache() {
     let pki = Pki::new();
     let dir = pki.path().join("apache");
     std::fs::create_dir_all(&dir).expect("apache dir");
-    let p = ports(9);
-    let (req, opt, noca, none, tls12, tls13, crl, loc12, loc13) =
-        (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]);
+    let p = ports(10);
+    let (req, opt, noca, none, tls12, tls13, crl, loc12, loc13, leaf_crl) =
+        (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9]);
     let f = |n: &str| pki.file(n);
     let m = "/usr/lib/apache2/modules";
     let mut conf = format!(
@@ -614,6 +625,11 @@ fn probe_servers_apache() {
         both,
         &format!("SSLVerifyClient require\n  SSLCARevocationFile {}\n  SSLCARevocationCheck chain", f("inter-crl.pem")),
     );
+    conf += &vhost(
+        leaf_crl,
+        both,
+        &format!("SSLVerifyClient require\n  SSLCARevocationFile {}\n  SSLCARevocationCheck leaf", f("crl.pem")),
+    );
     let per_location = "SSLVerifyClient none\n  <Location /secure>\n    SSLVerifyClient require\n  </Location>";
     conf += &vhost(loc12, "-all +TLSv1.2", per_location);
     conf += &vhost(loc13, "-all +TLSv1.3", per_location);
@@ -632,7 +648,7 @@ fn probe_servers_apache() {
         "optional",
         opt,
         Mode::Optional,
-        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::EnforceOnly],
         &[],
     ));
     checks.extend(mode_checks(&pki, "optional_no_ca", noca, Mode::Unverified, &MODE_CASES, &[]));
@@ -651,6 +667,8 @@ fn probe_servers_apache() {
         &[],
         fail("client_cert_rejected").says("ca-chain.crl"),
     ));
+    checks.push(check(&pki, "crl", leaf_crl, Case::Revoked, &[], fail("client_cert_revoked")));
+    checks.push(check(&pki, "crl", leaf_crl, Case::Good, &[], ok()));
     // Per-directory client auth: TLS 1.2 renegotiates, TLS 1.3 would need post-handshake auth.
     checks.push(check(
         &pki,
@@ -727,7 +745,7 @@ fn probe_servers_haproxy() {
         "optional",
         opt,
         Mode::Optional,
-        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::EnforceOnly],
         &[],
     ));
     checks.extend(mode_checks(&pki, "ca-ignore-err", noca, Mode::Unverified, &MODE_CASES, &[]));
@@ -796,7 +814,7 @@ fn probe_servers_stunnel() {
         "optional",
         opt,
         Mode::Optional,
-        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::EnforceOnly],
         &[],
     ));
     // requireCert without verifyChain: a certificate must come, any certificate.
@@ -804,6 +822,7 @@ fn probe_servers_stunnel() {
     checks.push(check(&pki, "unverified", noca, Case::NoCert, &[], fail("client_cert_missing").enf("required")));
     checks.push(check(&pki, "unverified", noca, Case::OtherCa, &[], expect(Mode::Unverified, Case::OtherCa)));
     checks.push(check(&pki, "unverified", noca, Case::Enforce, &[], expect(Mode::Unverified, Case::Enforce)));
+    checks.push(check(&pki, "unverified", noca, Case::EnforceOnly, &[], expect(Mode::Unverified, Case::EnforceOnly)));
     checks.extend(mode_checks(&pki, "none", none, Mode::None, &MODE_CASES, &[]));
     for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
         checks.push(check(&pki, v, port, Case::Good, &[], ok().tls(v)));
@@ -938,7 +957,8 @@ fn probe_servers_caddy() {
 
     // Caddy picks its site by name: SNI localhost (probe sends it as Host too).
     let sni: &[&str] = &["--servername", "localhost"];
-    let named = [Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::Untrusted];
+    let named =
+        [Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::EnforceOnly, Case::Untrusted];
     let mut checks = Vec::new();
     checks.extend(mode_checks(&pki, "require_and_verify", req, Mode::Required, &named, sni));
     checks.push(check(&pki, "require_and_verify", req, Case::Intermediate, sni, ok()));
@@ -956,7 +976,7 @@ fn probe_servers_caddy() {
         "verify_if_given",
         opt,
         Mode::Optional,
-        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::EnforceOnly],
         sni,
     ));
     checks.extend(mode_checks(&pki, "request", request, Mode::Unverified, &MODE_CASES, sni));
@@ -965,6 +985,7 @@ fn probe_servers_caddy() {
     checks.push(check(&pki, "require", require, Case::NoCert, sni, fail("client_cert_missing").enf("required")));
     checks.push(check(&pki, "require", require, Case::OtherCa, sni, expect(Mode::Unverified, Case::OtherCa)));
     checks.push(check(&pki, "require", require, Case::Enforce, sni, expect(Mode::Unverified, Case::Enforce)));
+    checks.push(check(&pki, "require", require, Case::EnforceOnly, sni, expect(Mode::Unverified, Case::EnforceOnly)));
     checks.extend(mode_checks(&pki, "no client_auth", none, Mode::None, &MODE_CASES, sni));
     for (port, v) in [(tls12, "TLSv1.2"), (tls13, "TLSv1.3")] {
         checks.push(check(&pki, v, port, Case::Good, sni, ok().tls(v)));
@@ -1053,7 +1074,7 @@ fn probe_servers_openssl_s_server() {
         "-verify",
         opt,
         Mode::Optional,
-        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce],
+        &[Case::Good, Case::NoCert, Case::OtherCa, Case::Expired, Case::Enforce, Case::EnforceOnly],
         &[],
     ));
     checks.extend(mode_checks(&pki, "-verify lax", noca, Mode::Unverified, &MODE_CASES, &[]));

@@ -560,6 +560,34 @@ fn enforcement_diagnosis(e: Option<Enforcement>) -> Option<Diagnosis> {
     }
 }
 
+/// The verdict of `--no-client-cert` without an identity: enforcement alone decides.
+fn enforcement_only(enforcement: Option<Enforcement>, diags: &mut Vec<Diagnosis>) -> Verdict {
+    let refusal = |d: &Diagnosis| matches!(d.code, Code::ClientCertMissing | Code::ClientCertOptional);
+    match enforcement {
+        Some(Enforcement::Required) => {
+            diags.retain(|d| !refusal(d));
+            Verdict::Ok
+        }
+        Some(Enforcement::NotRequested) => Verdict::MtlsFailed,
+        Some(e) => {
+            diags.retain(|d| !refusal(d));
+            diags.extend(enforcement_diagnosis(Some(e)));
+            Verdict::MtlsFailed
+        }
+        None => {
+            if diags.iter().all(|d| d.severity != Severity::Error) {
+                diags.push(Diagnosis::new(
+                    Code::TlsHandshakeFailed,
+                    Severity::Error,
+                    "whether the server enforces mTLS could not be told from its answers",
+                    "read the server's error log, or probe with an identity (--name NAME)",
+                ));
+            }
+            Verdict::MtlsFailed
+        }
+    }
+}
+
 fn expiring(chain: &[ChainCert], ours: Option<i64>) -> Vec<Diagnosis> {
     let mut diags = Vec::new();
     let soon = |s: &i64| (1..14 * 86_400).contains(s);
@@ -636,6 +664,13 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
                 verdict = Verdict::MtlsFailed;
             }
         }
+        verdict
+    };
+    // `--no-client-cert` without an identity asks only "is mTLS enforced?": a refusal of
+    // the connection without a certificate is then the right answer, not a failure.
+    let verdict = if ctx.no_client_cert && !have_identity && verdict != Verdict::Error && !server_failed {
+        enforcement_only(enforcement, &mut diags)
+    } else {
         verdict
     };
     if verdict != Verdict::Error {
@@ -961,6 +996,24 @@ mod tests {
                 (Verdict::MtlsFailed, Some(Enforcement::Unverified), Some(Code::ServerAcceptsUnverified))
             );
         }
+        // No identity: enforcement alone decides.
+        let alone = |nocert: &Attempt, canary: &Attempt| {
+            let mut cx = ctx(false, &[]);
+            cx.no_client_cert = true;
+            build(cx, Attempts { main: nocert, without: None, canary: Some(canary) })
+        };
+        let r = alone(&refused, &canary_refused);
+        assert_eq!((r.verdict, r.enforcement, first(&r)), (Verdict::Ok, Some(Enforcement::Required), None));
+        let r = alone(&refused, &let_in_canary);
+        assert_eq!(
+            (r.verdict, r.enforcement, first(&r)),
+            (Verdict::MtlsFailed, Some(Enforcement::Unverified), Some(Code::ServerAcceptsUnverified))
+        );
+        let r = alone(&let_in_nocert, &canary_refused);
+        assert_eq!(
+            (r.verdict, r.enforcement, first(&r)),
+            (Verdict::MtlsFailed, Some(Enforcement::Optional), Some(Code::ClientCertOptional))
+        );
         let never = done(&c, false, false, true, Some((200, "")));
         assert_eq!(enforcement_of(&never, Some(&never)), Some(Enforcement::NotRequested));
         // Without --no-client-cert an accepted certificate of an unnamed issuer is only suspected.
