@@ -331,6 +331,10 @@ fn verify(pki: &Pki, c: &Check) -> String {
             bad.push(format!("first diagnosis lacks {w:?}"));
         }
     }
+    // Errors are in words: no library's documentation links.
+    if r.stdout.contains("https://") || r.stderr.contains("https://") {
+        bad.push("a URL in the output".to_string());
+    }
     if bad.is_empty() {
         return String::new();
     }

@@ -337,6 +337,13 @@ fn render(r: &Report, color: bool) -> String {
             let _ = writeln!(o, "  name         {} {}", r.verify_name, if h { "matches" } else { "does NOT match" });
         }
     }
+    render_client(&mut o, r);
+    render_verdict(&mut o, r, color);
+    o
+}
+
+/// What the server asked of us, what we sent, and what it said.
+fn render_client(o: &mut String, r: &Report) {
     let _ = writeln!(o, "\nClient certificate");
     match r.client_cert_requested {
         Some(true) => {
@@ -392,6 +399,9 @@ fn render(r: &Report, color: bool) -> String {
         let how = if how.is_empty() { String::new() } else { format!(" ({})", how.join("; ")) };
         let _ = writeln!(o, "  enforcement  {e}{how}");
     }
+}
+
+fn render_verdict(o: &mut String, r: &Report, color: bool) {
     let v = match r.verdict {
         Verdict::Ok => paint(color, "1;32", "ok: mTLS works"),
         other => paint(color, "1;31", other.as_str()),
@@ -405,5 +415,4 @@ fn render(r: &Report, color: bool) -> String {
         };
         let _ = writeln!(o, "  {sev} [{}] {}\n      fix: {}", d.code, d.cause, d.fix);
     }
-    o
 }
