@@ -194,14 +194,14 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cert -d 'Clien
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l key -d 'Client private key file [default: the --cert file]' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cacert -d 'Trust the server certificate only if one of these CAs signed it [default: the store\'s CA, else the system roots]' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l servername -d 'The name to send as SNI and to check the server certificate against [default: HOST]' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l http -d 'The path of the HTTP HEAD request sent after the handshake [default: /]' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l http -d 'The path of the HTTP GET request sent after the handshake [default: /]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l timeout -d 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l insecure -d 'Continue when the server certificate does not verify (the report still says why)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l no-client-cert -d 'Also try a handshake without a client certificate, to show whether the server enforces mTLS'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l no-client-cert -d 'Also try without a client certificate and with an untrusted one, to show whether the server enforces mTLS'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l no-http -d 'Send no HTTP request (for services that do not speak HTTP)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s q -l quiet -d 'Print only warnings and errors'

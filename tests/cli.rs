@@ -10,6 +10,7 @@ mod interop;
 mod issue;
 mod layout;
 mod probe;
+mod probe_servers;
 mod renew_export;
 mod revoke_crl;
 mod store_integrity;

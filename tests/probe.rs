@@ -166,20 +166,27 @@ fn probe_nginx_verify_on() {
 fn probe_nginx_verify_optional_and_off() {
     let env = pki();
     let optional = start_nginx(&env.path().join("nginx-opt"), &nginx_body(&env, "optional", false));
+    // SPEC §3 (revised 2026-12-01): with --no-client-cert an optional server is exit 3.
     let (r, j) = probe(&env, optional.port, &["--name", "alice", "--no-client-cert"]);
-    assert_result(&r, &j, 0, "ok", None);
+    assert_result(&r, &j, 3, "mtls_failed", Some("client_cert_optional"));
+    assert_eq!(j["diagnosis"][0]["code"], "client_cert_optional");
+    assert_eq!(j["client_cert_accepted"], true);
     assert_eq!(j["enforcement"], "optional");
     assert_eq!(j["without_client_cert"]["client_cert_requested"], true);
     assert_eq!(j["without_client_cert"]["accepted"], true);
-    // Without a certificate the connection works too, with a warning.
+    assert_eq!(j["with_canary_cert"]["accepted"], false);
+    // Without a certificate the connection is let in: mTLS is not enforced (exit 3 since the revision).
     let (r, j) = probe(&env, optional.port, &[]);
-    assert_result(&r, &j, 0, "ok", Some("client_cert_optional"));
+    assert_result(&r, &j, 3, "mtls_failed", Some("client_cert_optional"));
     assert_eq!(j["enforcement"], "optional");
     drop(optional);
 
     let off = start_nginx(&env.path().join("nginx-off"), &nginx_body(&env, "off", false));
+    // A server that never asks is never "mTLS works" (SPEC §3 revised 2026-12-01: was exit 0).
     let (r, j) = probe(&env, off.port, &["--name", "alice", "--no-client-cert"]);
-    assert_result(&r, &j, 0, "ok", Some("client_cert_not_requested"));
+    assert_result(&r, &j, 3, "mtls_failed", Some("client_cert_not_requested"));
+    assert_eq!(j["diagnosis"][0]["code"], "client_cert_not_requested");
+    assert_eq!(j["client_cert_accepted"], Value::Null);
     assert_eq!(j["client_cert_requested"], false);
     assert_eq!(j["client_cert_sent"], false);
     assert_eq!(j["enforcement"], "not_requested");

@@ -7,19 +7,17 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
-use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use rustls::sign::CertifiedKey;
-use time::OffsetDateTime;
+use rustls::pki_types::ServerName;
 
 use super::common::{safe_dir_name, show_path};
 use crate::Outcome;
 use crate::output::{Ctx, hinted, paint};
-use crate::pki::keys::{self, KeyFile};
-use crate::pki::{certinfo, names};
-use crate::probe::diagnose::{OurCert, Severity};
-use crate::probe::report::{self, ClientCertInfo, Report, ServerVerification};
+use crate::pki::certinfo;
+use crate::probe::diagnose::Severity;
+use crate::probe::inputs::{Identity, IdentityError, Trust};
+use crate::probe::report::{self, Report};
+use crate::probe::vocab::{Stage, TrustSource, Verdict};
 use crate::probe::{self, Setup, Target};
 use crate::store::Store;
 use crate::store::fsio;
@@ -28,18 +26,20 @@ use crate::util;
 /// Perform an mTLS handshake and explain it
 ///
 /// Connects to HOST:PORT, performs a TLS 1.2/1.3 handshake with a client
-/// certificate, sends `HEAD /` (nginx refuses a missing or bad client
+/// certificate, sends `GET /` (nginx refuses a missing or bad client
 /// certificate only at the HTTP layer), and reports the server's chain and
 /// whether we trust it, whether the server asked for a client certificate and
 /// from which CAs, and whether it accepted ours, with the likely cause and fix
-/// when it did not.
+/// when it did not. "mTLS works" (exit 0) only when the server asked for a
+/// certificate, got ours and accepted it.
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:
   mtlsctl probe api.example.com:443 --name payment-service
   mtlsctl probe 10.0.0.5:8443 --servername api.internal --cert client.pem --key client.key --cacert ca.pem
   mtlsctl probe [::1]:8443 --name payment-service --no-client-cert --json
 
-Exit codes: 0 mTLS works, 3 mTLS fails (see the diagnosis), 1 nothing could be tested.")]
+Exit codes: 0 mTLS works (the server asked for a client certificate, got ours and accepted it),
+3 mTLS fails or is not enforced (see the diagnosis), 1 nothing could be tested.")]
 pub struct ProbeArgs {
     /// The server: HOST:PORT, [IPv6]:PORT (port 443 when omitted)
     #[arg(value_name = "HOST:PORT")]
@@ -62,10 +62,10 @@ pub struct ProbeArgs {
     /// Continue when the server certificate does not verify (the report still says why)
     #[arg(long)]
     pub insecure: bool,
-    /// Also try a handshake without a client certificate, to show whether the server enforces mTLS
+    /// Also try without a client certificate and with an untrusted one, to show whether the server enforces mTLS
     #[arg(long)]
     pub no_client_cert: bool,
-    /// The path of the HTTP HEAD request sent after the handshake [default: /]
+    /// The path of the HTTP GET request sent after the handshake [default: /]
     #[arg(long, value_name = "PATH", conflicts_with = "no_http")]
     pub http: Option<String>,
     /// Send no HTTP request (for services that do not speak HTTP)
@@ -74,22 +74,6 @@ pub struct ProbeArgs {
     /// Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)
     #[arg(long, default_value = "5s", value_name = "DURATION")]
     pub timeout: String,
-}
-
-/// Our identity, ready for rustls, with what the report says about it.
-struct Identity {
-    key: Arc<CertifiedKey>,
-    info: ClientCertInfo,
-    ours: OurCert,
-    issuers: Vec<Vec<u8>>,
-    days_left: i64,
-}
-
-struct Trust {
-    roots: RootCertStore,
-    source: &'static str,
-    file: Option<PathBuf>,
-    anchors: Vec<String>,
 }
 
 fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
@@ -138,12 +122,14 @@ fn load_identity(
         return Ok(None);
     };
 
-    let chain = certinfo::load_certs(&read_file(&cert_path, "client certificate")?)
-        .with_context(|| format!("{} is not a certificate file", cert_path.display()))?;
+    let chain = read_file(&cert_path, "client certificate")?;
     let key_bytes = zeroize::Zeroizing::new(read_file(&key_path, "client key")?);
-    let kp = match keys::parse_key(&key_bytes) {
-        Ok(KeyFile::Plain(kp)) => kp,
-        Ok(KeyFile::Encrypted(_)) => {
+    let mut identity = match Identity::from_bytes(&chain, &key_bytes, source, provider) {
+        Ok(i) => i,
+        Err(IdentityError::NoCertificate(e)) => {
+            return Err(e.context(format!("{} is not a certificate file", cert_path.display())));
+        }
+        Err(IdentityError::EncryptedKey) => {
             return Err(hinted(
                 format!("the client key {} is encrypted", key_path.display()),
                 format!(
@@ -152,65 +138,41 @@ fn load_identity(
                 ),
             ));
         }
-        Err(e) if args.key.is_none() && args.cert.is_some() => {
+        Err(IdentityError::NoKey(e)) if args.key.is_none() && args.cert.is_some() => {
             return Err(hinted(
                 format!("no private key in {}: {e:#}", key_path.display()),
                 "pass the key file with --key FILE",
             ));
         }
-        Err(e) => return Err(e.context(format!("cannot read the client key {}", key_path.display()))),
+        Err(IdentityError::NoKey(e)) => {
+            return Err(e.context(format!("cannot read the client key {}", key_path.display())));
+        }
+        Err(IdentityError::KeyMismatch) => {
+            return Err(hinted(
+                format!("the key {} does not belong to the certificate {}", key_path.display(), cert_path.display()),
+                "pass the key that was generated with this certificate",
+            ));
+        }
+        Err(IdentityError::Other(e)) => {
+            return Err(anyhow!("cannot use the client key {}: {e}", key_path.display()));
+        }
     };
-    let key_der = PrivateKeyDer::Pkcs8(kp.serialize_der().into());
-    let certs: Vec<CertificateDer<'static>> = chain.iter().map(|d| CertificateDer::from(d.clone())).collect();
-    let certified = CertifiedKey::from_der(certs, key_der, provider).map_err(|e| match e {
-        rustls::Error::InconsistentKeys(_) => hinted(
-            format!("the key {} does not belong to the certificate {}", key_path.display(), cert_path.display()),
-            "pass the key that was generated with this certificate",
-        ),
-        other => anyhow!("cannot use the client key {}: {other}", key_path.display()),
-    })?;
-
-    let leaf = certinfo::parse(&chain[0])?;
-    let na = certinfo::not_after(&leaf);
-    let serial = certinfo::serial_hex(&leaf);
-    let revoked = store.and_then(|s| store_revocation(s, &leaf, &serial));
-    let issuers = chain.iter().filter_map(|d| certinfo::parse(d).ok().map(|c| c.issuer().as_raw().to_vec())).collect();
-    let info = ClientCertInfo {
-        source,
-        subject: names::display_name(leaf.subject()),
-        issuer: names::display_name(leaf.issuer()),
-        serial,
-        not_after: util::rfc3339(na),
-        days_left: util::days_left(na),
-        chain_length: chain.len(),
-        revoked_in_store: revoked.clone(),
-    };
-    let ours = OurCert {
-        subject: info.subject.clone(),
-        issuer: info.issuer.clone(),
-        expired: na <= OffsetDateTime::now_utc(),
-        not_after: util::human_time(na),
-        client_auth: certinfo::eku_flags(&leaf).is_none_or(|(_, client)| client),
-        revoked,
-        issuer_acceptable: None,
-        acceptable: Vec::new(),
-    };
-    Ok(Some(Identity { key: Arc::new(certified), days_left: info.days_left, info, ours, issuers }))
+    let revoked = store.and_then(|s| store_revocation(s, &identity.leaf));
+    identity.set_revoked(revoked);
+    Ok(Some(identity))
 }
 
 /// `revoked on DATE (reason)` when our certificate is from this store and index.txt marks it R.
-fn store_revocation(
-    store: &Store,
-    leaf: &x509_parser::certificate::X509Certificate<'_>,
-    serial: &str,
-) -> Option<String> {
+fn store_revocation(store: &Store, leaf_der: &[u8]) -> Option<String> {
+    let leaf = certinfo::parse(leaf_der).ok()?;
+    let serial = certinfo::serial_hex(&leaf);
     let ca = store.ca_cert_der().ok()?;
     let ca = certinfo::parse(&ca).ok()?;
     if ca.subject().as_raw() != leaf.issuer().as_raw() {
         return None;
     }
     let index = store.read_index().ok()?;
-    let entry = &index.entries[index.find_serial(serial)?];
+    let entry = &index.entries[index.find_serial(&serial)?];
     if entry.status != "R" {
         return None;
     }
@@ -219,76 +181,23 @@ fn store_revocation(
     Some(format!("revoked on {}{reason}", util::human_time(rev.time)))
 }
 
-fn subjects(ders: &[Vec<u8>]) -> Vec<String> {
-    ders.iter().filter_map(|d| certinfo::parse(d).ok().map(|c| names::display_name(c.subject()))).collect()
-}
-
-fn add_all(roots: &mut RootCertStore, ders: &[Vec<u8>], file: &Path) -> anyhow::Result<()> {
-    for (i, d) in ders.iter().enumerate() {
-        roots
-            .add(CertificateDer::from(d.clone()))
-            .map_err(|e| anyhow!("certificate #{} of {} cannot be a trust anchor: {e}", i + 1, file.display()))?;
-    }
-    Ok(())
-}
-
-/// The system bundle, where Debian/Ubuntu, RHEL/Fedora and Alpine keep it (or $SSL_CERT_FILE).
-fn system_roots() -> (RootCertStore, Option<PathBuf>, Vec<String>) {
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Some(f) = std::env::var_os("SSL_CERT_FILE") {
-        candidates.push(f.into());
-    }
-    for p in ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"] {
-        candidates.push(p.into());
-    }
-    let mut roots = RootCertStore::empty();
-    for path in candidates {
-        let Ok(bytes) = std::fs::read(&path) else { continue };
-        let Ok(blocks) = pem::parse_many(&bytes) else { continue };
-        let ders: Vec<Vec<u8>> =
-            blocks.into_iter().filter(|b| b.tag() == "CERTIFICATE").map(pem::Pem::into_contents).collect();
-        let names = subjects(&ders);
-        roots.add_parsable_certificates(ders.into_iter().map(CertificateDer::from));
-        if !roots.is_empty() {
-            return (roots, Some(path), names);
-        }
-    }
-    (roots, None, Vec::new())
-}
-
 fn load_trust(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Trust> {
-    let mut roots = RootCertStore::empty();
+    let anchors = |source, file: &Path, ders: &[Vec<u8>]| {
+        Trust::from_ders(source, Some(file.to_path_buf()), ders)
+            .map_err(|(i, e)| anyhow!("certificate #{i} of {} cannot be a trust anchor: {e}", file.display()))
+    };
     if let Some(file) = &args.cacert {
         let ders = certinfo::load_certs(&read_file(file, "--cacert file")?)
             .with_context(|| format!("--cacert {} holds no usable certificate", file.display()))?;
-        add_all(&mut roots, &ders, file)?;
-        return Ok(Trust { roots, source: "cacert", file: Some(file.clone()), anchors: subjects(&ders) });
+        return anchors(TrustSource::Cacert, file, &ders);
     }
     if let Some(store) = store {
         let ders = store.ca_chain_ders()?;
         let file =
             if store.paths.ca_chain.exists() { store.paths.ca_chain.clone() } else { store.paths.ca_cert.clone() };
-        add_all(&mut roots, &ders, &file)?;
-        return Ok(Trust { roots, source: "store", file: Some(file), anchors: subjects(&ders) });
+        return anchors(TrustSource::Store, &file, &ders);
     }
-    let (roots, file, anchors) = system_roots();
-    Ok(Trust { roots, source: "system", file, anchors })
-}
-
-fn trust_text(t: &Trust) -> String {
-    let file = t.file.as_deref().map(show_path).unwrap_or_else(|| "no CA bundle found".into());
-    let who = match t.source {
-        "cacert" => format!("--cacert {file}"),
-        "store" => format!("the store's CA {file}"),
-        _ => format!("the system roots {file}"),
-    };
-    if t.anchors.is_empty() {
-        format!("{who}: no CA")
-    } else if t.anchors.len() <= 3 {
-        format!("{who}: {}", t.anchors.join("; "))
-    } else {
-        format!("{who}: {} CAs", t.anchors.len())
-    }
+    Ok(Trust::system())
 }
 
 fn check_http_path(p: &str) -> anyhow::Result<()> {
@@ -315,7 +224,6 @@ pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
     let name_text = args.servername.clone().unwrap_or_else(|| target.host.clone());
     let server_name = ServerName::try_from(name_text.clone())
         .map_err(|_| anyhow!("'{name_text}' is neither a DNS name nor an IP address: pass a valid --servername"))?;
-    let sni = matches!(server_name, ServerName::DnsName(_)).then(|| name_text.clone());
 
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let dir = &ctx.global.dir;
@@ -325,58 +233,26 @@ pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
     if trust.roots.is_empty() && !args.insecure {
         ctx.warn("no trusted CA: no --cacert, no store and no system CA bundle; the server certificate cannot verify");
     }
-
-    let tt = trust_text(&trust);
-    let verification = ServerVerification {
-        trusted: None,
-        chain_ok: None,
-        hostname_ok: None,
-        code: None,
-        error: None,
-        trust_source: trust.source.to_string(),
-        trust_file: trust.file.as_ref().map(|f| f.display().to_string()),
-        trust_anchor_count: trust.anchors.len(),
-        trust_anchors: trust.anchors.iter().take(20).cloned().collect(),
-        insecure: args.insecure,
-    };
+    let trust_text = trust.text(show_path);
     let setup = Setup {
-        target: target.clone(),
+        target,
         server_name,
+        verify_name: name_text,
         timeout,
-        http_path: http_path.clone(),
+        http_path,
         insecure: args.insecure,
-        roots: Arc::new(trust.roots),
+        trust,
         provider,
     };
-
-    let main = probe::attempt(&setup, identity.as_ref().map(|i| i.key.clone()))?;
-    let without = if args.no_client_cert && identity.is_some() && !report::untestable(&main) {
-        Some(probe::attempt(&setup, None)?)
-    } else {
-        None
-    };
-    let rctx = report::Context {
-        target: target.display(),
-        sni,
-        verify_name: name_text,
-        insecure: args.insecure,
-        trust: verification,
-        trust_text: tt,
-        client_cert: identity.as_ref().map(|i| i.info.clone()),
-        our_issuers: identity.as_ref().map(|i| i.issuers.clone()).unwrap_or_default(),
-        ours: identity.as_ref().map(|i| i.ours.clone()),
-        ours_days_left: identity.as_ref().map(|i| i.days_left),
-        http: http_path.is_some(),
-    };
-    let rep = report::build(rctx, &main, without.as_ref());
+    let rep = probe::run(&setup, identity.as_ref(), trust_text, args.no_client_cert)?;
     ctx.emit(&rep)?;
-    if rep.verdict != "error" || main.handshake_done {
+    if rep.verdict != Verdict::Error || rep.handshake_completed {
         ctx.result(render(&rep, ctx.color_stdout()));
     }
     match rep.verdict {
-        "ok" => Ok(Outcome::Done),
-        "mtls_failed" => Ok(Outcome::Negative),
-        _ => {
+        Verdict::Ok => Ok(Outcome::Done),
+        Verdict::MtlsFailed => Ok(Outcome::Negative),
+        Verdict::Error => {
             let d = rep.diagnosis.iter().find(|d| d.severity == Severity::Error);
             Err(match d {
                 Some(d) => hinted(format!("probe {}: {} [{}]", rep.target, d.cause, d.code), d.fix.clone()),
@@ -392,7 +268,8 @@ fn yes_no(b: bool) -> &'static str {
 
 fn response_text(r: &report::ServerResponse) -> String {
     if let Some(a) = &r.alert {
-        let when = if r.stage == Some("after_handshake") { " after the handshake" } else { " during the handshake" };
+        let when =
+            if r.stage == Some(Stage::AfterHandshake) { " after the handshake" } else { " during the handshake" };
         return format!("TLS alert {a}{when}");
     }
     if let Some(s) = r.http_status {
@@ -435,12 +312,18 @@ fn render(r: &Report, color: bool) -> String {
             if !c.sans.is_empty() {
                 let _ = writeln!(o, "      SANs    {}", c.sans.join(", "));
             }
-            let _ = writeln!(o, "      valid   {} to {} ({} days left)", c.not_before, c.not_after, c.days_left);
+            let _ = writeln!(
+                o,
+                "      valid   {} to {} ({})",
+                c.not_before,
+                c.not_after,
+                report::left_text(c.seconds_left)
+            );
         }
         let v = &r.server_verification;
-        let src = match (&v.trust_source[..], &v.trust_file) {
-            ("cacert", Some(f)) => format!("--cacert {f}"),
-            ("store", Some(f)) => format!("store CA {f}"),
+        let src = match (v.trust_source, &v.trust_file) {
+            (TrustSource::Cacert, Some(f)) => format!("--cacert {f}"),
+            (TrustSource::Store, Some(f)) => format!("store CA {f}"),
             (_, Some(f)) => format!("system roots {f}"),
             _ => "no trusted CA".to_string(),
         };
@@ -454,6 +337,13 @@ fn render(r: &Report, color: bool) -> String {
             let _ = writeln!(o, "  name         {} {}", r.verify_name, if h { "matches" } else { "does NOT match" });
         }
     }
+    render_client(&mut o, r);
+    render_verdict(&mut o, r, color);
+    o
+}
+
+/// What the server asked of us, what we sent, and what it said.
+fn render_client(o: &mut String, r: &Report) {
     let _ = writeln!(o, "\nClient certificate");
     match r.client_cert_requested {
         Some(true) => {
@@ -478,8 +368,12 @@ fn render(r: &Report, color: bool) -> String {
         Some(c) => {
             let _ = writeln!(
                 o,
-                "  ours         {} (issuer {}, serial {}, {} days left, from {})",
-                c.subject, c.issuer, c.serial, c.days_left, c.source
+                "  ours         {} (issuer {}, serial {}, {}, from {})",
+                c.subject,
+                c.issuer,
+                c.serial,
+                report::left_text(c.seconds_left),
+                c.source
             );
             if let Some(rv) = &c.revoked_in_store {
                 let _ = writeln!(o, "               the store says: {rv}");
@@ -495,17 +389,22 @@ fn render(r: &Report, color: bool) -> String {
         let _ = writeln!(o, "  accepted     {}", yes_no(a));
     }
     if let Some(e) = r.enforcement {
-        let how = r
-            .without_client_cert
-            .as_ref()
-            .map(|w| format!(" (without a certificate: {})", response_text(&w.server_response)))
-            .unwrap_or_default();
+        let mut how = Vec::new();
+        if let Some(w) = &r.without_client_cert {
+            how.push(format!("without a certificate: {}", response_text(&w.server_response)));
+        }
+        if let Some(w) = &r.with_canary_cert {
+            how.push(format!("with an untrusted canary: {}", response_text(&w.server_response)));
+        }
+        let how = if how.is_empty() { String::new() } else { format!(" ({})", how.join("; ")) };
         let _ = writeln!(o, "  enforcement  {e}{how}");
     }
+}
+
+fn render_verdict(o: &mut String, r: &Report, color: bool) {
     let v = match r.verdict {
-        "ok" => paint(color, "1;32", "ok: mTLS works"),
-        "mtls_failed" => paint(color, "1;31", "mtls_failed"),
-        other => paint(color, "1;31", other),
+        Verdict::Ok => paint(color, "1;32", "ok: mTLS works"),
+        other => paint(color, "1;31", other.as_str()),
     };
     let _ = writeln!(o, "\nVerdict: {v}");
     for d in &r.diagnosis {
@@ -516,5 +415,4 @@ fn render(r: &Report, color: bool) -> String {
         };
         let _ = writeln!(o, "  {sev} [{}] {}\n      fix: {}", d.code, d.cause, d.fix);
     }
-    o
 }

@@ -5,10 +5,12 @@
 
 use serde::Serialize;
 
-use rustls::{CertificateError, Error};
+use rustls::{AlertDescription, CertificateError, Error};
+
+use super::vocab::{Alert, Code};
 
 /// How much a finding matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Why mTLS failed, or why nothing could be tested.
@@ -21,76 +23,35 @@ pub enum Severity {
 /// One finding: a stable code and text for people.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnosis {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub cause: String,
     pub fix: String,
 }
 
 impl Diagnosis {
-    pub fn new(code: &'static str, severity: Severity, cause: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn new(code: Code, severity: Severity, cause: impl Into<String>, fix: impl Into<String>) -> Self {
         Self { code, severity, cause: cause.into(), fix: fix.into() }
     }
 }
 
-/// The TLS alert's RFC name (snake_case, as the RFCs and OpenSSL's `SSL alert` lines spell it).
-pub fn alert_name(code: u8) -> String {
-    let name = match code {
-        0 => "close_notify",
-        10 => "unexpected_message",
-        20 => "bad_record_mac",
-        21 => "decryption_failed",
-        22 => "record_overflow",
-        30 => "decompression_failure",
-        40 => "handshake_failure",
-        41 => "no_certificate",
-        42 => "bad_certificate",
-        43 => "unsupported_certificate",
-        44 => "certificate_revoked",
-        45 => "certificate_expired",
-        46 => "certificate_unknown",
-        47 => "illegal_parameter",
-        48 => "unknown_ca",
-        49 => "access_denied",
-        50 => "decode_error",
-        51 => "decrypt_error",
-        60 => "export_restriction",
-        70 => "protocol_version",
-        71 => "insufficient_security",
-        80 => "internal_error",
-        86 => "inappropriate_fallback",
-        90 => "user_canceled",
-        100 => "no_renegotiation",
-        109 => "missing_extension",
-        110 => "unsupported_extension",
-        111 => "certificate_unobtainable",
-        112 => "unrecognized_name",
-        113 => "bad_certificate_status_response",
-        114 => "bad_certificate_hash_value",
-        115 => "unknown_psk_identity",
-        116 => "certificate_required",
-        120 => "no_application_protocol",
-        121 => "encrypted_client_hello_required",
-        other => return format!("alert_{other}"),
-    };
-    name.to_string()
-}
-
 /// The stable code for a server-certificate verification failure.
-pub fn server_cert_code(err: &Error) -> &'static str {
+pub fn server_cert_code(err: &Error) -> Code {
     match err {
         Error::InvalidCertificate(ce) => match ce {
-            CertificateError::UnknownIssuer => "server_cert_untrusted",
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => "server_cert_expired",
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => "server_cert_not_yet_valid",
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => "hostname_mismatch",
-            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                "server_cert_wrong_purpose"
+            CertificateError::UnknownIssuer => Code::ServerCertUntrusted,
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => Code::ServerCertExpired,
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => Code::ServerCertNotYetValid,
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                Code::HostnameMismatch
             }
-            CertificateError::Revoked => "server_cert_revoked",
-            _ => "server_cert_invalid",
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                Code::ServerCertWrongPurpose
+            }
+            CertificateError::Revoked => Code::ServerCertRevoked,
+            _ => Code::ServerCertInvalid,
         },
-        _ => "server_cert_invalid",
+        _ => Code::ServerCertInvalid,
     }
 }
 
@@ -113,7 +74,7 @@ pub fn describe_tls_error(err: &Error) -> String {
             CertificateError::BadEncoding => "the certificate is malformed".into(),
             other => format!("invalid certificate: {other:?}"),
         },
-        Error::AlertReceived(a) => format!("received TLS alert {}", alert_name(u8::from(*a))),
+        Error::AlertReceived(a) => format!("received TLS alert {}", Alert(*a)),
         Error::InvalidMessage(m) => format!("the peer sent something that is not TLS ({m:?})"),
         Error::PeerIncompatible(p) => format!("no common TLS parameters ({p:?})"),
         Error::PeerMisbehaved(p) => format!("the server broke the TLS protocol ({p:?})"),
@@ -124,7 +85,7 @@ pub fn describe_tls_error(err: &Error) -> String {
 /// Cause and fix for a server-certificate failure. `issuer` names who signed the
 /// server's leaf, `trusted` says what we trusted, `name` is the name checked.
 pub fn server_cert_diagnosis(
-    code: &'static str,
+    code: Code,
     severity: Severity,
     issuer: &str,
     trusted: &str,
@@ -134,7 +95,7 @@ pub fn server_cert_diagnosis(
     let insecure_note =
         if severity == Severity::Error { " (or pass --insecure to test the client certificate anyway)" } else { "" };
     match code {
-        "server_cert_untrusted" => Diagnosis::new(
+        Code::ServerCertUntrusted => Diagnosis::new(
             code,
             severity,
             format!(
@@ -144,7 +105,7 @@ pub fn server_cert_diagnosis(
                 "pass the CA that signed the server certificate with --cacert FILE, or issue the server certificate from the CA you trust{insecure_note}"
             ),
         ),
-        "hostname_mismatch" => Diagnosis::new(
+        Code::HostnameMismatch => Diagnosis::new(
             code,
             severity,
             format!("the server certificate is not valid for \"{name}\"; it names {presented}"),
@@ -152,19 +113,19 @@ pub fn server_cert_diagnosis(
                 "connect with a name the certificate has (--servername NAME), or reissue the server certificate with --san dns:{name} (or ip:){insecure_note}"
             ),
         ),
-        "server_cert_expired" => Diagnosis::new(
+        Code::ServerCertExpired => Diagnosis::new(
             code,
             severity,
             "Certificate has expired: the server certificate is past its notAfter".to_string(),
             "renew and reissue the server certificate, then reload the server".to_string(),
         ),
-        "server_cert_not_yet_valid" => Diagnosis::new(
+        Code::ServerCertNotYetValid => Diagnosis::new(
             code,
             severity,
             "the server certificate is not valid yet (its notBefore is in the future)".to_string(),
             "check the clocks of the CA host, the server and this machine".to_string(),
         ),
-        "server_cert_wrong_purpose" => Diagnosis::new(
+        Code::ServerCertWrongPurpose => Diagnosis::new(
             code,
             severity,
             "the server presents a certificate without the serverAuth extended key usage (a client certificate?)"
@@ -193,12 +154,14 @@ pub struct OurCert {
     /// Whether the server's acceptable CA list names our issuer (None: it sent no list).
     pub issuer_acceptable: Option<bool>,
     pub acceptable: Vec<String>,
+    /// Certificates we send: more than one means an intermediate CA issued ours.
+    pub chain_length: usize,
 }
 
 /// How the server said no.
-pub fn via_text(alert: Option<u8>, http: Option<(u16, Option<&str>)>) -> String {
+pub fn via_text(alert: Option<AlertDescription>, http: Option<(u16, Option<&str>)>) -> String {
     match (alert, http) {
-        (Some(a), _) => format!("TLS alert {}", alert_name(a)),
+        (Some(a), _) => format!("TLS alert {}", Alert(a)),
         (None, Some((s, Some(d)))) => format!("HTTP {s} \"{d}\""),
         (None, Some((s, None))) => format!("HTTP {s}"),
         (None, None) => "closing the connection".into(),
@@ -212,7 +175,7 @@ pub fn client_cert_missing(via: &str, have_identity: bool) -> Diagnosis {
         "pass the client certificate, as you would pass --cert to curl: --name NAME (an identity of this store) or --cert FILE --key FILE"
     };
     Diagnosis::new(
-        "client_cert_missing",
+        Code::ClientCertMissing,
         Severity::Error,
         format!(
             "Missing client cert: the server requires a client certificate and none was sent; it answered with {via}"
@@ -228,7 +191,7 @@ pub fn ca_mismatch(via: &str, ours: &OurCert) -> Diagnosis {
         format!("it accepts certificates from: {}", ours.acceptable.join("; "))
     };
     Diagnosis::new(
-        "client_cert_ca_mismatch",
+        Code::ClientCertCaMismatch,
         Severity::Error,
         format!(
             "CA mismatch: the server does not trust the CA that signed the client certificate (issuer \"{}\"); it answered with {via}; {accepts}",
@@ -240,7 +203,7 @@ pub fn ca_mismatch(via: &str, ours: &OurCert) -> Diagnosis {
 
 pub fn expired(via: &str, ours: &OurCert) -> Diagnosis {
     Diagnosis::new(
-        "client_cert_expired",
+        Code::ClientCertExpired,
         Severity::Error,
         format!(
             "Certificate has expired: the client certificate is past its notAfter ({}); the server answered with {via}",
@@ -253,7 +216,7 @@ pub fn expired(via: &str, ours: &OurCert) -> Diagnosis {
 pub fn revoked(via: &str, ours: &OurCert) -> Diagnosis {
     let when = ours.revoked.as_deref().map(|r| format!(" (the store says: {r})")).unwrap_or_default();
     Diagnosis::new(
-        "client_cert_revoked",
+        Code::ClientCertRevoked,
         Severity::Error,
         format!("the client certificate is revoked{when} and the server checks its CRL; it answered with {via}"),
         "issue a new certificate for this identity (mtlsctl issue --cn CN --force) and deploy it; a revoked certificate cannot be reinstated",
@@ -262,7 +225,7 @@ pub fn revoked(via: &str, ours: &OurCert) -> Diagnosis {
 
 pub fn wrong_purpose(via: &str) -> Diagnosis {
     Diagnosis::new(
-        "client_cert_wrong_purpose",
+        Code::ClientCertWrongPurpose,
         Severity::Error,
         format!(
             "the client certificate is not for TLS client authentication (its extended key usage lacks clientAuth); the server answered with {via}"
@@ -271,9 +234,24 @@ pub fn wrong_purpose(via: &str) -> Diagnosis {
     )
 }
 
+/// A refusal of a certificate an intermediate issued, for no reason we can see: nginx
+/// (and Apache with chain CRL checking) refuses them all when its CRL file lacks the
+/// CRL of one CA of the chain.
+pub fn rejected_intermediate(via: &str, ours: &OurCert) -> Diagnosis {
+    Diagnosis::new(
+        Code::ClientCertRejected,
+        Severity::Error,
+        format!(
+            "the server rejected the client certificate; it answered with {via}; the certificate was issued by an intermediate CA (\"{}\"), and a server that checks CRLs for the whole chain (nginx ssl_crl, Apache SSLCARevocationCheck chain) refuses it when its CRL file lacks the CRL of the intermediate or of the root",
+            ours.issuer
+        ),
+        "give the server the CRLs of every CA in the chain: mtlsctl gen-crl --parent-crl ROOT/crl/ca.crl in the intermediate's store writes crl/ca-chain.crl (the intermediate's and the root's CRLs); use that file as ssl_crl and set ssl_verify_depth to the chain length; the server's error log names the exact reason",
+    )
+}
+
 pub fn rejected(via: &str) -> Diagnosis {
     Diagnosis::new(
-        "client_cert_rejected",
+        Code::ClientCertRejected,
         Severity::Error,
         format!("the server rejected the client certificate; it answered with {via}"),
         "Wrong CA configured? Check the server's ssl_client_certificate path and ssl_verify_depth, and its error log, which names the exact reason",
@@ -290,44 +268,239 @@ pub fn explain_rejection(via: &str, ours: &OurCert) -> Diagnosis {
         revoked(via, ours)
     } else if !ours.client_auth {
         wrong_purpose(via)
+    } else if ours.chain_length > 1 {
+        rejected_intermediate(via, ours)
     } else {
         rejected(via)
     }
 }
 
 /// A TLS alert from the server about the client's certificate or the handshake.
-pub fn from_alert(alert: u8, requested: bool, sent: bool, have_identity: bool, ours: &OurCert) -> Diagnosis {
+pub fn from_alert(
+    alert: AlertDescription,
+    requested: bool,
+    sent: bool,
+    have_identity: bool,
+    ours: &OurCert,
+) -> Diagnosis {
+    use AlertDescription as A;
     let via = via_text(Some(alert), None);
     match alert {
-        116 | 41 => client_cert_missing(&via, have_identity),
-        48 => ca_mismatch(&via, ours),
-        45 => expired(&via, ours),
-        44 => revoked(&via, ours),
-        43 => wrong_purpose(&via),
-        40 | 42 | 46 | 49 | 51 if requested => {
+        A::CertificateRequired | A::NoCertificate => client_cert_missing(&via, have_identity),
+        // OpenSSL answers a missing CRL with unknown_ca too: with an intermediate whose
+        // issuer the server names, that is the likelier cause.
+        A::UnknownCA if sent && ours.chain_length > 1 && ours.issuer_acceptable == Some(true) => {
+            rejected_intermediate(&via, ours)
+        }
+        A::UnknownCA => ca_mismatch(&via, ours),
+        A::CertificateExpired => expired(&via, ours),
+        A::CertificateRevoked => revoked(&via, ours),
+        A::UnsupportedCertificate => wrong_purpose(&via),
+        A::HandshakeFailure | A::BadCertificate | A::CertificateUnknown | A::AccessDenied | A::DecryptError
+            if requested =>
+        {
             if sent {
                 explain_rejection(&via, ours)
             } else {
                 client_cert_missing(&via, have_identity)
             }
         }
-        70 => Diagnosis::new(
-            "tls_version_mismatch",
+        A::ProtocolVersion => Diagnosis::new(
+            Code::TlsVersionMismatch,
             Severity::Error,
             format!("the server refused the TLS version ({via}); mtlsctl speaks TLS 1.2 and 1.3"),
             "enable TLS 1.2 or 1.3 on the server (nginx: ssl_protocols TLSv1.2 TLSv1.3)",
         ),
-        112 => Diagnosis::new(
-            "sni_rejected",
+        A::UnrecognisedName => Diagnosis::new(
+            Code::SniRejected,
             Severity::Error,
             format!("the server does not know the name sent in SNI ({via})"),
             "pass the name the server is configured for with --servername NAME",
         ),
         _ => Diagnosis::new(
-            "tls_handshake_failed",
+            Code::TlsHandshakeFailed,
             Severity::Error,
             format!("the TLS handshake failed: the server sent {via}"),
             "compare the server's TLS settings (protocols, ciphers, key types) with a TLS 1.2/1.3 client, and read its error log",
         ),
     }
+}
+
+/// What we know of our certificate that could explain a refusal, for http_refused.
+fn suspicions(ours: &OurCert) -> Vec<String> {
+    let mut out = Vec::new();
+    if ours.expired {
+        out.push(format!("it expired on {}", ours.not_after));
+    }
+    if ours.issuer_acceptable == Some(false) {
+        out.push(format!("its issuer \"{}\" is not among the CAs the server named", ours.issuer));
+    }
+    if let Some(r) = &ours.revoked {
+        out.push(format!("the store says it was {r}"));
+    }
+    out
+}
+
+/// HTTP 401/403 after a handshake: the application refused, whatever TLS did.
+pub fn http_refused(status: u16, reason: &str, tls13: bool, requested: bool, sent: bool, ours: &OurCert) -> Diagnosis {
+    let answered = format!("the server answered HTTP {status} {reason}").trim_end().to_string();
+    let (tls, fix) = if !requested && tls13 {
+        (
+            "the TLS handshake did not ask for a client certificate, so none was sent; a server that asks only after the handshake for this path (TLS 1.3 post-handshake authentication, e.g. Apache SSLVerifyClient inside <Location> or <Directory>) cannot be answered by probe, while curl can".to_string(),
+            "to test this path with a certificate use curl --cert/--key; to let probe test it, require the client certificate for the whole virtual host (Apache: SSLVerifyClient require outside <Location>)".to_string(),
+        )
+    } else if !requested {
+        (
+            "the TLS handshake did not ask for a client certificate, so none was sent: the refusal is the application's, not mTLS".to_string(),
+            "enable client certificate verification on the server if this path needs mTLS, or check the application's access rules".to_string(),
+        )
+    } else if !sent {
+        (
+            "the TLS handshake asked for a client certificate and none was sent".to_string(),
+            "pass the client certificate (--name NAME or --cert FILE --key FILE)".to_string(),
+        )
+    } else {
+        let why = suspicions(ours);
+        let tls = if why.is_empty() {
+            format!(
+                "TLS asked for a client certificate and accepted ours ({}); the application refused this identity",
+                ours.subject
+            )
+        } else {
+            format!(
+                "TLS asked for a client certificate and ours ({}) was sent; the server may refuse it because {}",
+                ours.subject,
+                why.join(" and ")
+            )
+        };
+        (
+            tls,
+            format!(
+                "check the server's access rules for {} (or its certificate checks), or probe another --http PATH",
+                ours.subject
+            ),
+        )
+    };
+    Diagnosis::new(Code::HttpRefused, Severity::Error, format!("{answered}: {tls}"), fix)
+}
+
+/// A TLS 1.2 HelloRequest: the server wants a certificate for this path only.
+pub fn renegotiation(status: Option<u16>, sent: bool) -> Diagnosis {
+    let then = status.map(|s| format!(", then answered HTTP {s}")).unwrap_or_default();
+    let before = if sent { "" } else { " (none was asked for in the first handshake)" };
+    Diagnosis::new(
+        Code::RenegotiationRequested,
+        Severity::Error,
+        format!(
+            "the TLS 1.2 server asked to renegotiate after the request (HelloRequest){then}: it asks for a client certificate for this path only{before}, e.g. Apache SSLVerifyClient inside <Location> or <Directory>; probe does not renegotiate (curl and openssl s_client do), so mTLS on this path is not tested"
+        ),
+        "require the client certificate for the whole virtual host (Apache: SSLVerifyClient require at vhost level) so it is asked in the first handshake, or test this path with curl --cert/--key",
+    )
+}
+
+/// The server never asked for a certificate: TLS works, mTLS does not.
+pub fn not_requested(tls13: bool, have_identity: bool) -> Diagnosis {
+    let pha = if tls13 {
+        " (TLS 1.3 servers that ask only after the handshake, by post-handshake authentication, cannot be answered by probe)"
+    } else {
+        ""
+    };
+    let sent = if have_identity { "; the client certificate was not sent" } else { "" };
+    Diagnosis::new(
+        Code::ClientCertNotRequested,
+        Severity::Error,
+        format!("TLS works, but the server does not do mTLS: it never asked for a client certificate{sent}{pha}"),
+        "enable client certificate verification on the server (nginx: ssl_verify_client on; ssl_client_certificate /path/ca.crt; Apache: SSLVerifyClient require; HAProxy: verify required ca-file)",
+    )
+}
+
+/// Let in without a certificate although it asked for one.
+pub fn optional(have_identity: bool) -> Diagnosis {
+    let fix = if have_identity {
+        "the client key fits none of the signature schemes the server offers, so no certificate went out: use a key type the server accepts; and to enforce mTLS make client certificates required (nginx: ssl_verify_client on)"
+    } else {
+        "to enforce mTLS make client certificates required (nginx: ssl_verify_client on; Apache: SSLVerifyClient require); to authenticate, pass --name NAME or --cert/--key"
+    };
+    Diagnosis::new(
+        Code::ClientCertOptional,
+        Severity::Error,
+        "the server asked for a client certificate but accepted the connection without one: client authentication is optional here (nginx: ssl_verify_client optional)",
+        fix,
+    )
+}
+
+/// `--no-client-cert`: the attempt without a certificate was let in.
+pub fn optional_enforcement() -> Diagnosis {
+    Diagnosis::new(
+        Code::ClientCertOptional,
+        Severity::Error,
+        "our certificate was accepted, but the server also let in a connection without any certificate: mTLS is not enforced (nginx: ssl_verify_client optional)",
+        "make client certificates required (nginx: ssl_verify_client on; Apache: SSLVerifyClient require; HAProxy: verify required; lighttpd: ssl.verifyclient.enforce = \"enable\"; Caddy: mode require_and_verify)",
+    )
+}
+
+/// `--no-client-cert`: the canary from a CA made in memory was let in.
+pub fn accepts_unverified() -> Diagnosis {
+    Diagnosis::new(
+        Code::ServerAcceptsUnverified,
+        Severity::Error,
+        "the server let in a certificate from a CA made in memory for this probe, which it cannot trust: it does not verify client certificates (nginx: ssl_verify_client optional_no_ca; HAProxy: ca-ignore-err; lighttpd: enforce disabled; Caddy: mode request or require)",
+        "make the server verify client certificates against your CA (nginx: ssl_verify_client on; HAProxy: verify required without ca-ignore-err/crt-ignore-err; lighttpd: ssl.verifyclient.enforce = \"enable\"; Caddy: mode require_and_verify with trusted_ca_cert_file)",
+    )
+}
+
+/// Accepted although the server's CA names do not include our issuer.
+pub fn accepts_unverified_suspected(ours: &OurCert) -> Diagnosis {
+    Diagnosis::new(
+        Code::ServerAcceptsUnverified,
+        Severity::Warning,
+        format!(
+            "the server accepted our certificate although its issuer \"{}\" is not among the CAs it named ({}): it may not verify client certificates at all",
+            ours.issuer,
+            if ours.acceptable.is_empty() { "none".to_string() } else { ours.acceptable.join("; ") }
+        ),
+        "run the probe with --no-client-cert, which also tries a certificate from a CA no server can trust",
+    )
+}
+
+/// Accepted a certificate the store marks revoked.
+pub fn crl_outdated(revoked: &str) -> Diagnosis {
+    Diagnosis::new(
+        Code::ServerCrlOutdated,
+        Severity::Warning,
+        format!(
+            "the server accepted a client certificate the store marks revoked ({revoked}): it does not check a current CRL"
+        ),
+        "run mtlsctl gen-crl and give the server the new CRL (nginx: ssl_crl; Apache: SSLCARevocationFile; HAProxy: crl-file; stunnel: CRLfile), then reload it; a server without CRL support (Caddy) cannot refuse a revoked certificate: remove the identity's access in the application or issue short-lived certificates",
+    )
+}
+
+/// An HTTP status that is not a refusal of the certificate, named for what it is.
+pub fn http_status(status: u16, reason: &str, detail: Option<&str>) -> Diagnosis {
+    let what = match status {
+        400 => "Bad Request, not one of nginx's certificate pages: the application refused the request itself",
+        404 => "Not Found: nothing is served at this path",
+        405 => "Method Not Allowed: the application does not take GET at this path",
+        421 => "Misdirected Request: the server is not configured for the Host/SNI sent (Caddy reached by IP?)",
+        502 => "Bad Gateway: no upstream behind the proxy",
+        503 => "Service Unavailable: the application behind the server is down or overloaded",
+        504 => "Gateway Timeout: the upstream behind the proxy did not answer",
+        500..=599 => "a server error",
+        _ => "an error status",
+    };
+    let detail = detail.map(|d| format!(" (\"{d}\")")).unwrap_or_default();
+    let fix = match status {
+        421 => "connect with the name the server serves: --servername NAME (and a Host it knows)",
+        404 | 405 => "probe a path the application serves with --http PATH",
+        502..=504 => "start or fix the upstream application behind the proxy, and read the proxy's error log",
+        _ => "read the application's log; the TLS part of this report stands on its own",
+    };
+    Diagnosis::new(
+        Code::HttpStatus,
+        Severity::Warning,
+        format!(
+            "the application answered HTTP {status} {reason}{detail}: {what}; the verdict comes from the TLS layer"
+        ),
+        fix,
+    )
 }

@@ -1,11 +1,14 @@
 //! `probe`: one TLS connection to a server with blocking sockets and rustls,
-//! watched by the recorders, followed by an HTTP `HEAD` (nginx refuses a
+//! watched by the recorders, followed by an HTTP `GET` (nginx refuses a
 //! missing or bad client certificate only at the HTTP layer), and a report of
 //! everything seen with a verdict and diagnosis (SPEC §3).
 
+pub mod canary;
 pub mod diagnose;
+pub mod inputs;
 pub mod recorder;
 pub mod report;
+pub mod vocab;
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -17,9 +20,11 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
 use rustls::sign::CertifiedKey;
-use rustls::{ClientConfig, ClientConnection, RootCertStore};
+use rustls::{ClientConfig, ClientConnection};
 
+use inputs::{Identity, Trust};
 use recorder::{RecordingResolver, RecordingVerifier, RequestSeen, ServerSeen};
+use report::{Report, ServerVerification};
 
 /// HOST:PORT as given: IPv6 literals in brackets, port default 443.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +95,12 @@ pub struct Setup {
     pub target: Target,
     /// The name checked against the server certificate (and sent as SNI when a DNS name).
     pub server_name: ServerName<'static>,
+    /// The name as given, for the report.
+    pub verify_name: String,
     pub timeout: Duration,
     pub http_path: Option<String>,
     pub insecure: bool,
-    pub roots: Arc<RootCertStore>,
+    pub trust: Trust,
     pub provider: Arc<CryptoProvider>,
 }
 
@@ -111,7 +118,7 @@ pub enum FailKind {
     /// The peer closed or reset the connection during the handshake.
     Closed,
     /// The server sent a TLS alert during the handshake.
-    Alert(u8),
+    Alert(rustls::AlertDescription),
     /// Our side stopped the handshake: rustls error (certificate verification included).
     Tls,
     Io,
@@ -131,6 +138,9 @@ pub struct HttpAnswer {
     pub reason: String,
     /// What the body says, when it says something short (nginx puts its reason in <title>).
     pub detail: Option<String>,
+    /// One of nginx's pages for a missing or refused client certificate (400 with its
+    /// text, or 495/496): a certificate refusal, not an application's answer.
+    pub cert_page: bool,
 }
 
 /// What one connection showed.
@@ -149,7 +159,7 @@ pub struct Attempt {
     pub identity_offered: bool,
     pub failure: Option<Failure>,
     /// An alert after the handshake: TLS 1.3 servers reject a client certificate this way.
-    pub post_alert: Option<u8>,
+    pub post_alert: Option<rustls::AlertDescription>,
     pub http: Option<HttpAnswer>,
     /// The post-handshake exchange ended without an answer: closed, reset, timed out, not HTTP.
     pub post_error: Option<String>,
@@ -157,25 +167,72 @@ pub struct Attempt {
     pub post_closed: bool,
     /// The server sent application data after the handshake (HTTP or not).
     pub post_data: bool,
+    /// A TLS 1.2 server sent a handshake record after the handshake: a HelloRequest
+    /// (renegotiation, e.g. Apache's per-directory client authentication).
+    pub renegotiation: bool,
 }
 
 fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 10_000.0).round() / 10.0
 }
 
-/// A TCP stream whose every read and write ends by one deadline.
+/// A TCP stream whose every read and write ends by one deadline, and which
+/// watches the record headers it reads: after a TLS 1.2 handshake, a handshake
+/// record from the server can only be a HelloRequest, which rustls answers
+/// with a no_renegotiation warning and never shows.
 struct DeadlineStream {
     tcp: TcpStream,
     deadline: Instant,
+    /// Bytes of the current record header seen so far, and the body bytes still to skip.
+    header: [u8; 5],
+    header_len: usize,
+    body_left: usize,
+    /// Set once a TLS 1.2 handshake is complete.
+    watch_handshake_records: bool,
+    handshake_record_seen: bool,
 }
 
 impl DeadlineStream {
+    fn new(tcp: TcpStream, deadline: Instant) -> Self {
+        Self {
+            tcp,
+            deadline,
+            header: [0; 5],
+            header_len: 0,
+            body_left: 0,
+            watch_handshake_records: false,
+            handshake_record_seen: false,
+        }
+    }
+
     fn remaining(&self) -> io::Result<Duration> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
         }
         Ok(left)
+    }
+
+    fn watch(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.body_left > 0 {
+                let n = self.body_left.min(data.len());
+                self.body_left -= n;
+                data = &data[n..];
+                continue;
+            }
+            let n = (5 - self.header_len).min(data.len());
+            self.header[self.header_len..self.header_len + n].copy_from_slice(&data[..n]);
+            self.header_len += n;
+            data = &data[n..];
+            if self.header_len == 5 {
+                if self.watch_handshake_records && self.header[0] == 22 {
+                    self.handshake_record_seen = true;
+                }
+                self.body_left = usize::from(u16::from_be_bytes([self.header[3], self.header[4]]));
+                self.header_len = 0;
+            }
+        }
     }
 }
 
@@ -192,7 +249,9 @@ impl Read for DeadlineStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let left = self.remaining()?;
         self.tcp.set_read_timeout(Some(left))?;
-        self.tcp.read(buf).map_err(timeout_kind)
+        let n = self.tcp.read(buf).map_err(timeout_kind)?;
+        self.watch(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -204,6 +263,76 @@ impl Write for DeadlineStream {
     }
     fn flush(&mut self) -> io::Result<()> {
         self.tcp.flush()
+    }
+}
+
+fn closed_kind(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    )
+}
+
+/// Send what rustls has queued. When the write fails because the server already
+/// closed (it sent an alert and hung up), read what it sent before closing: the
+/// alert is in our receive buffer and must not be lost to the write error.
+fn flush_tls(conn: &mut ClientConnection, sock: &mut DeadlineStream) -> io::Result<()> {
+    while conn.wants_write() {
+        if let Err(e) = conn.write_tls(sock) {
+            return Err(drain(conn, sock).unwrap_or(e));
+        }
+    }
+    Ok(())
+}
+
+/// Read and process records until the connection ends; an error rustls reports
+/// from them (the server's alert) wins over the transport error.
+fn drain(conn: &mut ClientConnection, sock: &mut DeadlineStream) -> Option<io::Error> {
+    loop {
+        match conn.read_tls(sock) {
+            Ok(0) => return None,
+            Ok(_) => {
+                if let Err(e) = conn.process_new_packets() {
+                    return Some(io::Error::new(io::ErrorKind::InvalidData, e));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// One read from the socket into rustls, then processing; `Ok(false)` at EOF.
+fn read_some(conn: &mut ClientConnection, sock: &mut DeadlineStream) -> io::Result<bool> {
+    loop {
+        match conn.read_tls(sock) {
+            Ok(0) => return Ok(false),
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if let Err(e) = conn.process_new_packets() {
+        // Our alert describing the error, if any; the error itself is what counts.
+        let _ = conn.write_tls(sock);
+        return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+    }
+    Ok(true)
+}
+
+/// Drive the handshake to its end.
+fn handshake(conn: &mut ClientConnection, sock: &mut DeadlineStream) -> io::Result<()> {
+    loop {
+        flush_tls(conn, sock)?;
+        if !conn.is_handshaking() {
+            return Ok(());
+        }
+        if !read_some(conn, sock)? {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
+        }
     }
 }
 
@@ -221,11 +350,11 @@ fn version_name(v: rustls::ProtocolVersion) -> String {
 
 /// Build the trust verifier; an empty root store means nothing is trusted.
 pub fn verifier(setup: &Setup) -> anyhow::Result<RecordingVerifier> {
-    let inner = if setup.roots.is_empty() {
+    let inner = if setup.trust.roots.is_empty() {
         None
     } else {
         Some(
-            WebPkiServerVerifier::builder_with_provider(setup.roots.clone(), setup.provider.clone())
+            WebPkiServerVerifier::builder_with_provider(setup.trust.roots.clone(), setup.provider.clone())
                 .build()
                 .map_err(|e| anyhow!("cannot use the trusted CAs: {e}"))?,
         )
@@ -278,7 +407,7 @@ fn connect(target: &Target, deadline: Instant, attempt: &mut Attempt) -> Result<
 fn handshake_failure(e: &io::Error, server_seen: bool) -> Failure {
     if let Some(te) = rustls_error(e) {
         let kind = match te {
-            rustls::Error::AlertReceived(a) => FailKind::Alert(u8::from(*a)),
+            rustls::Error::AlertReceived(a) => FailKind::Alert(*a),
             // Bytes that are not TLS records before any server certificate: a plain-text service.
             rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } if !server_seen => {
                 FailKind::NotTls
@@ -297,8 +426,8 @@ fn handshake_failure(e: &io::Error, server_seen: bool) -> Failure {
     };
     let detail = match kind {
         FailKind::Timeout => "the TLS handshake timed out".to_string(),
-        FailKind::Closed => format!("the server closed the connection during the TLS handshake ({e})"),
-        _ => format!("I/O error during the TLS handshake: {e}"),
+        FailKind::Closed => format!("the server closed the connection during the TLS handshake ({})", io_text(e)),
+        _ => format!("I/O error during the TLS handshake: {}", io_text(e)),
     };
     Failure { kind, detail, tls_error: None }
 }
@@ -329,28 +458,17 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
         }
     };
     let _ = tcp.set_nodelay(true);
-    let mut sock = DeadlineStream { tcp, deadline };
+    let mut sock = DeadlineStream::new(tcp, deadline);
     let mut conn =
         ClientConnection::new(Arc::new(config), setup.server_name.clone()).map_err(|e| anyhow!("TLS setup: {e}"))?;
 
     let hs_start = Instant::now();
-    let mut hs_error = None;
-    while conn.is_handshaking() {
-        match conn.complete_io(&mut sock) {
-            Ok((0, 0)) => {
-                hs_error = Some(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
-                break;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                hs_error = Some(e);
-                break;
-            }
-        }
-    }
+    let hs_error = handshake(&mut conn, &mut sock).err();
     at.server = recorder::snapshot(&verifier.seen);
     at.request = recorder::snapshot(&resolver.seen);
     if let Some(e) = hs_error {
+        // The version is known from the ServerHello on, even when the handshake failed.
+        at.version = conn.protocol_version().map(version_name);
         at.failure = Some(handshake_failure(&e, !at.server.chain.is_empty()));
         return Ok(at);
     }
@@ -360,64 +478,86 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     at.cipher_suite = conn.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite()));
     at.key_exchange = conn.negotiated_key_exchange_group().map(|g| format!("{:?}", g.name()));
     at.alpn = conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
+    sock.watch_handshake_records = at.version.as_deref() == Some("TLSv1.2");
 
     after_handshake(setup, &mut conn, &mut sock, &mut at);
+    at.renegotiation = sock.handshake_record_seen;
     Ok(at)
 }
+
+/// Probe the server: the handshake with our identity (if any), and with `no_client_cert`
+/// one without, then the report. `trust_text` names what we trusted, for the cause text.
+pub fn run(
+    setup: &Setup,
+    identity: Option<&Identity>,
+    trust_text: String,
+    no_client_cert: bool,
+) -> anyhow::Result<Report> {
+    // The extra handshakes of --no-client-cert run beside the main one.
+    let canary_key = if no_client_cert { Some(canary::certificate(&setup.provider)?) } else { None };
+    let (main, without, canary) = std::thread::scope(|sc| {
+        let without = (no_client_cert && identity.is_some()).then(|| sc.spawn(|| attempt(setup, None)));
+        let canary = canary_key.clone().map(|k| sc.spawn(move || attempt(setup, Some(k))));
+        let main = attempt(setup, identity.map(|i| i.key.clone()));
+        let join = |h: Option<std::thread::ScopedJoinHandle<'_, anyhow::Result<Attempt>>>| {
+            h.map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a probe thread failed")))).transpose()
+        };
+        Ok::<_, anyhow::Error>((main?, join(without)?, join(canary)?))
+    })?;
+    // When nothing could be tested, the extra handshakes say nothing more.
+    let (without, canary) = if report::untestable(&main) { (None, None) } else { (without, canary) };
+    let verify_name = setup.verify_name.clone();
+    let sni = matches!(setup.server_name, ServerName::DnsName(_)).then(|| verify_name.clone());
+    let trust = &setup.trust;
+    let verification = ServerVerification {
+        trusted: None,
+        chain_ok: None,
+        hostname_ok: None,
+        code: None,
+        error: None,
+        trust_source: trust.source,
+        trust_file: trust.file.as_ref().map(|f| f.display().to_string()),
+        trust_anchor_count: trust.anchors.len(),
+        trust_anchors: trust.anchors.iter().take(20).cloned().collect(),
+        insecure: setup.insecure,
+    };
+    let rctx = report::Context {
+        target: setup.target.display(),
+        sni,
+        verify_name,
+        insecure: setup.insecure,
+        trust: verification,
+        trust_text,
+        client_cert: identity.map(|i| i.info.clone()),
+        our_issuers: identity.map(|i| i.issuers.clone()).unwrap_or_default(),
+        ours: identity.map(|i| i.ours.clone()),
+        ours_seconds_left: identity.map(|i| i.seconds_left),
+        http: setup.http_path.is_some(),
+        no_client_cert,
+    };
+    let attempts = report::Attempts { main: &main, without: without.as_ref(), canary: canary.as_ref() };
+    Ok(report::build(rctx, attempts))
+}
+
+/// The most of an HTTP answer probe reads (SPEC §3).
+const HTTP_LIMIT: usize = 16 * 1024;
 
 /// Send the HTTP request (or just listen) and catch the server's verdict on our certificate.
 fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut DeadlineStream, at: &mut Attempt) {
     let tls13 = at.version.as_deref() == Some("TLSv1.3");
-    match &setup.http_path {
+    let limit = match &setup.http_path {
         Some(path) => {
             let req = format!(
-                "HEAD {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtlsctl-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-                setup.target.host_header(),
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtlsctl-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+                host_header(setup),
                 env!("CARGO_PKG_VERSION")
             );
-            let mut stream = rustls::Stream::new(conn, sock);
-            if let Err(e) = stream.write_all(req.as_bytes()).and_then(|()| stream.flush()) {
-                if let Some(rustls::Error::AlertReceived(a)) = rustls_error(&e) {
-                    at.post_alert = Some(u8::from(*a));
-                    return;
-                }
-                // The server may have sent its alert before closing: look for it below.
+            // Plaintext into rustls' buffer; it cannot fail before the connection did.
+            if let Err(e) = conn.writer().write_all(req.as_bytes()) {
                 at.post_error = Some(format!("sending the HTTP request failed: {e}"));
+                return;
             }
-            let (data, err) = read_all(&mut stream, 64 * 1024);
-            at.post_data = !data.is_empty();
-            if let Some(e) = &err {
-                if let Some(rustls::Error::AlertReceived(a)) = rustls_error(e) {
-                    at.post_alert = Some(u8::from(*a));
-                    return;
-                }
-            }
-            match parse_http(&data) {
-                Some(h) => at.http = Some(h),
-                None if data.is_empty() => {
-                    at.post_closed = err.as_ref().is_none_or(|e| {
-                        matches!(
-                            e.kind(),
-                            io::ErrorKind::UnexpectedEof
-                                | io::ErrorKind::ConnectionReset
-                                | io::ErrorKind::ConnectionAborted
-                                | io::ErrorKind::BrokenPipe
-                        )
-                    });
-                    let why = match &err {
-                        Some(e) if e.kind() == io::ErrorKind::TimedOut => {
-                            "no HTTP answer within the timeout".to_string()
-                        }
-                        Some(e) => format!("no HTTP answer: {e}"),
-                        None => "the server closed the connection without an HTTP answer".to_string(),
-                    };
-                    at.post_error.get_or_insert(why);
-                }
-                None => {
-                    at.post_error =
-                        Some("the server answered, but not in HTTP (pass --no-http for other protocols)".into());
-                }
-            }
+            HTTP_LIMIT
         }
         None => {
             // In TLS 1.3 a rejected certificate is refused after the client's Finished:
@@ -427,49 +567,118 @@ fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut Deadli
             }
             let wait = Duration::from_millis(1000).max(Duration::from_millis(at.connect_ms.unwrap_or(0.0) as u64 * 3));
             sock.deadline = sock.deadline.min(Instant::now() + wait);
-            let mut stream = rustls::Stream::new(conn, sock);
-            let (data, err) = read_all(&mut stream, 1);
-            at.post_data = !data.is_empty();
-            if let Some(e) = &err {
-                match rustls_error(e) {
-                    Some(rustls::Error::AlertReceived(a)) => at.post_alert = Some(u8::from(*a)),
-                    _ if data.is_empty() && e.kind() != io::ErrorKind::TimedOut => {
-                        at.post_closed = true;
-                        at.post_error = Some(format!("the server closed the connection after the handshake: {e}"));
-                    }
-                    _ => {}
-                }
-            } else if data.is_empty() {
+            1
+        }
+    };
+    let (data, err) = exchange(conn, sock, limit, setup.http_path.is_some());
+    at.post_data = !data.is_empty();
+    if let Some(e) = &err {
+        if let Some(rustls::Error::AlertReceived(a)) = rustls_error(e) {
+            // A close_notify is an orderly end, not a refusal.
+            if *a != rustls::AlertDescription::CloseNotify {
+                at.post_alert = Some(*a);
+                return;
+            }
+        }
+    }
+    if setup.http_path.is_none() {
+        match &err {
+            Some(e) if data.is_empty() && e.kind() != io::ErrorKind::TimedOut => {
+                at.post_closed = true;
+                at.post_error = Some(format!("the server closed the connection after the handshake: {}", io_text(e)));
+            }
+            None if data.is_empty() => {
                 at.post_closed = true;
                 at.post_error = Some("the server closed the connection after the handshake".into());
+            }
+            _ => {}
+        }
+        return;
+    }
+    match parse_http(&data) {
+        Some(h) => at.http = Some(h),
+        None if data.is_empty() => {
+            at.post_closed = err.as_ref().is_none_or(closed_kind);
+            let why = match &err {
+                Some(e) if e.kind() == io::ErrorKind::TimedOut => "no HTTP answer within the timeout".to_string(),
+                Some(e) => format!("no HTTP answer: {}", io_text(e)),
+                None => "the server closed the connection without an HTTP answer".to_string(),
+            };
+            at.post_error = Some(why);
+        }
+        None => {
+            at.post_error = Some("the server answered, but not in HTTP (pass --no-http for other protocols)".into());
+        }
+    }
+}
+
+/// The Host header: the name sent as SNI when there is one (as curl --resolve does),
+/// so that a server picking its site by name sees the same name in TLS and HTTP.
+fn host_header(setup: &Setup) -> String {
+    match &setup.server_name {
+        ServerName::DnsName(d) if !d.as_ref().eq_ignore_ascii_case(&setup.target.host) => {
+            let t = Target { host: d.as_ref().to_string(), port: setup.target.port };
+            t.host_header()
+        }
+        _ => setup.target.host_header(),
+    }
+}
+
+/// An I/O error in words, without the documentation links some rustls messages carry.
+fn io_text(e: &io::Error) -> String {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        return "the server closed the connection without a TLS close_notify".into();
+    }
+    match rustls_error(e) {
+        Some(te) => diagnose::describe_tls_error(te),
+        None => {
+            let t = e.to_string();
+            match t.find("https://") {
+                Some(i) => t[..i].trim_end_matches([' ', ':', '(', ';']).to_string(),
+                None => t,
             }
         }
     }
 }
 
-type TlsStream<'a> = rustls::Stream<'a, ClientConnection, DeadlineStream>;
-
-/// Read until EOF, `limit` bytes, or an error (returned beside what was read).
-fn read_all(stream: &mut TlsStream<'_>, limit: usize) -> (Vec<u8>, Option<io::Error>) {
+/// Write what is queued and read the answer: until EOF, `limit` bytes, a complete HTTP
+/// answer, or an error (returned beside what was read).
+fn exchange(
+    conn: &mut ClientConnection,
+    sock: &mut DeadlineStream,
+    limit: usize,
+    http: bool,
+) -> (Vec<u8>, Option<io::Error>) {
     let mut data = Vec::new();
+    if let Err(e) = flush_tls(conn, sock) {
+        return (data, Some(e));
+    }
     let mut buf = [0u8; 4096];
     let mut grace_set = false;
     loop {
-        match stream.read(&mut buf) {
-            Ok(0) => return (data, None),
-            Ok(n) => {
-                data.extend_from_slice(&buf[..n]);
-                if data.len() >= limit {
-                    return (data, None);
-                }
-                // A HEAD answer is complete at the end of its header, but some servers send a
-                // body anyway (and a server may ignore Connection: close): allow a moment more.
-                if !grace_set && head_end(&data).is_some() {
-                    grace_set = true;
-                    stream.sock.deadline = stream.sock.deadline.min(Instant::now() + Duration::from_millis(300));
-                }
+        // Plaintext rustls already holds.
+        loop {
+            match conn.reader().read(&mut buf) {
+                Ok(0) => return (data, None),
+                Ok(n) => data.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return (data, Some(e)),
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+        }
+        if data.len() >= limit || (http && http_complete(&data)) {
+            return (data, None);
+        }
+        // A server that ignores Connection: close and sends no length: allow a moment more.
+        if http && !grace_set && head_end(&data).is_some() {
+            grace_set = true;
+            sock.deadline = sock.deadline.min(Instant::now() + Duration::from_millis(300));
+        }
+        match read_some(conn, sock) {
+            Ok(true) => {
+                // rustls may have queued an answer (a no_renegotiation warning, a key update).
+                let _ = flush_tls(conn, sock);
+            }
+            Ok(false) => return (data, None),
             Err(e) if grace_set && e.kind() == io::ErrorKind::TimedOut => return (data, None),
             Err(e) => return (data, Some(e)),
         }
@@ -478,6 +687,21 @@ fn read_all(stream: &mut TlsStream<'_>, limit: usize) -> (Vec<u8>, Option<io::Er
 
 fn head_end(data: &[u8]) -> Option<usize> {
     data.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+}
+
+/// Whether the answer is whole by its Content-Length (or a final chunk).
+fn http_complete(data: &[u8]) -> bool {
+    let Some(end) = head_end(data) else { return false };
+    let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+    for line in head.lines() {
+        if let Some(v) = line.strip_prefix("content-length:") {
+            return v.trim().parse::<usize>().is_ok_and(|n| data.len() >= end + n);
+        }
+        if line.starts_with("transfer-encoding:") && line.contains("chunked") {
+            return data.ends_with(b"0\r\n\r\n");
+        }
+    }
+    false
 }
 
 /// Parse a status line and pick a short human reason from the body.
@@ -492,8 +716,16 @@ pub fn parse_http(data: &[u8]) -> Option<HttpAnswer> {
     let status: u16 = parts.next()?.trim().parse().ok()?;
     let reason = parts.next().unwrap_or("").trim().to_string();
     let body = head_end(data).map(|e| String::from_utf8_lossy(&data[e..]).into_owned()).unwrap_or_default();
-    Some(HttpAnswer { status, reason, detail: body_detail(&body) })
+    let cert_page = match status {
+        495 | 496 => true,
+        400 => NGINX_CERT_PAGES.iter().any(|t| body.contains(t)),
+        _ => false,
+    };
+    Some(HttpAnswer { status, reason, detail: body_detail(&body), cert_page })
 }
+
+/// The titles of nginx's 400 pages for a missing or refused client certificate.
+const NGINX_CERT_PAGES: [&str; 2] = ["No required SSL certificate was sent", "The SSL certificate error"];
 
 fn body_detail(body: &str) -> Option<String> {
     for known in ["No required SSL certificate was sent", "The SSL certificate error", "SSL certificate error"] {
