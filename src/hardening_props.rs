@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use crate::commands::inspect;
+use crate::pki::decode as inspect;
 use crate::pki::{certinfo, crl, keys, names::San};
 use crate::store::{cnf::Cnf, index::Index};
 use crate::util;

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use crate::store::index::Reason;
+use super::reason::Reason;
 
 /// CRLs (DER) from PEM (any number of `X509 CRL` blocks) or one DER CRL.
 pub fn load_crls(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
@@ -200,7 +200,7 @@ fn time_at(buf: &[u8], pos: usize) -> Option<(OffsetDateTime, usize)> {
         return None;
     }
     let text = std::str::from_utf8(buf.get(start..end)?).ok()?;
-    Some((crate::store::index::parse_asn1_time(text).ok()?, end))
+    Some((super::asn1time::parse_asn1_time(text).ok()?, end))
 }
 
 fn header_of_der(der: &[u8]) -> Option<Header> {
