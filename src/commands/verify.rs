@@ -56,9 +56,16 @@ pub struct VerifyArgs {
     /// Also check that the certificate is valid for this IP address
     #[arg(long, value_name = "ADDR")]
     pub ip: Option<IpAddr>,
+    /// Also check that the certificate is valid for this e-mail address
+    #[arg(long, value_name = "ADDR")]
+    pub email: Option<String>,
     /// Verify as of TIME (RFC 3339, a date, or now+7d) instead of now
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+    /// Accept at most N intermediate CAs between the certificate and the trust
+    /// anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +99,8 @@ struct VerifyReport {
     purposes: Vec<policy::Purpose>,
     hostname: Option<String>,
     ip: Option<IpAddr>,
+    email: Option<String>,
+    max_depth: Option<usize>,
     at: String,
     revocation_checked: bool,
     crl: Option<String>,
@@ -108,8 +117,9 @@ fn split_ca_file(ders: Vec<Vec<u8>>) -> anyhow::Result<(Vec<Der>, Vec<Der>)> {
     let mut roots = Vec::new();
     let mut inter = Vec::new();
     for d in ders {
-        let c = certinfo::parse(&d)?;
-        if c.subject().as_raw() == c.issuer().as_raw() {
+        // A certificate that does not parse stays an anchor candidate: the policy says what is wrong with it.
+        let self_signed = certinfo::parse(&d).map_or(true, |c| c.subject().as_raw() == c.issuer().as_raw());
+        if self_signed {
             roots.push(d);
         } else {
             inter.push(d);
@@ -136,7 +146,7 @@ struct Trust {
 fn trust(args: &VerifyArgs, store: Option<&Store>) -> anyhow::Result<Trust> {
     match (&args.ca, store) {
         (Some(file), _) => {
-            let ders = certinfo::load_certs(&fsio::read(file)?)
+            let ders = certinfo::cert_blocks(&fsio::read(file)?)
                 .with_context(|| format!("cannot read --ca {}", file.display()))?;
             let (anchors, intermediates) = split_ca_file(ders)?;
             Ok(Trust { anchors, intermediates, label: format!("among the CAs in {}", file.display()) })
@@ -175,7 +185,7 @@ fn crls(ctx: &Ctx, args: &VerifyArgs, store: Option<&Store>) -> anyhow::Result<(
 
 /// index.txt knows of revocations the published CRL may not list yet.
 fn warn_unpublished_revocation(ctx: &Ctx, store: &Store, leaf_der: &[u8], crls: &[Der]) -> anyhow::Result<()> {
-    let leaf = certinfo::parse(leaf_der)?;
+    let Ok(leaf) = certinfo::parse(leaf_der) else { return Ok(()) };
     let serial = certinfo::serial_hex(&leaf);
     let ca_subject = certinfo::parse(&store.ca_cert_der()?)?.subject().as_raw().to_vec();
     if leaf.issuer().as_raw() == ca_subject.as_slice()
@@ -203,7 +213,8 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     if bytes.is_empty() {
         bail!("{cert_name} is empty");
     }
-    let mut given = certinfo::load_certs(&bytes).with_context(|| format!("cannot read the certificate {cert_name}"))?;
+    let mut given =
+        certinfo::cert_blocks(&bytes).with_context(|| format!("cannot read the certificate {cert_name}"))?;
     let leaf_der = given.remove(0);
 
     let store = if args.ca.is_some() {
@@ -219,9 +230,14 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         Some(p) => vec![p.into()],
         None => policy::Purpose::defaults_for(&leaf_der),
     };
-    let subject = match (&args.hostname, &args.ip) {
-        (Some(h), _) => Some(Subject::dns(h).map_err(|_| anyhow::anyhow!("--hostname '{h}' is not a valid DNS name"))?),
-        (None, Some(ip)) => Some(Subject::Ip(*ip)),
+    let subject = match (&args.hostname, &args.ip, &args.email) {
+        (Some(h), _, _) => {
+            Some(Subject::dns(h).map_err(|_| anyhow::anyhow!("--hostname '{h}' is not a valid DNS name"))?)
+        }
+        (None, Some(ip), _) => Some(Subject::Ip(*ip)),
+        (None, None, Some(e)) => {
+            Some(Subject::email(e).map_err(|_| anyhow::anyhow!("--email '{e}' is not an e-mail address"))?)
+        }
         _ => None,
     };
     let request = Request {
@@ -237,6 +253,7 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         } else {
             Revocation::Chain { missing_ca_crl: MissingCaCrl::CheckLeafOnly }
         },
+        max_depth: args.max_depth,
         labels: Labels { ca: trust.label.clone(), crl: crl_label.clone().unwrap_or_default() },
     };
     let verdict = policy::verify(&request).with_context(|| format!("cannot verify {cert_name}"))?;
@@ -264,7 +281,10 @@ fn report(
     crl_label: Option<String>,
     verdict: Verdict,
 ) -> anyhow::Result<Outcome> {
-    let leaf = certinfo::parse(leaf_der)?;
+    // A malformed certificate is an answer too: its fields are reported as far as they can be read.
+    let leaf = certinfo::parse(leaf_der).ok();
+    let field =
+        |f: &dyn Fn(&x509_parser::certificate::X509Certificate<'_>) -> String| leaf.as_ref().map(f).unwrap_or_default();
     let valid = verdict.valid();
     let listed = verdict.listed.as_ref();
     let report = VerifyReport {
@@ -272,15 +292,17 @@ fn report(
         code: verdict.code,
         message: verdict.message.clone(),
         certificate: cert_name.to_string(),
-        subject: names::display_name(leaf.subject()),
-        issuer: names::display_name(leaf.issuer()),
-        serial: certinfo::serial_hex(&leaf),
-        not_before: util::rfc3339(certinfo::not_before(&leaf)),
-        not_after: util::rfc3339(certinfo::not_after(&leaf)),
+        subject: field(&|c| names::display_name(c.subject())),
+        issuer: field(&|c| names::display_name(c.issuer())),
+        serial: field(&|c| certinfo::serial_hex(c)),
+        not_before: field(&|c| util::rfc3339(certinfo::not_before(c))),
+        not_after: field(&|c| util::rfc3339(certinfo::not_after(c))),
         purposes: purposes.to_vec(),
         hostname: args.hostname.clone(),
         ip: args.ip,
-        at: util::rfc3339(at),
+        email: args.email.clone(),
+        max_depth: args.max_depth,
+        at: policy::rfc3339_exact(at),
         revocation_checked: !crls.is_empty(),
         crl: crl_label,
         crl_next_update: crl::earliest_next_update(crls).map(util::rfc3339),
@@ -288,7 +310,8 @@ fn report(
         reason: listed.and_then(|l| l.reason),
     };
     ctx.emit(&report)?;
-    let subject = names::common_name(leaf.subject()).unwrap_or_else(|| names::display_name(leaf.subject()));
-    ctx.result(format!("{cert_name} ({subject}): {}\n", verdict.message));
+    let subject = field(&|c| names::common_name(c.subject()).unwrap_or_else(|| names::display_name(c.subject())));
+    let subject = if subject.is_empty() { String::new() } else { format!(" ({subject})") };
+    ctx.result(format!("{cert_name}{subject}: {}\n", verdict.message));
     Ok(if valid { Outcome::Done } else { Outcome::Negative })
 }

@@ -175,7 +175,7 @@ pub fn headers(bytes: &[u8]) -> Vec<Header> {
 
 /// One DER TLV at `pos`: (tag, content start, content end). The end may lie
 /// past a truncated buffer; callers only step into or over what they need.
-fn tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
+pub(crate) fn tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
     let tag = *buf.get(pos)?;
     let first = *buf.get(pos + 1)? as usize;
     let (len, start) = if first < 0x80 {
@@ -194,7 +194,7 @@ fn tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
     Some((tag, start, start.checked_add(len)?))
 }
 
-fn time_at(buf: &[u8], pos: usize) -> Option<(OffsetDateTime, usize)> {
+pub(crate) fn time_at(buf: &[u8], pos: usize) -> Option<(OffsetDateTime, usize)> {
     let (tag, start, end) = tlv(buf, pos)?;
     if tag != 0x17 && tag != 0x18 {
         return None;

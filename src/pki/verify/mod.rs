@@ -1,21 +1,25 @@
 //! Certificate path validation: would a TLS peer accept this certificate?
 //! One policy over bytes (leaf, intermediates, anchors, CRLs, purpose, name,
-//! time), answered as a typed verdict with words a person can act on.
+//! time), answered as a typed verdict with words a person can act on. The
+//! rules are SPEC §6 (RFC 5280 §6.1, with the trust anchor checked as a
+//! certificate); docs/verify.md says them in words.
 
-mod explain;
+mod cert;
+mod constraints;
+mod path;
+mod revocation;
+mod subject;
 
 use std::net::IpAddr;
 
 use anyhow::anyhow;
-use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
+use rustls_pki_types::ServerName;
 use serde::Serialize;
 use time::OffsetDateTime;
-use webpki::{
-    BorrowedCertRevocationList, CertRevocationList, EndEntityCert, ExpirationPolicy, KeyUsage, RevocationCheckDepth,
-    RevocationOptionsBuilder, UnknownStatusPolicy,
-};
+use x509_parser::certificate::X509Certificate;
 
 use super::crl::Listed;
+use super::reason::Reason;
 use super::{certinfo, names};
 use crate::util;
 
@@ -28,13 +32,6 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn usage(self) -> KeyUsage {
-        match self {
-            Self::Client => KeyUsage::client_auth(),
-            Self::Server => KeyUsage::server_auth(),
-        }
-    }
-
     pub fn words(self) -> &'static str {
         match self {
             Self::Client => "client authentication",
@@ -59,9 +56,20 @@ impl Purpose {
 pub enum Subject {
     Dns(String),
     Ip(IpAddr),
+    Email(String),
 }
 
 impl Subject {
+    /// An e-mail address (`local@domain`).
+    pub fn email(addr: &str) -> anyhow::Result<Self> {
+        match addr.rsplit_once('@') {
+            Some((l, d)) if !l.is_empty() && !d.is_empty() && !addr.chars().any(char::is_whitespace) => {
+                Ok(Self::Email(addr.to_string()))
+            }
+            _ => Err(anyhow!("not an e-mail address (local@domain)")),
+        }
+    }
+
     /// A DNS name, checked as TLS would check it.
     pub fn dns(name: &str) -> anyhow::Result<Self> {
         ServerName::try_from(name).map_err(|_| anyhow!("not a valid DNS name"))?;
@@ -74,6 +82,7 @@ impl std::fmt::Display for Subject {
         match self {
             Self::Dns(h) => f.write_str(h),
             Self::Ip(ip) => write!(f, "{ip}"),
+            Self::Email(e) => f.write_str(e),
         }
     }
 }
@@ -116,6 +125,8 @@ pub struct Request<'a> {
     pub subject: Option<&'a Subject>,
     pub at: OffsetDateTime,
     pub revocation: Revocation,
+    /// The most intermediates a path may have (nginx `ssl_verify_depth`, `openssl verify -verify_depth`).
+    pub max_depth: Option<usize>,
     pub labels: Labels,
 }
 
@@ -137,6 +148,12 @@ pub enum Code {
     NotEndEntity,
     NameConstraints,
     InvalidChain,
+    InvalidCa,
+    ChainTooLong,
+    MalformedCertificate,
+    UnknownCriticalExtension,
+    WeakKey,
+    WeakSignature,
     Invalid,
 }
 
@@ -146,6 +163,8 @@ pub enum Code {
 pub enum Note {
     /// No CRL for an intermediate CA: only the leaf was checked for revocation.
     ChainRevocationUnchecked,
+    /// A CRL without a CRLNumber (easy-rsa writes none): used, with a warning.
+    CrlNumberMissing,
 }
 
 impl Note {
@@ -153,6 +172,9 @@ impl Note {
         match self {
             Self::ChainRevocationUnchecked => {
                 "no CRL for an intermediate CA in the chain: only the certificate itself was checked for revocation"
+            }
+            Self::CrlNumberMissing => {
+                "the CRL has no CRL number (RFC 5280 requires one; easy-rsa's CRLs omit it): used all the same"
             }
         }
     }
@@ -172,115 +194,204 @@ impl Verdict {
     pub fn valid(&self) -> bool {
         self.code == Code::Valid
     }
-
-    fn refused(code: Code, message: String) -> Self {
-        Self { code, message, listed: None, notes: Vec::new() }
-    }
 }
 
-fn unix_time(at: OffsetDateTime) -> anyhow::Result<UnixTime> {
-    // webpki compares whole seconds (expired when time > notAfter); rounding up keeps
-    // "expired" true from the first instant past notAfter, as OpenSSL sees it.
-    let secs = u64::try_from(at.unix_timestamp()).map_err(|_| anyhow!("the time must be after 1970"))?
-        + u64::from(at.nanosecond() > 0);
-    Ok(UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs)))
+/// A verdict about an input the request holds, as far as the policy is concerned.
+fn refusal((code, message): path::Problem, notes: Vec<Note>) -> Verdict {
+    Verdict { code, message, listed: None, notes }
 }
 
-/// Validate. Errors are for inputs that cannot be used at all (a CRL webpki
-/// cannot read, a name that is not a DNS name); every answer about the
-/// certificate is a verdict.
-pub fn verify(req: &Request<'_>) -> anyhow::Result<Verdict> {
-    let when = unix_time(req.at)?;
-    let leaf = certinfo::parse(req.leaf)?;
-    let parsed_crls = req
-        .crls
-        .iter()
-        .map(|d| {
-            BorrowedCertRevocationList::from_der(d).map(CertRevocationList::from).map_err(|e| {
-                anyhow!("cannot use the CRL {}: {e} (a v2 CRL with a nextUpdate is required)", req.labels.crl)
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let crl_refs: Vec<&CertRevocationList<'_>> = match req.revocation {
-        Revocation::Off => Vec::new(),
-        Revocation::Chain { .. } => parsed_crls.iter().collect(),
-    };
-    let anchor_certs: Vec<CertificateDer<'_>> =
-        req.anchors.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
-    let anchors: Vec<TrustAnchor<'_>> = anchor_certs
-        .iter()
-        .map(|c| {
-            webpki::anchor_from_trusted_cert(c).map_err(|e| anyhow!("cannot use a CA certificate as trust anchor: {e}"))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let inter_certs: Vec<CertificateDer<'_>> =
-        req.intermediates.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
-    let leaf_cd = CertificateDer::from(req.leaf);
-    let ee = EndEntityCert::try_from(&leaf_cd).map_err(|e| anyhow!("not a certificate webpki can check: {e}"))?;
-
-    let mut chain_for_words = req.intermediates.to_vec();
-    chain_for_words.extend(req.anchors.iter().cloned());
-    let mut notes = Vec::new();
-    for &p in req.purposes {
-        let attempt = |depth| {
-            let revocation = if crl_refs.is_empty() {
-                None
-            } else {
-                RevocationOptionsBuilder::new(&crl_refs).ok().map(|b| {
-                    b.with_depth(depth)
-                        .with_status_policy(UnknownStatusPolicy::Deny)
-                        .with_expiration_policy(ExpirationPolicy::Enforce)
-                        .build()
-                })
-            };
-            ee.verify_for_usage(
-                webpki::ALL_VERIFICATION_ALGS,
-                &anchors,
-                &inter_certs,
-                when,
-                p.usage(),
-                revocation,
-                None,
-            )
-            .map(|_| ())
-        };
-        let mut result = attempt(RevocationCheckDepth::Chain);
-        let fallback = matches!(req.revocation, Revocation::Chain { missing_ca_crl: MissingCaCrl::CheckLeafOnly });
-        if fallback && matches!(result, Err(webpki::Error::UnknownRevocationStatus)) && !inter_certs.is_empty() {
-            let leaf_only = attempt(RevocationCheckDepth::EndEntity);
-            if leaf_only.is_ok() && !notes.contains(&Note::ChainRevocationUnchecked) {
-                notes.push(Note::ChainRevocationUnchecked);
-            }
-            result = leaf_only;
+/// Why a trust anchor cannot anchor anything (checked as a certificate, SPEC §6).
+fn anchor_problem<'a>(
+    der: &'a [u8],
+    at: OffsetDateTime,
+    label: &str,
+) -> (Option<X509Certificate<'a>>, Option<path::Problem>) {
+    let c = match cert::parse(der) {
+        Ok(c) => c,
+        Err(w) => {
+            return (None, Some((Code::MalformedCertificate, format!("a CA certificate {label} is malformed: {w}"))));
         }
-        if let Err(e) = result {
-            let facts = explain::Facts {
-                leaf: &leaf,
-                chain_certs: &chain_for_words,
-                crls: req.crls,
-                ca_label: &req.labels.ca,
-                crl_label: &req.labels.crl,
-                purpose: p,
-            };
-            let mut v = explain::explain(&e, &facts);
-            v.notes = notes;
+    };
+    let who = format!("the trust anchor {}", names::display_name(c.subject()));
+    let problem = cert::malformed(der, &c)
+        .map(|w| (Code::MalformedCertificate, format!("{who} is malformed: {w}")))
+        .or_else(|| path::validity(&c, at, &who).err())
+        .or_else(|| path::ca_rules(&c, &who).err());
+    (Some(c), problem)
+}
+
+/// Rules of the leaf alone, before any path is built.
+fn leaf_rules(der: &[u8], c: &X509Certificate<'_>, at: OffsetDateTime) -> Result<(), path::Problem> {
+    if let Some(w) = cert::malformed(der, c) {
+        return Err((Code::MalformedCertificate, format!("malformed certificate: {w}")));
+    }
+    if let Some(ext) = cert::unknown_critical(c) {
+        return Err((
+            Code::UnknownCriticalExtension,
+            format!("it has a critical extension mtlsctl does not process ({ext}), so it must be refused"),
+        ));
+    }
+    if cert::basic_constraints(c).is_some_and(|(_, ca, _)| ca) {
+        return Err((Code::NotEndEntity, "it is a CA certificate, not a client or server certificate".into()));
+    }
+    if cert::key_usage(c).is_some_and(|[key_cert_sign, ..]| key_cert_sign) {
+        return Err((
+            Code::NotEndEntity,
+            "it has the keyCertSign key usage of a CA but is not a CA certificate (CA:FALSE): refused".into(),
+        ));
+    }
+    if let Some(w) = cert::weak_key(c) {
+        return Err((Code::WeakKey, format!("its key is weak: {w}")));
+    }
+    path::validity(c, at, "")
+}
+
+/// Validate. Errors are for inputs that cannot be used at all (no certificate
+/// in the bytes, a CRL that is not one); every answer about the certificate,
+/// its chain and its CRLs is a verdict.
+pub fn verify(req: &Request<'_>) -> anyhow::Result<Verdict> {
+    let leaf = match cert::parse(req.leaf) {
+        Ok(c) => c,
+        Err(w) => return Ok(refusal((Code::MalformedCertificate, format!("malformed certificate: {w}")), Vec::new())),
+    };
+    if let Err(p) = leaf_rules(req.leaf, &leaf, req.at) {
+        return Ok(refusal(p, Vec::new()));
+    }
+    let mut pool = Vec::new();
+    for der in req.intermediates {
+        match cert::parse(der) {
+            Ok(c) => {
+                if let Some(w) = cert::malformed(der, &c) {
+                    let who = names::display_name(c.subject());
+                    return Ok(refusal(
+                        (Code::MalformedCertificate, format!("the CA certificate {who} is malformed: {w}")),
+                        Vec::new(),
+                    ));
+                }
+                pool.push(path::Node { cert: c, anchor: None });
+            }
+            Err(w) => {
+                return Ok(refusal(
+                    (Code::MalformedCertificate, format!("a CA certificate of the chain is malformed: {w}")),
+                    Vec::new(),
+                ));
+            }
+        }
+    }
+    for der in req.anchors {
+        match anchor_problem(der, req.at, &req.labels.ca) {
+            (Some(c), problem) => pool.push(path::Node { cert: c, anchor: Some(problem) }),
+            (None, Some(p)) => return Ok(refusal(p, Vec::new())),
+            (None, None) => {}
+        }
+    }
+    let search = path::Search::new(&pool, req.at, req.purposes, req.max_depth, &req.labels.ca);
+    let chain = match search.run(&leaf) {
+        Ok(chain) => chain,
+        Err(p) => return Ok(refusal(p, Vec::new())),
+    };
+    let mut notes = Vec::new();
+    if let Revocation::Chain { missing_ca_crl } = req.revocation {
+        if let Some(v) = revocation_verdict(req, &leaf, &pool, &chain, missing_ca_crl, &mut notes)? {
             return Ok(v);
         }
     }
     if let Some(subject) = req.subject {
-        let name = match subject {
-            Subject::Dns(h) => {
-                ServerName::try_from(h.as_str()).map_err(|_| anyhow!("'{h}' is not a valid DNS name"))?.to_owned()
-            }
-            Subject::Ip(ip) => ServerName::IpAddress((*ip).into()),
-        };
-        if ee.verify_is_valid_for_subject_name(&name).is_err() {
-            let mut v = Verdict::refused(Code::NameMismatch, name_mismatch_words(&leaf, subject));
-            v.notes = notes;
-            return Ok(v);
+        if !subject::matches(&leaf, subject) {
+            return Ok(refusal((Code::NameMismatch, name_mismatch_words(&leaf, subject)), notes));
         }
     }
     Ok(Verdict { code: Code::Valid, message: valid_words(req, &leaf), listed: None, notes })
+}
+
+/// Revocation of every certificate of the path below the anchor; `Some` is a refusal.
+fn revocation_verdict(
+    req: &Request<'_>,
+    leaf: &X509Certificate<'_>,
+    pool: &[path::Node<'_>],
+    chain: &[usize],
+    missing_ca_crl: MissingCaCrl,
+    notes: &mut Vec<Note>,
+) -> anyhow::Result<Option<Verdict>> {
+    let crls = req
+        .crls
+        .iter()
+        .map(|d| {
+            revocation::view(d).ok_or_else(|| anyhow!("cannot use the CRL {}: not a readable CRL", req.labels.crl))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let covered = std::iter::once(leaf).chain(chain.iter().take(chain.len().saturating_sub(1)).map(|&i| &pool[i].cert));
+    for (depth, (c, issuer)) in covered.zip(chain.iter().map(|&i| &pool[i].cert)).enumerate() {
+        let mut first_problem = None;
+        let mut outcome = None;
+        for crl in crls.iter().filter(|v| v.issuer == c.issuer().as_raw()) {
+            match revocation::check(crl, issuer, req.at, &req.labels.crl)
+                .and_then(|numbered| Ok((numbered, revocation::lookup(crl, c.raw_serial(), &req.labels.crl)?)))
+            {
+                Ok((numbered, entry)) => {
+                    if !numbered && !notes.contains(&Note::CrlNumberMissing) {
+                        notes.push(Note::CrlNumberMissing);
+                    }
+                    outcome = Some(entry);
+                    break;
+                }
+                Err(p) => {
+                    first_problem.get_or_insert(p);
+                }
+            }
+        }
+        match (outcome, first_problem) {
+            (Some(revocation::Entry::NotListed), _) => {}
+            (Some(revocation::Entry::Listed(l)), _) => return Ok(Some(revoked_verdict(c, depth, l, notes))),
+            (None, Some(p)) => return Ok(Some(refusal(p, std::mem::take(notes)))),
+            (None, None) if depth > 0 && missing_ca_crl == MissingCaCrl::CheckLeafOnly => {
+                if !notes.contains(&Note::ChainRevocationUnchecked) {
+                    notes.push(Note::ChainRevocationUnchecked);
+                }
+            }
+            (None, None) => {
+                let w = format!(
+                    "revocation status unknown: {} holds no CRL from {}; pass its CRL with --crl, or --no-crl to skip the check",
+                    req.labels.crl,
+                    names::display_name(c.issuer())
+                );
+                return Ok(Some(refusal((Code::RevocationUnknown, w), std::mem::take(notes))));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn reason_words(r: Option<Reason>) -> String {
+    match r {
+        Some(Reason::Unspecified) | None => "no reason given".into(),
+        Some(r) => r.openssl_name().into(),
+    }
+}
+
+fn revoked_verdict(c: &X509Certificate<'_>, depth: usize, l: Listed, notes: &mut Vec<Note>) -> Verdict {
+    let message = if depth == 0 {
+        format!("revoked on {} ({})", util::human_time(l.revoked_at), reason_words(l.reason))
+    } else {
+        format!(
+            "its issuing CA {} was revoked on {} ({})",
+            names::display_name(c.subject()),
+            util::human_time(l.revoked_at),
+            reason_words(l.reason)
+        )
+    };
+    Verdict { code: Code::Revoked, message, listed: Some(l), notes: std::mem::take(notes) }
+}
+
+/// `at` as RFC 3339, with its fraction of a second when it has one (SPEC §6: the same instant is reported).
+pub fn rfc3339_exact(at: OffsetDateTime) -> String {
+    if at.nanosecond() == 0 {
+        return util::rfc3339(at);
+    }
+    let t = at.to_offset(time::UtcOffset::UTC);
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]Z");
+    t.format(&fmt).unwrap_or_else(|_| util::rfc3339(t))
 }
 
 fn name_mismatch_words(leaf: &x509_parser::certificate::X509Certificate<'_>, subject: &Subject) -> String {
