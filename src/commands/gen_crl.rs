@@ -154,6 +154,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         let mut revoked_certs = Vec::new();
         let mut listed = Vec::new();
         let mut excluded = 0;
+        let mut remove_from_crl = Vec::new();
         Index::each(&text, |e| {
             if e.status().ok() != Some(Status::Revoked) {
                 return Ok(());
@@ -167,6 +168,9 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
                 None => parse_revocation(e.revocation)
                     .with_context(|| format!("corrupt index.txt line for serial {}", e.serial))?,
             };
+            if info.reason == Some(Reason::RemoveFromCrl) {
+                remove_from_crl.push(e.serial);
+            }
             let serial =
                 crl::parse_hex_number(e.serial).with_context(|| format!("bad serial {} in index.txt", e.serial))?;
             revoked_certs.push(crl::Revoked {
@@ -188,6 +192,12 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             Ok(())
         })
         .with_context(|| format!("corrupt {}", store.paths.index.display()))?;
+        if !remove_from_crl.is_empty() {
+            ctx.warn(format!(
+                "index.txt revokes {} with reason removeFromCRL (written by another tool): that reason belongs only in delta CRLs (RFC 5280 §5.3.1), and OpenSSL, nginx and `mtlsctl verify` read such an entry as not revoked",
+                remove_from_crl.join(", ")
+            ));
+        }
         let revoked_count = revoked_certs.len();
         // Large CRLs take a noticeable moment: say what is happening.
         if revoked_count >= 10_000 {

@@ -152,6 +152,11 @@ fn select(index: &Index, target: &Target, now: OffsetDateTime) -> anyhow::Result
 }
 
 pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
+    if args.reason == Reason::RemoveFromCrl {
+        anyhow::bail!(
+            "--reason remove-from-crl is refused: removeFromCRL belongs only in delta CRLs (RFC 5280 §5.3.1), and in a full CRL OpenSSL and nginx read it as not revoked; nothing changed"
+        );
+    }
     let store = Store::open(&ctx.global.dir)?;
     let target = if let Some(s) = &args.serial {
         Target::Serial(s.clone())
