@@ -10,3 +10,4 @@ mod lifecycle;
 mod operations;
 mod probe;
 mod readme;
+mod verify_corpus;
