@@ -107,12 +107,12 @@ pub(super) fn check(sets: &[&NameConstraints<'_>], cert: &X509Certificate<'_>, l
             let k = name.kind();
             if let Some(permitted) = &set.permitted_subtrees {
                 let of_kind: Vec<_> = permitted.iter().filter(|s| kind(&s.base) == k).collect();
-                if !of_kind.is_empty() && !of_kind.iter().any(|s| matches(name, &s.base)) {
+                if !of_kind.is_empty() && !of_kind.iter().any(|s| matches(name, &s.base) == Some(true)) {
                     return Err(format!("its {} is outside the names its issuing CA may certify", name.words()));
                 }
             }
             if let Some(excluded) = &set.excluded_subtrees {
-                if excluded.iter().any(|s| kind(&s.base) == k && matches(name, &s.base)) {
+                if excluded.iter().any(|s| kind(&s.base) == k && matches(name, &s.base) != Some(false)) {
                     return Err(format!("its {} is excluded by a CA's name constraints", name.words()));
                 }
             }
@@ -121,11 +121,11 @@ pub(super) fn check(sets: &[&NameConstraints<'_>], cert: &X509Certificate<'_>, l
     Ok(())
 }
 
-/// Whether `name` lies inside the subtree `base` (same kind assumed). Unsupported
-/// kinds match everything, so a permitted set refuses nothing wrongly and an
-/// excluded one refuses every name of its type.
-fn matches(name: &Name<'_>, base: &GeneralName<'_>) -> bool {
-    match (name, base) {
+/// Whether `name` lies inside the subtree `base` (same kind assumed); `None`
+/// for kinds this policy cannot compare, which the callers treat as outside
+/// every permitted subtree and inside every excluded one (fail closed).
+fn matches(name: &Name<'_>, base: &GeneralName<'_>) -> Option<bool> {
+    Some(match (name, base) {
         (Name::General(GeneralName::DNSName(n)), GeneralName::DNSName(b)) => dns_in(n, b),
         (Name::Dns(n), GeneralName::DNSName(b)) => dns_in(n, b),
         (Name::General(GeneralName::RFC822Name(n)), GeneralName::RFC822Name(b)) => email_in(n, b),
@@ -134,8 +134,8 @@ fn matches(name: &Name<'_>, base: &GeneralName<'_>) -> bool {
         (Name::General(GeneralName::IPAddress(n)), GeneralName::IPAddress(b)) => ip_in(n, b),
         (Name::General(GeneralName::DirectoryName(n)), GeneralName::DirectoryName(b)) => dn_in(n, b),
         (Name::Dn(n), GeneralName::DirectoryName(b)) => dn_in(n, b),
-        _ => true,
-    }
+        _ => return None,
+    })
 }
 
 /// `host.example.com` is inside `example.com`; `.example.com` holds subdomains only.

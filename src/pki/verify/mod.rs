@@ -9,6 +9,8 @@ mod constraints;
 mod path;
 mod revocation;
 mod subject;
+#[cfg(test)]
+mod tests;
 
 use std::net::IpAddr;
 
@@ -213,12 +215,18 @@ fn anchor_problem<'a>(
             return (None, Some((Code::MalformedCertificate, format!("a CA certificate {label} is malformed: {w}"))));
         }
     };
-    let who = format!("the trust anchor {}", names::display_name(c.subject()));
+    let who = format!("the trust anchor {}", shown_name(c.subject()));
     let problem = cert::malformed(der, &c)
         .map(|w| (Code::MalformedCertificate, format!("{who} is malformed: {w}")))
         .or_else(|| path::validity(&c, at, &who).err())
         .or_else(|| path::ca_rules(&c, &who).err());
     (Some(c), problem)
+}
+
+/// A name for the words, even when it is empty.
+fn shown_name(n: &x509_parser::x509::X509Name<'_>) -> String {
+    let s = names::display_name(n);
+    if s.is_empty() { "(with an empty subject)".into() } else { s }
 }
 
 /// Rules of the leaf alone, before any path is built.
