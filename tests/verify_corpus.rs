@@ -327,6 +327,30 @@ case("email_mismatch", l, [root.cert], args=["--email", "bob@example.com"], ossl
 case("hostname_matches", l, [root.cert], args=["--hostname", "mail.example.com"], ossl=["-verify_hostname", "mail.example.com"])
 case("ip_mismatch", l, [root.cert], args=["--ip", "10.9.9.8"], ossl=["-verify_ip", "10.9.9.8"])
 
+# More CRL extension rules, name forms and signatures.
+delta = (x509.CertificateRevocationListBuilder().issuer_name(crl_root.name).last_update(T(2029, 12, 1))
+         .next_update(T(2030, 2, 1)).add_extension(x509.CRLNumber(3), critical=False)
+         .add_extension(x509.DeltaCRLIndicator(2), critical=True).sign(crl_root.key, hashes.SHA256()))
+case("crl_delta_only", good, [crl_root.cert], crls=[delta])
+on = x509.OtherName(x509.ObjectIdentifier("1.3.6.1.4.1.55555.9"), b"\x0c\x01a")
+i = CA("Corpus OtherName CA", parent=root, nc=([on], None))
+l, _ = i.issue(sans=[D("leaf.example.com"), x509.OtherName(x509.ObjectIdentifier("1.3.6.1.4.1.55555.9"), b"\x0c\x01b")])
+case("nc_unsupported_type_fails_closed", l, [root.cert], chain=[i.cert])
+l, _ = root.issue("wild", sans=[D("*.example.com")])
+case("hostname_wildcard_matches", l, [root.cert], args=["--hostname", "a.example.com"], ossl=["-verify_hostname", "a.example.com"])
+case("hostname_wildcard_not_two_labels", l, [root.cert], args=["--hostname", "a.b.example.com"], ossl=["-verify_hostname", "a.b.example.com"])
+sha1_leaf = make(name("sha1"), key().public_key(), root.name, root.key, root.key.public_key(), ca=False, ku=LEAF_KU,
+                 eku=[ExtendedKeyUsageOID.CLIENT_AUTH], sans=[D("sha1.example.com")])
+def sha1_resign(cert):
+    tbs = cert.tbs_certificate_bytes.replace(bytes.fromhex("300a06082a8648ce3d040302"), bytes.fromhex("300906072a8648ce3d0401"), 1)
+    hdr = 2 + (tbs[1] & 0x7f if tbs[1] & 0x80 else 0)
+    content = tbs[hdr:]
+    tbs = b"\x30" + der_len(len(content)) + content
+    sig = root.key.sign(tbs, ec.ECDSA(hashes.SHA1()))
+    body = tbs + bytes.fromhex("300906072a8648ce3d0401") + b"\x03" + der_len(len(sig) + 1) + b"\x00" + sig
+    return b"\x30" + der_len(len(body)) + body
+case("leaf_sha1_signature", der_pem(sha1_resign(sha1_leaf)), [root.cert])
+
 with open(os.path.join(OUT, "cases.json"), "w") as f:
     json.dump(CASES, f, indent=1)
 "#;
@@ -435,6 +459,12 @@ const EXPECT: &[(&str, &str)] = &[
     ("email_mismatch", "name_mismatch"),
     ("hostname_matches", "valid"),
     ("ip_mismatch", "name_mismatch"),
+    ("hostname_wildcard_matches", "valid"),
+    ("hostname_wildcard_not_two_labels", "name_mismatch"),
+    // More CRL, name-constraint and signature rules.
+    ("crl_delta_only", "crl_invalid"),
+    ("nc_unsupported_type_fails_closed", "name_constraints"),
+    ("leaf_sha1_signature", "weak_signature"),
 ];
 
 /// Where mtlsctl and `openssl verify -x509_strict` disagree on purpose, and
@@ -457,6 +487,10 @@ const DIFFERENCES: &[(&str, &str)] = &[
     (
         "malformed_trailing_data",
         "bytes after the certificate's DER mean a damaged or spliced file; OpenSSL ignores them",
+    ),
+    (
+        "leaf_sha1_signature",
+        "SHA-1 signatures are refused (collisions are practical); OpenSSL 3.0 at level 1 accepts them",
     ),
     (
         "time_exactly_not_after",
