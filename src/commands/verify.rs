@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use time::OffsetDateTime;
+use x509_parser::prelude::FromDer;
 
 use super::common::show_path;
 use crate::Outcome;
@@ -205,7 +206,8 @@ fn warn_unpublished_revocation(ctx: &Ctx, store: &Store, leaf_der: &[u8], crls: 
 pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     let at = match &args.at {
         Some(t) => util::parse_time(t).context("invalid --at")?,
-        None => OffsetDateTime::now_utc(),
+        // Now, to the second: the instant decided on is the one reported.
+        None => OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc()),
     };
     let cert_name =
         if args.cert.as_os_str() == "-" { "standard input".to_string() } else { args.cert.display().to_string() };
@@ -282,7 +284,7 @@ fn report(
     verdict: Verdict,
 ) -> anyhow::Result<Outcome> {
     // A malformed certificate is an answer too: its fields are reported as far as they can be read.
-    let leaf = certinfo::parse(leaf_der).ok();
+    let leaf = x509_parser::certificate::X509Certificate::from_der(leaf_der).ok().map(|(_, c)| c);
     let field =
         |f: &dyn Fn(&x509_parser::certificate::X509Certificate<'_>) -> String| leaf.as_ref().map(f).unwrap_or_default();
     let valid = verdict.valid();

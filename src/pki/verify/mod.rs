@@ -73,9 +73,12 @@ impl Subject {
     }
 
     /// A DNS name, checked as TLS would check it.
+    /// An IP address written as a host name is checked as an IP address, as TLS does.
     pub fn dns(name: &str) -> anyhow::Result<Self> {
-        ServerName::try_from(name).map_err(|_| anyhow!("not a valid DNS name"))?;
-        Ok(Self::Dns(name.to_string()))
+        match ServerName::try_from(name).map_err(|_| anyhow!("not a valid DNS name"))? {
+            ServerName::IpAddress(ip) => Ok(Self::Ip(IpAddr::from(ip))),
+            _ => Ok(Self::Dns(name.to_string())),
+        }
     }
 }
 
@@ -226,7 +229,7 @@ fn anchor_problem<'a>(
 /// A name for the words, even when it is empty.
 fn shown_name(n: &x509_parser::x509::X509Name<'_>) -> String {
     let s = names::display_name(n);
-    if s.is_empty() { "(with an empty subject)".into() } else { s }
+    if s.is_empty() { "(no subject name)".into() } else { s }
 }
 
 /// Rules of the leaf alone, before any path is built.
