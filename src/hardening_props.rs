@@ -124,7 +124,7 @@ proptest! {
                 anchors: &anchors,
                 crls: &crls,
                 purposes: &[verify::Purpose::Client, verify::Purpose::Server],
-                subject: Some(&verify::Subject::Email("a@example.com".into())),
+                subjects: &[verify::Subject::Email("a@example.com".into()), verify::Subject::Dns("a.example.com".into())],
                 at: time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000),
                 revocation,
                 max_depth: Some(1),

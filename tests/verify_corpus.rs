@@ -326,6 +326,8 @@ case("email_matches", l, [root.cert], args=["--email", "alice@example.com"], oss
 case("email_mismatch", l, [root.cert], args=["--email", "bob@example.com"], ossl=["-verify_email", "bob@example.com"])
 case("hostname_matches", l, [root.cert], args=["--hostname", "mail.example.com"], ossl=["-verify_hostname", "mail.example.com"])
 case("ip_mismatch", l, [root.cert], args=["--ip", "10.9.9.8"], ossl=["-verify_ip", "10.9.9.8"])
+case("hostname_and_email_both_checked", l, [root.cert], args=["--hostname", "mail.example.com", "--email", "bob@example.com"],
+     ossl=["-verify_hostname", "mail.example.com", "-verify_email", "bob@example.com"])
 
 # More CRL extension rules, name forms and signatures.
 delta = (x509.CertificateRevocationListBuilder().issuer_name(crl_root.name).last_update(T(2029, 12, 1))
@@ -459,6 +461,7 @@ const EXPECT: &[(&str, &str)] = &[
     ("email_mismatch", "name_mismatch"),
     ("hostname_matches", "valid"),
     ("ip_mismatch", "name_mismatch"),
+    ("hostname_and_email_both_checked", "name_mismatch"),
     ("hostname_wildcard_matches", "valid"),
     ("hostname_wildcard_not_two_labels", "name_mismatch"),
     // More CRL, name-constraint and signature rules.

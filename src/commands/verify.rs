@@ -232,23 +232,24 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         Some(p) => vec![p.into()],
         None => policy::Purpose::defaults_for(&leaf_der),
     };
-    let subject = match (&args.hostname, &args.ip, &args.email) {
-        (Some(h), _, _) => {
-            Some(Subject::dns(h).map_err(|_| anyhow::anyhow!("--hostname '{h}' is not a valid DNS name"))?)
-        }
-        (None, Some(ip), _) => Some(Subject::Ip(*ip)),
-        (None, None, Some(e)) => {
-            Some(Subject::email(e).map_err(|_| anyhow::anyhow!("--email '{e}' is not an e-mail address"))?)
-        }
-        _ => None,
-    };
+    // Every name asked for is checked: none is skipped in favour of another.
+    let mut subjects = Vec::new();
+    if let Some(h) = &args.hostname {
+        subjects.push(Subject::dns(h).map_err(|_| anyhow::anyhow!("--hostname '{h}' is not a valid DNS name"))?);
+    }
+    if let Some(ip) = args.ip {
+        subjects.push(Subject::Ip(ip));
+    }
+    if let Some(e) = &args.email {
+        subjects.push(Subject::email(e).map_err(|_| anyhow::anyhow!("--email '{e}' is not an e-mail address"))?);
+    }
     let request = Request {
         leaf: &leaf_der,
         intermediates: &trust.intermediates,
         anchors: &trust.anchors,
         crls: &crls,
         purposes: &purposes,
-        subject: subject.as_ref(),
+        subjects: &subjects,
         at,
         revocation: if crls.is_empty() {
             Revocation::Off

@@ -127,7 +127,8 @@ pub struct Request<'a> {
     pub anchors: &'a [Vec<u8>],
     pub crls: &'a [Vec<u8>],
     pub purposes: &'a [Purpose],
-    pub subject: Option<&'a Subject>,
+    /// Names the leaf must be valid for, every one of them.
+    pub subjects: &'a [Subject],
     pub at: OffsetDateTime,
     pub revocation: Revocation,
     /// The most intermediates a path may have (nginx `ssl_verify_depth`, `openssl verify -verify_depth`).
@@ -308,7 +309,7 @@ pub fn verify(req: &Request<'_>) -> anyhow::Result<Verdict> {
             return Ok(v);
         }
     }
-    if let Some(subject) = req.subject {
+    for subject in req.subjects {
         if !subject::matches(&leaf, subject) {
             return Ok(refusal((Code::NameMismatch, name_mismatch_words(&leaf, subject)), notes));
         }
@@ -420,7 +421,11 @@ fn valid_words(req: &Request<'_>, leaf: &x509_parser::certificate::X509Certifica
     let purposes = req.purposes.iter().map(|p| p.words()).collect::<Vec<_>>().join(" and ");
     let rev =
         if req.revocation == Revocation::Off || req.crls.is_empty() { "revocation not checked" } else { "not revoked" };
-    let name = req.subject.map(|s| format!(", for {s}")).unwrap_or_default();
+    let name = if req.subjects.is_empty() {
+        String::new()
+    } else {
+        format!(", for {}", req.subjects.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and "))
+    };
     format!(
         "valid until {} ({} days left) for {purposes}{name}; issued by {}, {rev}",
         util::human_time(na),

@@ -51,7 +51,7 @@ fn check(leaf: &[u8], anchors: &[Vec<u8>], when: OffsetDateTime) -> Verdict {
         anchors,
         crls: &[],
         purposes: &[Purpose::Client],
-        subject: None,
+        subjects: &[],
         at: when,
         revocation: Revocation::Off,
         max_depth: None,
