@@ -28,7 +28,7 @@ use crate::util;
 /// Builds the path from CERT to the store's CA (or the CAs in --ca FILE),
 /// checks validity at --at (default now), revocation in the store's CRL (or
 /// --crl FILE), the purpose (default: each one the certificate's extended key
-/// usage names) and --hostname/--ip. Exit 0 when valid, 3 when not (with the
+/// usage names) and --hostname/--ip/--email. Exit 0 when valid, 3 when not (with the
 /// reason), 1 when the check itself could not run.
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:
