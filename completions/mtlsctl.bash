@@ -893,7 +893,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__verify)
-            opts="-q -h -V --ca --crl --no-crl --purpose --hostname --ip --at --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --ca --crl --no-crl --purpose --hostname --ip --email --at --max-depth --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -919,7 +919,15 @@ _mtlsctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-depth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

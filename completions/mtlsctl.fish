@@ -178,7 +178,9 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l purpose -d 'T
 server\t'TLS server authentication (EKU serverAuth)'"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l hostname -d 'Also check that the certificate is valid for this DNS name' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ip -d 'Also check that the certificate is valid for this IP address' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l email -d 'Also check that the certificate is valid for this e-mail address' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l at -d 'Verify as of TIME (RFC 3339, a date, or now+7d) instead of now' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l max-depth -d 'Accept at most N intermediate CAs between the certificate and the trust anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''

@@ -5,8 +5,8 @@
 
 use proptest::prelude::*;
 
-use crate::commands::inspect;
-use crate::pki::{certinfo, crl, keys};
+use crate::pki::decode as inspect;
+use crate::pki::{certinfo, crl, keys, verify};
 use crate::util;
 
 const CERT_PEM: &str = include_str!("../tests/fixtures/malformed/negative-serial-cert.pem");
@@ -62,5 +62,30 @@ proptest! {
         let _ = inspect::decode(&bytes);
         let _ = inspect::decode(&der);
         let _ = inspect::csr_summary(&der);
+    }
+
+    #[test]
+    fn mutated_certificates_and_crls_never_panic_the_verifier(
+        leaf in mutated(der_of(CERT_PEM)),
+        anchor in mutated(der_of(CERT_PEM)),
+        crl_bytes in any::<Vec<u8>>(),
+    ) {
+        let anchors = [anchor];
+        let crls = [crl_bytes];
+        for revocation in [verify::Revocation::Off, verify::Revocation::Chain { missing_ca_crl: verify::MissingCaCrl::Refuse }] {
+            let req = verify::Request {
+                leaf: &leaf,
+                intermediates: &anchors,
+                anchors: &anchors,
+                crls: &crls,
+                purposes: &[verify::Purpose::Client, verify::Purpose::Server],
+                subjects: &[verify::Subject::Email("a@example.com".into()), verify::Subject::Dns("a.example.com".into())],
+                at: time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000),
+                revocation,
+                max_depth: Some(1),
+                labels: verify::Labels::default(),
+            };
+            let _ = verify::verify(&req);
+        }
     }
 }

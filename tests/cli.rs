@@ -16,3 +16,4 @@ mod revoke_crl;
 mod store_integrity;
 mod store_ops;
 mod verify;
+mod verify_corpus;

@@ -109,6 +109,12 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         None => e,
     })?;
     ctx.notices(&store);
+    if !published.remove_from_crl.is_empty() {
+        ctx.warn(format!(
+            "index.txt revokes {} with reason removeFromCRL (written by another tool): that reason belongs only in delta CRLs (RFC 5280 §5.3.1), and OpenSSL, nginx and `mtlsctl verify` read such an entry as not revoked",
+            published.remove_from_crl.join(", ")
+        ));
+    }
     let report = GenCrlReport {
         crl: store.paths.crl.display().to_string(),
         der: args.der.as_ref().map(|d| d.display().to_string()),

@@ -4,21 +4,15 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::Context;
 use clap::Args;
-use serde::Serialize;
-use x509_parser::certification_request::X509CertificationRequest;
-use x509_parser::prelude::FromDer;
-use x509_parser::revocation_list::CertificateRevocationList;
 
 use crate::Outcome;
 use crate::output::Ctx;
-use crate::pki::certinfo::{self, CertSummary};
-use crate::pki::keys::{self, KeyFile};
-use crate::pki::names::{self, San};
+use crate::pki::certinfo::CertSummary;
+use crate::pki::decode::{Inspected, decode};
+use crate::pki::names::San;
 use crate::store::fsio;
-use crate::store::index::Reason;
-use crate::util;
 
 /// Decode a certificate, chain, CSR, CRL or key (PEM or DER)
 ///
@@ -34,50 +28,6 @@ pub struct InspectArgs {
     pub file: PathBuf,
 }
 
-#[derive(Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Inspected {
-    Certificates { certificates: Vec<CertSummary> },
-    Csr(CsrSummary),
-    Crl(CrlSummary),
-    Key(KeySummary),
-}
-
-#[derive(Serialize)]
-pub struct CsrSummary {
-    pub subject: String,
-    pub common_name: Option<String>,
-    pub sans: Vec<San>,
-    pub key_type: String,
-    pub signature_valid: bool,
-    pub requested_extensions: Vec<String>,
-}
-
-#[derive(Serialize)]
-pub struct CrlSummary {
-    pub issuer: String,
-    pub this_update: String,
-    pub next_update: Option<String>,
-    pub crl_number: Option<String>,
-    pub authority_key_id: Option<String>,
-    pub revoked_count: usize,
-    pub revoked: Vec<CrlEntry>,
-}
-
-#[derive(Serialize)]
-pub struct CrlEntry {
-    pub serial: String,
-    pub revoked_at: String,
-    pub reason: Option<Reason>,
-}
-
-#[derive(Serialize)]
-pub struct KeySummary {
-    pub encrypted: bool,
-    pub key_type: Option<String>,
-    pub public_key_sha256: Option<String>,
-}
-
 pub fn run(ctx: &Ctx, args: &InspectArgs) -> anyhow::Result<Outcome> {
     let name =
         if args.file.as_os_str() == "-" { "standard input".to_string() } else { args.file.display().to_string() };
@@ -86,149 +36,6 @@ pub fn run(ctx: &Ctx, args: &InspectArgs) -> anyhow::Result<Outcome> {
     ctx.emit(&obj)?;
     ctx.result(render(&obj));
     Ok(Outcome::Done)
-}
-
-/// Decide what the bytes are and summarise them.
-pub fn decode(bytes: &[u8]) -> anyhow::Result<Inspected> {
-    if bytes.is_empty() {
-        bail!("the input is empty");
-    }
-    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        certinfo::check_pem_trailer(bytes)?;
-        let blocks = pem::parse_many(bytes).map_err(|e| anyhow!("malformed PEM: {e}"))?;
-        let Some(first) = blocks.first() else { bail!("malformed PEM: no complete block") };
-        return match first.tag() {
-            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => certs(bytes),
-            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => csr(first.contents()),
-            "X509 CRL" => crl(first.contents()),
-            t if t.contains("PRIVATE KEY") => key(bytes),
-            other => bail!("unsupported PEM block '{other}' (expected a certificate, request, CRL or private key)"),
-        };
-    }
-    if certinfo::parse(bytes).is_ok() {
-        return certs(bytes);
-    }
-    if X509CertificationRequest::from_der(bytes).is_ok_and(|(rest, _)| rest.is_empty()) {
-        return csr(bytes);
-    }
-    if CertificateRevocationList::from_der(bytes).is_ok_and(|(rest, _)| rest.is_empty()) {
-        return crl(bytes);
-    }
-    if let Ok(k) = key(bytes) {
-        return Ok(k);
-    }
-    bail!("not a certificate, request, CRL or private key in PEM or DER")
-}
-
-fn certs(bytes: &[u8]) -> anyhow::Result<Inspected> {
-    let ders = certinfo::load_certs(bytes)?;
-    let certificates = ders.iter().map(|d| certinfo::summarize(d)).collect::<anyhow::Result<_>>()?;
-    Ok(Inspected::Certificates { certificates })
-}
-
-pub fn csr_summary(der: &[u8]) -> anyhow::Result<CsrSummary> {
-    let (rest, req) =
-        X509CertificationRequest::from_der(der).map_err(|e| anyhow!("not a valid certificate request: {e}"))?;
-    if !rest.is_empty() {
-        bail!("{} bytes of garbage after the certificate request", rest.len());
-    }
-    let info = &req.certification_request_info;
-    let mut sans = Vec::new();
-    let mut requested = Vec::new();
-    if let Some(exts) = req.requested_extensions() {
-        for ext in exts {
-            use x509_parser::extensions::ParsedExtension as P;
-            match ext {
-                P::SubjectAlternativeName(s) => {
-                    requested.push("subjectAltName".to_string());
-                    sans.extend(s.general_names.iter().filter_map(San::from_general_name));
-                }
-                P::BasicConstraints(bc) => {
-                    requested.push(format!("basicConstraints(CA:{})", if bc.ca { "TRUE" } else { "FALSE" }))
-                }
-                P::KeyUsage(_) => requested.push("keyUsage".into()),
-                P::ExtendedKeyUsage(_) => requested.push("extendedKeyUsage".into()),
-                P::NameConstraints(_) => requested.push("nameConstraints".into()),
-                P::SubjectKeyIdentifier(_) => requested.push("subjectKeyIdentifier".into()),
-                _ => requested.push("other".into()),
-            }
-        }
-    }
-    Ok(CsrSummary {
-        subject: names::display_name(&info.subject),
-        common_name: names::common_name(&info.subject),
-        sans,
-        key_type: keys::describe_spki(info.subject_pki.raw).unwrap_or_else(|| "unknown".into()),
-        signature_valid: req.verify_signature().is_ok(),
-        requested_extensions: requested,
-    })
-}
-
-fn csr(der: &[u8]) -> anyhow::Result<Inspected> {
-    let (_, req) =
-        X509CertificationRequest::from_der(der).map_err(|e| anyhow!("not a valid certificate request: {e}"))?;
-    names::check_name_sane(&req.certification_request_info.subject).context("the request's subject")?;
-    if req.verify_signature().is_err() {
-        bail!(
-            "the request's signature does not verify: it was not signed by the key it contains (no proof of possession)"
-        );
-    }
-    Ok(Inspected::Csr(csr_summary(der)?))
-}
-
-pub fn crl_summary(der: &[u8]) -> anyhow::Result<CrlSummary> {
-    let (rest, crl) = CertificateRevocationList::from_der(der).map_err(|e| anyhow!("not a valid CRL: {e}"))?;
-    if !rest.is_empty() {
-        bail!("{} bytes of garbage after the CRL", rest.len());
-    }
-    let revoked: Vec<CrlEntry> = crl
-        .iter_revoked_certificates()
-        .map(|r| CrlEntry {
-            serial: {
-                let raw = r.raw_serial();
-                let t = match raw {
-                    [0, rest @ ..] if !rest.is_empty() => rest,
-                    _ => raw,
-                };
-                util::hex_upper(t)
-            },
-            revoked_at: util::rfc3339(r.revocation_date.to_datetime()),
-            reason: r.reason_code().and_then(|(_, rc)| Reason::from_code(rc.0)),
-        })
-        .collect();
-    let aki = crl.extensions().iter().find_map(|e| match e.parsed_extension() {
-        x509_parser::extensions::ParsedExtension::AuthorityKeyIdentifier(k) => {
-            k.key_identifier.as_ref().map(|k| util::hex_colon(k.0))
-        }
-        _ => None,
-    });
-    Ok(CrlSummary {
-        issuer: names::display_name(crl.issuer()),
-        this_update: util::rfc3339(crl.last_update().to_datetime()),
-        next_update: crl.next_update().map(|t| util::rfc3339(t.to_datetime())),
-        crl_number: crl.crl_number().map(|n| util::hex_upper(&n.to_bytes_be())),
-        authority_key_id: aki,
-        revoked_count: revoked.len(),
-        revoked,
-    })
-}
-
-fn crl(der: &[u8]) -> anyhow::Result<Inspected> {
-    Ok(Inspected::Crl(crl_summary(der)?))
-}
-
-fn key(bytes: &[u8]) -> anyhow::Result<Inspected> {
-    Ok(Inspected::Key(match keys::parse_key(bytes)? {
-        KeyFile::Encrypted(_) => KeySummary { encrypted: true, key_type: None, public_key_sha256: None },
-        KeyFile::Plain(kp) => {
-            let spki = rcgen::PublicKeyData::subject_public_key_info(&kp);
-            KeySummary {
-                encrypted: false,
-                key_type: Some(keys::describe_key(&kp)),
-                public_key_sha256: Some(certinfo::sha256_fingerprint(&spki)),
-            }
-        }
-    }))
 }
 
 /// The human text of an inspected object.

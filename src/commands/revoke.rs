@@ -105,6 +105,11 @@ fn confirm(args: &RevokeArgs, shown: &[String]) -> anyhow::Result<()> {
 }
 
 pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
+    if args.reason == Reason::RemoveFromCrl {
+        anyhow::bail!(
+            "--reason remove-from-crl is refused: removeFromCRL belongs only in delta CRLs (RFC 5280 §5.3.1), and in a full CRL OpenSSL and nginx read it as not revoked; nothing changed"
+        );
+    }
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
     let target = if let Some(s) = &args.serial {

@@ -35,6 +35,30 @@ pub fn load_certs(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
     Ok(vec![bytes.to_vec()])
 }
 
+/// The certificate blocks of PEM, or one DER blob, without judging their
+/// contents: for verify, a malformed certificate is an answer, not an error.
+/// Errors only when there is no certificate here at all.
+pub fn cert_blocks(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
+    if bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        let blocks = pem::parse_many(bytes).map_err(|e| anyhow!("malformed PEM: {e}"))?;
+        let certs: Vec<Vec<u8>> = blocks
+            .into_iter()
+            .filter(|p| p.tag() == "CERTIFICATE" || p.tag() == "X509 CERTIFICATE" || p.tag() == "TRUSTED CERTIFICATE")
+            .map(pem::Pem::into_contents)
+            .collect();
+        if certs.is_empty() {
+            bail!("no CERTIFICATE block in this PEM file");
+        }
+        check_pem_trailer(bytes)?;
+        return Ok(certs);
+    }
+    refuse_plain_text(bytes, "a certificate", "CERTIFICATE")?;
+    if bytes.first() != Some(&0x30) {
+        bail!("not a certificate: neither PEM nor DER");
+    }
+    Ok(vec![bytes.to_vec()])
+}
+
 /// Text that is not PEM is a common mistake (a key, a config, the wrong file):
 /// say so rather than print a DER parser's complaint.
 pub fn refuse_plain_text(bytes: &[u8], what: &str, label: &str) -> anyhow::Result<()> {

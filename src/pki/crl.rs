@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use crate::store::index::Reason;
+use super::reason::Reason;
 
 /// CRLs (DER) from PEM (any number of `X509 CRL` blocks) or one DER CRL.
 pub fn load_crls(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
@@ -175,7 +175,7 @@ pub fn headers(bytes: &[u8]) -> Vec<Header> {
 
 /// One DER TLV at `pos`: (tag, content start, content end). The end may lie
 /// past a truncated buffer; callers only step into or over what they need.
-fn tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
+pub(crate) fn tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
     let tag = *buf.get(pos)?;
     let first = *buf.get(pos + 1)? as usize;
     let (len, start) = if first < 0x80 {
@@ -194,13 +194,13 @@ fn tlv(buf: &[u8], pos: usize) -> Option<(u8, usize, usize)> {
     Some((tag, start, start.checked_add(len)?))
 }
 
-fn time_at(buf: &[u8], pos: usize) -> Option<(OffsetDateTime, usize)> {
+pub(crate) fn time_at(buf: &[u8], pos: usize) -> Option<(OffsetDateTime, usize)> {
     let (tag, start, end) = tlv(buf, pos)?;
     if tag != 0x17 && tag != 0x18 {
         return None;
     }
     let text = std::str::from_utf8(buf.get(start..end)?).ok()?;
-    Some((crate::store::index::parse_asn1_time(text).ok()?, end))
+    Some((super::asn1time::parse_asn1_time(text).ok()?, end))
 }
 
 fn header_of_der(der: &[u8]) -> Option<Header> {

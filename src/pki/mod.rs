@@ -1,9 +1,13 @@
 //! Certificates, keys, requests and CRLs as bytes: no directories, no terminal.
 
+pub mod asn1time;
 pub mod build;
 pub mod certinfo;
 pub mod crl;
 pub mod csr;
+pub mod decode;
 pub mod keys;
 pub mod names;
 pub mod policy;
+pub mod reason;
+pub mod verify;

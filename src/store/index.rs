@@ -2,9 +2,12 @@
 //! parsed and written back byte for byte.
 
 use anyhow::{Context, bail};
-use clap::ValueEnum;
 use serde::Serialize;
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+use time::OffsetDateTime;
+
+// Moved down to pki (which must not depend on the store); re-exported so callers keep their paths.
+pub use crate::pki::asn1time::parse_asn1_time;
+pub use crate::pki::reason::Reason;
 
 /// A line's first field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -24,89 +27,6 @@ impl Status {
             Self::Expired => 'E',
             Self::Suspended => 'S',
         }
-    }
-}
-
-/// RFC 5280 revocation reasons, in OpenSSL's spellings for index.txt and kebab-case on the command line.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    Unspecified,
-    KeyCompromise,
-    #[value(name = "ca-compromise")]
-    CaCompromise,
-    AffiliationChanged,
-    Superseded,
-    CessationOfOperation,
-    CertificateHold,
-    RemoveFromCrl,
-    PrivilegeWithdrawn,
-    #[value(name = "aa-compromise")]
-    AaCompromise,
-}
-
-impl Reason {
-    /// The spelling `openssl ca` writes (and reads, case-insensitively).
-    pub fn openssl_name(self) -> &'static str {
-        match self {
-            Self::Unspecified => "unspecified",
-            Self::KeyCompromise => "keyCompromise",
-            Self::CaCompromise => "CACompromise",
-            Self::AffiliationChanged => "affiliationChanged",
-            Self::Superseded => "superseded",
-            Self::CessationOfOperation => "cessationOfOperation",
-            Self::CertificateHold => "certificateHold",
-            Self::RemoveFromCrl => "removeFromCRL",
-            Self::PrivilegeWithdrawn => "privilegeWithdrawn",
-            Self::AaCompromise => "AACompromise",
-        }
-    }
-
-    /// The CRLReason code (RFC 5280 §5.3.1; 7 is unused).
-    pub fn code(self) -> u8 {
-        match self {
-            Self::Unspecified => 0,
-            Self::KeyCompromise => 1,
-            Self::CaCompromise => 2,
-            Self::AffiliationChanged => 3,
-            Self::Superseded => 4,
-            Self::CessationOfOperation => 5,
-            Self::CertificateHold => 6,
-            Self::RemoveFromCrl => 8,
-            Self::PrivilegeWithdrawn => 9,
-            Self::AaCompromise => 10,
-        }
-    }
-
-    pub fn from_code(code: u8) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.code() == code)
-    }
-
-    pub const ALL: [Self; 10] = [
-        Self::Unspecified,
-        Self::KeyCompromise,
-        Self::CaCompromise,
-        Self::AffiliationChanged,
-        Self::Superseded,
-        Self::CessationOfOperation,
-        Self::CertificateHold,
-        Self::RemoveFromCrl,
-        Self::PrivilegeWithdrawn,
-        Self::AaCompromise,
-    ];
-
-    /// Parse OpenSSL's spelling, case-insensitively; its pseudo-reasons map as `openssl ca` maps them.
-    pub fn from_openssl(name: &str) -> Option<Self> {
-        for (pseudo, reason) in [
-            ("holdInstruction", Self::CertificateHold),
-            ("keyTime", Self::KeyCompromise),
-            ("CAkeyTime", Self::CaCompromise),
-        ] {
-            if name.eq_ignore_ascii_case(pseudo) {
-                return Some(reason);
-            }
-        }
-        Self::ALL.into_iter().find(|r| r.openssl_name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -448,29 +368,6 @@ fn format_generalized(t: OffsetDateTime) -> String {
 /// (which UTCTime cannot hold) GeneralizedTime.
 pub fn format_revocation_time(t: OffsetDateTime) -> String {
     format_cert_time(t)
-}
-
-/// Parse `YYMMDDHHMMSSZ` (UTCTime, 50-99 = 19xx) or `YYYYMMDDHHMMSSZ`.
-pub fn parse_asn1_time(s: &str) -> anyhow::Result<OffsetDateTime> {
-    let digits = s.strip_suffix('Z').context("missing trailing Z")?.as_bytes();
-    if !digits.iter().all(u8::is_ascii_digit) {
-        bail!("not digits");
-    }
-    // Digits only from here: two-digit fields are plain arithmetic (this runs
-    // for every line of a 100,000-line index).
-    let two = |i: usize| (digits[i] - b'0') * 10 + (digits[i + 1] - b'0');
-    let (year, rest) = match digits.len() {
-        12 => {
-            let yy = i32::from(two(0));
-            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
-        }
-        14 => (i32::from(two(0)) * 100 + i32::from(two(2)), 4),
-        n => bail!("expected 13 or 15 characters, found {}", n + 1),
-    };
-    let month = Month::try_from(two(rest)).context("bad month")?;
-    let date = Date::from_calendar_date(year, month, two(rest + 2)).context("bad day")?;
-    let time = Time::from_hms(two(rest + 4), two(rest + 6), two(rest + 8)).context("bad time of day")?;
-    Ok(PrimitiveDateTime::new(date, time).assume_utc())
 }
 
 #[cfg(test)]

@@ -54,6 +54,9 @@ pub struct Published {
     pub chain_crl: Option<PathBuf>,
     /// The parents' CRLs bundled into it.
     pub parent_crls: Vec<Vec<u8>>,
+    /// Serials of lines revoked with removeFromCRL (written by another tool):
+    /// listed as they are, though verifiers read such an entry as not revoked.
+    pub remove_from_crl: Vec<String>,
 }
 
 /// A parent CRL that does not come from a CA above this one.
@@ -68,6 +71,7 @@ struct Gathered {
     revoked: Vec<crl::Revoked>,
     listed: Vec<ListedRevocation>,
     excluded: usize,
+    remove_from_crl: Vec<String>,
 }
 
 /// Entries at or above this count are announced before signing.
@@ -127,6 +131,7 @@ impl Store {
             listed: gathered.listed,
             chain_crl,
             parent_crls,
+            remove_from_crl: gathered.remove_from_crl,
         })
     }
 
@@ -165,7 +170,7 @@ impl Store {
 
     fn gather_revoked(&self, order: &CrlOrder<'_>) -> anyhow::Result<Gathered> {
         let text = self.read_index_text()?;
-        let mut g = Gathered { revoked: Vec::new(), listed: Vec::new(), excluded: 0 };
+        let mut g = Gathered { revoked: Vec::new(), listed: Vec::new(), excluded: 0, remove_from_crl: Vec::new() };
         Index::each(&text, |e| {
             if e.status().ok() != Some(Status::Revoked) {
                 return Ok(());
@@ -179,6 +184,9 @@ impl Store {
                 None => parse_revocation(e.revocation)
                     .with_context(|| format!("corrupt index.txt line for serial {}", e.serial))?,
             };
+            if info.reason == Some(Reason::RemoveFromCrl) {
+                g.remove_from_crl.push(e.serial.to_string());
+            }
             let serial =
                 crl::parse_hex_number(e.serial).with_context(|| format!("bad serial {} in index.txt", e.serial))?;
             g.revoked.push(crl::Revoked {
