@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mtlsctl::cli::Cli;
+use mtlsctl::commands::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
