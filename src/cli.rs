@@ -1,9 +1,15 @@
-//! The flags every command accepts. The subcommands, and the parsed command
-//! line, live in `commands`, which imports this module and never the other way.
+//! The flags every command accepts, and what users type into flags, parsed
+//! once at the edge. The subcommands, and the parsed command line, live in
+//! `commands`, which imports this module and never the other way.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+
+mod choices;
+mod values;
+
+pub use values::{FlagValue, Parsed, Serial, parse_duration, parse_time};
 
 /// Flags every command accepts.
 #[derive(Args, Debug, Clone)]

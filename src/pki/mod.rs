@@ -4,6 +4,8 @@ pub mod build;
 pub mod certinfo;
 pub mod crl;
 pub mod csr;
+pub mod dates;
+pub mod hex;
 pub mod keys;
 pub mod names;
 pub mod policy;
