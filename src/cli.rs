@@ -2,6 +2,8 @@
 //! once at the edge. The subcommands, and the parsed command line, live in
 //! `commands`, which imports this module and never the other way.
 
+#![warn(clippy::too_many_lines, unreachable_pub)]
+
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
