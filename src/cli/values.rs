@@ -220,3 +220,22 @@ mod tests {
         assert_eq!(s.hex(), "03A7F0");
     }
 }
+
+/// Property tests: whatever is typed into a duration or time flag parses or
+/// is refused, never a panic.
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn durations_and_times_never_panic(text in "[0-9a-zA-Z .:+-]{0,24}") {
+            let _ = Parsed::<Duration>::new(&text).get();
+            let _ = parse_time(&text);
+        }
+    }
+}
