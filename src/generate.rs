@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use crate::commands::Cli;
 
 /// The completion script for one shell.
 pub fn completions(shell: Shell) -> Vec<u8> {

@@ -1,7 +1,8 @@
 //! mtlsctl: a private CA in an OpenSSL `ca` directory, mTLS certificates, CRLs and
 //! handshake diagnosis.
 //!
-//! Layers point down: `cli`/`output` -> `commands` -> `store`, `pki`, `probe`.
+//! Layers point down: `commands` (the command line and the verbs, printing
+//! through `output` with the flags of `cli`) -> `store`, `pki`, `probe`.
 //! `pki` works on bytes and knows nothing of directories; `store` knows the
 //! OpenSSL directory layout and nothing of the terminal.
 
@@ -15,7 +16,6 @@ pub mod pki;
 pub mod probe;
 pub mod prompt;
 pub mod store;
-pub mod util;
 
 use std::process::ExitCode;
 
@@ -38,7 +38,7 @@ impl Outcome {
 }
 
 /// Run a parsed command line.
-pub fn run(cli: cli::Cli) -> anyhow::Result<Outcome> {
+pub fn run(cli: commands::Cli) -> anyhow::Result<Outcome> {
     let ctx = output::Ctx::new(&cli.global);
     commands::dispatch(&ctx, cli.command)
 }

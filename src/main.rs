@@ -1,9 +1,11 @@
 //! The `mtlsctl` binary: parse the command line, run it, map the outcome to an exit code.
 
+#![warn(clippy::too_many_lines, unreachable_pub)]
+
 use std::process::ExitCode;
 
 use clap::Parser;
-use mtlsctl::cli::Cli;
+use mtlsctl::commands::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

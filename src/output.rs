@@ -2,6 +2,8 @@
 //! primary result on stdout), exactly one JSON document on stdout with `--json`,
 //! colour only where wanted, and the `error:` / `caused by:` / `hint:` format.
 
+#![warn(clippy::too_many_lines, unreachable_pub)]
+
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
 
@@ -35,8 +37,72 @@ fn resolve_color(choice: ColorChoice, is_tty: bool) -> bool {
     }
 }
 
+/// What a piece of coloured text is, so commands say what they mean and this
+/// module alone decides how it looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The `error:` label.
+    Error,
+    /// The `warning:` label.
+    Warning,
+    /// The `hint:` label.
+    Hint,
+    /// A label that says all is well.
+    Ok,
+    /// A table's column headings.
+    Heading,
+    /// Something good in a line: a trusted certificate.
+    Good,
+    /// Something wrong: a revoked certificate, a failure.
+    Bad,
+    /// Something to act on soon: a certificate that expires within a week.
+    Caution,
+    /// Something no longer in play: an expired certificate.
+    Dim,
+}
+
+impl Role {
+    /// The SGR parameters of the role's style.
+    fn sgr(self) -> &'static str {
+        match self {
+            Self::Error => "1;31",
+            Self::Warning => "1;33",
+            Self::Hint => "1;36",
+            Self::Ok => "1;32",
+            Self::Heading => "1",
+            Self::Good => "32",
+            Self::Bad => "31",
+            Self::Caution => "33",
+            Self::Dim => "2",
+        }
+    }
+}
+
+/// `text` in the style of `role`, when colour is `on`.
+pub fn style(on: bool, role: Role, text: &str) -> String {
+    paint(on, role.sgr(), text)
+}
+
+/// `text` with raw SGR parameters. Only `style` and probe (until it speaks in
+/// roles) call it.
 pub fn paint(on: bool, code: &str, text: &str) -> String {
     if on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+}
+
+/// Describe a duration the way a person would write it back.
+pub fn format_duration(d: time::Duration) -> String {
+    let secs = d.whole_seconds();
+    if secs % (365 * 86_400) == 0 && secs != 0 {
+        format!("{}y", secs / (365 * 86_400))
+    } else if secs % 86_400 == 0 && secs != 0 {
+        format!("{}d", secs / 86_400)
+    } else if secs % 3600 == 0 && secs != 0 {
+        format!("{}h", secs / 3600)
+    } else if secs % 60 == 0 && secs != 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
 }
 
 /// The context every command receives: how to print, and whether it may prompt.
@@ -70,7 +136,7 @@ impl Ctx {
 
     /// A warning: always printed on stderr.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        eprintln!("{} {}", paint(stderr_color(), "1;33", "warning:"), msg.as_ref());
+        eprintln!("{} {}", style(stderr_color(), Role::Warning, "warning:"), msg.as_ref());
     }
 
     /// The primary human result (a table, a decoded certificate): stdout,
@@ -148,7 +214,7 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 pub fn print_error(err: &anyhow::Error) {
     let color = stderr_color();
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "{} {err}", paint(color, "1;31", "error:"));
+    let _ = writeln!(stderr, "{} {err}", style(color, Role::Error, "error:"));
     let mut last = err.to_string();
     for cause in err.chain().skip(1) {
         let text = cause.to_string();
@@ -159,7 +225,7 @@ pub fn print_error(err: &anyhow::Error) {
         last = text;
     }
     for hint in hints(err) {
-        let _ = writeln!(stderr, "{} {hint}", paint(color, "1;36", "hint:"));
+        let _ = writeln!(stderr, "{} {hint}", style(color, Role::Hint, "hint:"));
     }
 }
 
@@ -205,4 +271,24 @@ fn typed_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
 /// How to give a passphrase, naming the flag the command has for it.
 pub fn passphrase_hint(flag: &str) -> String {
     format!("pass {flag} FILE or set {}", crate::prompt::PASSPHRASE_ENV)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_back_as_typed() {
+        assert_eq!(format_duration(time::Duration::days(90)), "90d");
+        assert_eq!(format_duration(time::Duration::days(730)), "2y");
+        assert_eq!(format_duration(time::Duration::hours(12)), "12h");
+        assert_eq!(format_duration(time::Duration::seconds(90)), "90s");
+    }
+
+    #[test]
+    fn roles_style_only_when_colour_is_on() {
+        assert_eq!(style(false, Role::Warning, "warning:"), "warning:");
+        assert_eq!(style(true, Role::Warning, "warning:"), "\x1b[1;33mwarning:\x1b[0m");
+        assert_eq!(style(true, Role::Dim, "x"), "\x1b[2mx\x1b[0m");
+    }
 }

@@ -78,7 +78,7 @@ fn readme_quick_start_runs() {
 fn expected() -> Vec<(PathBuf, Vec<u8>)> {
     let mut files = mtlsctl::generate::files().expect("generate");
     let md = clap_markdown::help_markdown_command_custom(
-        &mtlsctl::cli::Cli::command(),
+        &mtlsctl::commands::Cli::command(),
         &clap_markdown::MarkdownOptions::new().show_footer(false).show_table_of_contents(true),
     );
     files.push((PathBuf::from("docs/cli-reference.md"), md.into_bytes()));
@@ -131,7 +131,7 @@ fn completions_command_matches_shipped_files() {
 
 #[test]
 fn every_subcommand_help_has_examples() {
-    let cmd = mtlsctl::cli::Cli::command();
+    let cmd = mtlsctl::commands::Cli::command();
     let env = Env::new();
     for sub in cmd.get_subcommands() {
         let name = sub.get_name();
@@ -350,7 +350,7 @@ fn every_documented_field_is_in_the_output() {
 #[test]
 fn every_command_has_a_json_section() {
     let docs = documented();
-    for sub in mtlsctl::cli::Cli::command().get_subcommands() {
+    for sub in mtlsctl::commands::Cli::command().get_subcommands() {
         let name = sub.get_name();
         if matches!(name, "help" | "completions") {
             continue;

@@ -92,7 +92,10 @@ fn openssl_crl_text_shows_every_reason_the_number_and_the_dates() {
             // SPEC §6 (revised): revoke refuses it; another tool may still write such a line.
             env.run(&["revoke", "--serial", &serial, "--reason", reason]).code(1);
             let cert = format!("pki/newcerts/{serial}.pem");
-            openssl(env.path(), &["ca", "-config", "pki/openssl.cnf", "-revoke", &cert, "-crl_reason", "removeFromCRL"]);
+            openssl(
+                env.path(),
+                &["ca", "-config", "pki/openssl.cnf", "-revoke", &cert, "-crl_reason", "removeFromCRL"],
+            );
         } else {
             env.run(&["revoke", "--serial", &serial, "--reason", reason]).ok();
         }

@@ -8,15 +8,16 @@ use clap::Args;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
+use crate::cli::Parsed;
 use crate::output::{Ctx, hinted, passphrase_hint};
 use crate::pki::build::Profile;
 use crate::pki::build::Signer;
-use crate::pki::names::{NameError, San, Subject};
+use crate::pki::dates::{days_left, human_time, rfc3339};
+use crate::pki::names::{self, NameError, San, Subject};
 use crate::prompt::PassSource;
 use crate::store::identity::Identity;
 use crate::store::issue::IssuedLeaf;
 use crate::store::{Store, StoreError};
-use crate::util;
 
 pub use crate::store::identity::safe_dir_name;
 
@@ -80,13 +81,31 @@ pub fn name_words(e: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// Turn `--validity` into a notAfter, refusing zero and anything past the CA's own notAfter.
+/// The subject of `--cn`, `--org`, `--san`, `--spiffe-id` and `--profile`, in
+/// the words of those flags. The CN is checked before the SANs.
+pub fn subject_of(
+    cn: &str,
+    org: Option<&str>,
+    sans: &[Parsed<San>],
+    spiffe_id: Option<&str>,
+    profile: Option<Profile>,
+) -> anyhow::Result<Subject> {
+    let subject = || {
+        names::check_subject_cn(cn)?;
+        let sans = sans.iter().map(Parsed::get).collect::<anyhow::Result<Vec<San>>>()?;
+        Subject::from_names(cn, org, &sans, spiffe_id, profile)
+    };
+    subject().map_err(name_words)
+}
+
+/// Turn `--validity` (as typed, and parsed) into a notAfter, refusing zero and
+/// anything past the CA's own notAfter.
 pub fn not_after_within_ca(
     validity: &str,
+    d: Duration,
     now: OffsetDateTime,
     ca_not_after: OffsetDateTime,
 ) -> anyhow::Result<OffsetDateTime> {
-    let d = util::parse_duration(validity)?;
     if d <= Duration::ZERO {
         bail!("--validity {validity} is zero: a certificate must be valid for some time (e.g. 24h, 90d)");
     }
@@ -95,8 +114,8 @@ pub fn not_after_within_ca(
         return Err(hinted(
             format!(
                 "--validity {validity} would end on {}, after the CA itself expires on {}",
-                util::human_time(not_after),
-                util::human_time(ca_not_after)
+                human_time(not_after),
+                human_time(ca_not_after)
             ),
             format!("choose a validity of at most {}d", (ca_not_after - now).whole_days().max(0)),
         ));
@@ -106,13 +125,13 @@ pub fn not_after_within_ca(
 
 /// Warn when the CA expires soon: everything it signed stops working then.
 pub fn warn_ca_expiry(ctx: &Ctx, ca_not_after: OffsetDateTime) {
-    let days = util::days_left(ca_not_after);
+    let days = days_left(ca_not_after);
     if days < 0 {
-        ctx.warn(format!("the CA certificate expired on {}", util::human_time(ca_not_after)));
+        ctx.warn(format!("the CA certificate expired on {}", human_time(ca_not_after)));
     } else if days < 30 {
         ctx.warn(format!(
             "the CA certificate expires in {days} days ({}); every certificate it issued stops working then",
-            util::human_time(ca_not_after)
+            human_time(ca_not_after)
         ));
     }
 }
@@ -143,7 +162,7 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
         ctx.warn(format!(
             "the CRL {} expired on {}: servers that check it reject every client certificate; run `mtlsctl gen-crl`",
             show_path(path),
-            util::human_time(next)
+            human_time(next)
         ));
     } else if next - now < Duration::hours(24) {
         let left = next - now;
@@ -152,7 +171,7 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
             show_path(path),
             left.whole_hours(),
             left.whole_minutes() % 60,
-            util::human_time(next)
+            human_time(next)
         ));
     }
 }
@@ -194,8 +213,8 @@ pub fn report_issued(
         profile: subject.profile,
         sans: subject.sans.clone(),
         key_type: crate::pki::keys::describe_spki(cert.public_key().raw).unwrap_or_default(),
-        not_before: util::rfc3339(crate::pki::certinfo::not_before(&cert)),
-        not_after: util::rfc3339(na),
+        not_before: rfc3339(crate::pki::certinfo::not_before(&cert)),
+        not_after: rfc3339(na),
         cert: id.cert().display().to_string(),
         key: with_key.then(|| id.key().display().to_string()),
         chain: id.chain().display().to_string(),
@@ -212,8 +231,8 @@ pub fn report_issued(
         "Issued {} certificate for \"{}\"{sans}\n  serial {serial}, valid until {} ({} days)\n  cert:  {}\n",
         subject.profile.name(),
         subject.cn,
-        util::human_time(na),
-        util::days_left(na),
+        human_time(na),
+        days_left(na),
         show_path(&id.cert()),
     );
     if with_key {

@@ -10,10 +10,11 @@ use zeroize::Zeroizing;
 
 use super::common::{self, safe_dir_name, show_path};
 use crate::Outcome;
+use crate::cli::Parsed;
 use crate::output::{Ctx, hinted};
 use crate::pki::build::Profile;
 use crate::pki::keys::{self, KeyFile, KeyType};
-use crate::pki::names::{self, San, Subject};
+use crate::pki::names::{self, San};
 use crate::store::fsio::{self, Mode};
 use crate::store::identity::Identity;
 
@@ -36,7 +37,7 @@ pub struct CsrArgs {
     pub org: Option<String>,
     /// A subject alternative name: dns:NAME, ip:ADDR, uri:URI or email:ADDR (repeatable)
     #[arg(long, value_name = "TYPE:VALUE")]
-    pub san: Vec<String>,
+    pub san: Vec<Parsed<San>>,
     /// Ask for a SPIFFE X.509-SVID with this ID as its one URI SAN
     #[arg(long, value_name = "SPIFFE_ID")]
     pub spiffe_id: Option<String>,
@@ -68,8 +69,7 @@ struct CsrReport {
 pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
     // Client profile: the request carries only the names asked for; `sign --profile` decides the rest.
     let subject =
-        Subject::from_names(&args.cn, args.org.as_deref(), &args.san, args.spiffe_id.as_deref(), Some(Profile::Client))
-            .map_err(common::name_words)?;
+        common::subject_of(&args.cn, args.org.as_deref(), &args.san, args.spiffe_id.as_deref(), Some(Profile::Client))?;
     let id = Identity::at(args.out.clone().unwrap_or_else(|| PathBuf::from(safe_dir_name(&args.cn))));
     let out_dir = &id.dir;
     let csr_path = id.csr();

@@ -10,12 +10,13 @@ use time::{Duration, OffsetDateTime};
 
 use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
-use crate::output::Ctx;
+use crate::cli::Parsed;
+use crate::output::{Ctx, format_duration};
+use crate::pki::dates::{human_time, rfc3339};
 use crate::pki::{certinfo, crl};
 use crate::store::fsio;
 use crate::store::index::Reason;
 use crate::store::publish::{CrlOrder, NotAParent, Published};
-use crate::util;
 
 /// Sign and publish a CRL of every revoked certificate
 ///
@@ -32,7 +33,7 @@ use crate::util;
 pub struct GenCrlArgs {
     /// How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)
     #[arg(long, default_value = "7d", value_name = "DURATION")]
-    pub next_update: String,
+    pub next_update: Parsed<Duration>,
     /// Also write the CRL in DER form to FILE
     #[arg(long, value_name = "FILE")]
     pub der: Option<PathBuf>,
@@ -76,9 +77,12 @@ fn read_parent_crls(file: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
 }
 
 pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
-    let validity = util::parse_duration(&args.next_update).context("invalid --next-update")?;
+    let validity = args.next_update.get().context("invalid --next-update")?;
     if validity <= Duration::ZERO {
-        anyhow::bail!("--next-update {} is zero: a CRL must be valid for some time (e.g. 24h, 7d)", args.next_update);
+        anyhow::bail!(
+            "--next-update {} is zero: a CRL must be valid for some time (e.g. 24h, 7d)",
+            args.next_update.text()
+        );
     }
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
@@ -119,8 +123,8 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         crl: store.paths.crl.display().to_string(),
         der: args.der.as_ref().map(|d| d.display().to_string()),
         crl_number: crl::format_hex_number(&published.number),
-        this_update: util::rfc3339(now),
-        next_update: util::rfc3339(next),
+        this_update: rfc3339(now),
+        next_update: rfc3339(next),
         revoked_count: published.revoked_count,
         excluded_expired: published.excluded_expired,
         revoked: published
@@ -129,9 +133,9 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             .map(|e| CrlEntryReport {
                 serial: e.serial.clone(),
                 subject: e.subject.clone(),
-                revoked_at: util::rfc3339(e.revoked_at),
+                revoked_at: rfc3339(e.revoked_at),
                 reason: e.reason,
-                invalidity_date: e.invalidity.map(util::rfc3339),
+                invalidity_date: e.invalidity.map(rfc3339),
             })
             .collect(),
         chain_crl: published.chain_crl.as_ref().map(|p| p.display().to_string()),
@@ -178,7 +182,7 @@ fn print_published(
             ctx.warn(format!(
                 "a parent CA's CRL in {} expires on {}, and nginx then rejects every client: run gen-crl in the parent store, then here with --parent-crl",
                 show_path(chain_crl),
-                util::human_time(t)
+                human_time(t)
             ));
         }
     }
@@ -190,8 +194,8 @@ fn print_published(
     }
     text.push_str(&format!(
         "Next CRL due by {} (in {}): servers that check this CRL reject every client after that unless `mtlsctl gen-crl` runs again.\nReload servers that use it (nginx -s reload).",
-        util::human_time(next),
-        util::format_duration(validity)
+        human_time(next),
+        format_duration(validity)
     ));
     ctx.info(text);
 }

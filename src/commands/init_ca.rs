@@ -10,15 +10,16 @@ use time::OffsetDateTime;
 
 use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
+use crate::cli::Parsed;
 use crate::output::{Ctx, hinted};
 use crate::pki::build::Signer;
 use crate::pki::build::{self, BACKDATE, CaSpec};
+use crate::pki::dates::{human_time, rfc3339};
 use crate::pki::keys::{self, KeyType};
 use crate::pki::{certinfo, names};
 use crate::prompt::{PASSPHRASE_ENV, PassSource};
 use crate::store::fsio;
 use crate::store::{Paths, Store, init};
-use crate::util;
 
 /// Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent
 ///
@@ -49,7 +50,7 @@ pub struct InitCaArgs {
     pub key_type: KeyType,
     /// How long the CA is valid (e.g. 10y, 3650d) [default: 10y; 5y with --parent, cut to the parent's expiry]
     #[arg(long, value_name = "DURATION")]
-    pub validity: Option<String>,
+    pub validity: Option<Parsed<time::Duration>>,
     /// Maximum number of intermediate CAs below this one (basicConstraints pathLen) [default: none; 0 with --parent]
     #[arg(long, value_name = "N")]
     pub path_len: Option<u8>,
@@ -148,9 +149,10 @@ fn intermediate_not_after(
     if let Some(v) = &args.validity {
         return Err(hinted(
             format!(
-                "--validity {v} would end on {}, after the parent CA expires on {}",
-                util::human_time(wanted),
-                util::human_time(parent_end)
+                "--validity {} would end on {}, after the parent CA expires on {}",
+                v.text(),
+                human_time(wanted),
+                human_time(parent_end)
             ),
             format!(
                 "choose a validity of at most {}d, or omit --validity to end with the parent",
@@ -160,7 +162,7 @@ fn intermediate_not_after(
     }
     ctx.info(format!(
         "note: the default validity (5y) would outlast the parent CA; the intermediate ends with it on {}",
-        util::human_time(parent_end)
+        human_time(parent_end)
     ));
     Ok(parent_end)
 }
@@ -172,10 +174,11 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     for d in args.permitted_dns.iter().chain(&args.excluded_dns) {
         names::check_dns_name(d.trim_start_matches('.')).with_context(|| format!("invalid name constraint '{d}'"))?;
     }
-    let validity_text = args.validity.as_deref().unwrap_or(if args.parent.is_some() { "5y" } else { "10y" });
-    let validity = util::parse_duration(validity_text).context("invalid --validity")?;
+    let default = || Parsed::new(if args.parent.is_some() { "5y" } else { "10y" });
+    let validity_flag = args.validity.clone().unwrap_or_else(default);
+    let validity = validity_flag.get().context("invalid --validity")?;
     if validity <= time::Duration::ZERO {
-        bail!("--validity {validity_text} is zero: a CA must be valid for some time (e.g. 10y)");
+        bail!("--validity {} is zero: a CA must be valid for some time (e.g. 10y)", validity_flag.text());
     }
     // Open the parent and unlock its key before asking anything about the new CA.
     let parent = match &args.parent {
@@ -244,8 +247,8 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
         key_type: args.key_type.name(),
         subject: names::display_name(cert.subject()),
         serial: certinfo::serial_hex(&cert),
-        not_before: util::rfc3339(certinfo::not_before(&cert)),
-        not_after: util::rfc3339(certinfo::not_after(&cert)),
+        not_before: rfc3339(certinfo::not_before(&cert)),
+        not_after: rfc3339(certinfo::not_after(&cert)),
         openssl_cnf: paths.cnf.display().to_string(),
         parent: parent.as_ref().map(|p| p.store.paths.root.display().to_string()),
         ca_chain: paths.ca_chain.display().to_string(),
@@ -257,7 +260,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
         if parent.is_some() { "intermediate" } else { "root" },
         args.cn,
         args.key_type.name(),
-        util::human_time(certinfo::not_after(&cert)),
+        human_time(certinfo::not_after(&cert)),
         show_path(&paths.ca_cert),
         show_path(&paths.ca_key),
         if passphrase.is_some() { " (encrypted)" } else { "" },

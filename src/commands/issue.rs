@@ -4,17 +4,17 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use super::common::{self, PassArgs};
 use crate::Outcome;
+use crate::cli::Parsed;
 use crate::output::Ctx;
 use crate::pki::build::{BACKDATE, Profile};
 use crate::pki::keys::{self, KeyType};
-use crate::pki::names::Subject;
+use crate::pki::names::San;
 use crate::pki::{certinfo, policy};
 use crate::store::issue::LeafOrder;
-use crate::util;
 
 /// Generate a key and a certificate for a subject in one step
 ///
@@ -35,7 +35,7 @@ pub struct IssueArgs {
     pub org: Option<String>,
     /// A subject alternative name: dns:NAME, ip:ADDR, uri:URI or email:ADDR (repeatable)
     #[arg(long, value_name = "TYPE:VALUE")]
-    pub san: Vec<String>,
+    pub san: Vec<Parsed<San>>,
     /// Make a SPIFFE X.509-SVID with this ID as its one URI SAN (peer profile unless --profile)
     #[arg(long, value_name = "SPIFFE_ID")]
     pub spiffe_id: Option<String>,
@@ -44,7 +44,7 @@ pub struct IssueArgs {
     pub profile: Option<Profile>,
     /// How long the certificate is valid (e.g. 24h, 7d, 90d, 1y)
     #[arg(long, default_value = "90d")]
-    pub validity: String,
+    pub validity: Parsed<Duration>,
     /// Key algorithm
     #[arg(long, value_enum, default_value_t = KeyType::EcP256)]
     pub key_type: KeyType,
@@ -60,9 +60,8 @@ pub struct IssueArgs {
 
 pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {
     let subject =
-        Subject::from_names(&args.cn, args.org.as_deref(), &args.san, args.spiffe_id.as_deref(), args.profile)
-            .map_err(common::name_words)?;
-    util::parse_duration(&args.validity).context("invalid --validity")?;
+        common::subject_of(&args.cn, args.org.as_deref(), &args.san, args.spiffe_id.as_deref(), args.profile)?;
+    let validity = args.validity.get().context("invalid --validity")?;
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
     let id = store.identity(&args.cn, args.out.as_deref());
@@ -70,7 +69,7 @@ pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let ca = certinfo::parse(&signer.cert_der)?;
     let now = OffsetDateTime::now_utc();
-    let not_after = common::not_after_within_ca(&args.validity, now, certinfo::not_after(&ca))?;
+    let not_after = common::not_after_within_ca(args.validity.text(), validity, now, certinfo::not_after(&ca))?;
     policy::check_names(&ca, &subject.cn, &subject.sans)?;
 
     if args.key_type.is_slow() {

@@ -6,9 +6,10 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::Outcome;
-use crate::output::{Ctx, paint};
+use crate::cli::Parsed;
+use crate::output::{Ctx, Role, style};
+use crate::pki::dates::{days_left, rfc3339};
 use crate::store::index::{Reason, Status};
-use crate::util;
 
 /// List the store's certificates (from index.txt)
 ///
@@ -22,7 +23,7 @@ use crate::util;
 pub struct ListArgs {
     /// Only valid certificates expiring within DURATION (e.g. 7d, 24h)
     #[arg(long, value_name = "DURATION")]
-    pub expiring: Option<String>,
+    pub expiring: Option<Parsed<time::Duration>>,
     /// Only revoked certificates
     #[arg(long, conflicts_with = "valid")]
     pub revoked: bool,
@@ -52,7 +53,7 @@ struct Listing<'a> {
 
 pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
     let window = match &args.expiring {
-        Some(w) => Some(util::parse_duration(w).context("invalid --expiring")?),
+        Some(w) => Some(w.get().context("invalid --expiring")?),
         None => None,
     };
     if args.revoked && window.is_some() {
@@ -82,9 +83,9 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
             serial: e.serial.clone(),
             subject: e.subject.clone(),
             common_name: e.common_name(),
-            not_after: na.map(util::rfc3339),
-            days_left: na.map(util::days_left),
-            revoked_at: rev.as_ref().map(|r| util::rfc3339(r.time)),
+            not_after: na.map(rfc3339),
+            days_left: na.map(days_left),
+            revoked_at: rev.as_ref().map(|r| rfc3339(r.time)),
             reason: rev.and_then(|r| r.reason),
         });
     }
@@ -138,17 +139,20 @@ fn table(rows: &[Row], color: bool) -> String {
         }
         s.trim_end().to_string()
     };
-    out.push_str(&paint(color, "1", &line(header)));
+    out.push_str(&style(color, Role::Heading, &line(header)));
     out.push('\n');
     for (r, c) in rows.iter().zip(&cells) {
         let text = line([&c[0], &c[1], &c[2], &c[3], &c[4]]);
-        let code = match r.status {
-            Status::Revoked => "31",
-            Status::Expired => "2",
-            _ if r.days_left.is_some_and(|d| d < 7) => "33",
-            _ => "",
+        let role = match r.status {
+            Status::Revoked => Some(Role::Bad),
+            Status::Expired => Some(Role::Dim),
+            _ if r.days_left.is_some_and(|d| d < 7) => Some(Role::Caution),
+            _ => None,
         };
-        out.push_str(&if code.is_empty() { text } else { paint(color, code, &text) });
+        out.push_str(&match role {
+            Some(role) => style(color, role, &text),
+            None => text,
+        });
         out.push('\n');
     }
     out

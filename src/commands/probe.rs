@@ -12,8 +12,10 @@ use rustls::pki_types::ServerName;
 
 use super::common::{safe_dir_name, show_path};
 use crate::Outcome;
+use crate::cli;
 use crate::output::{Ctx, hinted, paint};
 use crate::pki::certinfo;
+use crate::pki::dates;
 use crate::probe::diagnose::Severity;
 use crate::probe::inputs::{Identity, IdentityError, Trust};
 use crate::probe::report::{self, Report};
@@ -21,7 +23,6 @@ use crate::probe::vocab::{Stage, TrustSource, Verdict};
 use crate::probe::{self, Setup, Target};
 use crate::store::Store;
 use crate::store::fsio;
-use crate::util;
 
 /// Perform an mTLS handshake and explain it
 ///
@@ -178,7 +179,7 @@ fn store_revocation(store: &Store, leaf_der: &[u8]) -> Option<String> {
     }
     let rev = entry.revocation_info().ok()?;
     let reason = rev.reason.map(|r| format!(" for {}", r.openssl_name())).unwrap_or_default();
-    Some(format!("revoked on {}{reason}", util::human_time(rev.time)))
+    Some(format!("revoked on {}{reason}", dates::human_time(rev.time)))
 }
 
 fn load_trust(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Trust> {
@@ -212,7 +213,7 @@ fn check_http_path(p: &str) -> anyhow::Result<()> {
 
 pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
     let target = Target::parse(&args.target).context("invalid HOST:PORT")?;
-    let timeout = util::parse_duration(&args.timeout).context("invalid --timeout")?;
+    let timeout = cli::parse_duration(&args.timeout).context("invalid --timeout")?;
     if timeout <= time::Duration::ZERO {
         bail!("--timeout must be longer than zero (e.g. 5s)");
     }

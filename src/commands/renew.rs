@@ -10,18 +10,19 @@ use zeroize::Zeroizing;
 
 use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
+use crate::cli::{Parsed, Serial};
 use crate::output::{Ctx, hinted};
 use crate::pki::build::{BACKDATE, Profile};
+use crate::pki::dates::{days_left, human_time, rfc3339};
 use crate::pki::keys::{self, KeyFile, KeyType};
 use crate::pki::names::{San, Subject};
 use crate::pki::{certinfo, policy};
 use crate::store::Store;
 use crate::store::fsio;
 use crate::store::identity::Identity;
-use crate::store::index::{Entry, Reason, Status, normalize_serial};
+use crate::store::index::{Entry, Reason, Status};
 use crate::store::issue::{IssuedLeaf, LeafOrder};
 use crate::store::revoke::{RevokeError, RevokeTarget};
-use crate::util;
 
 /// Re-issue a certificate with the same subject, SANs and profile
 ///
@@ -43,13 +44,13 @@ pub struct RenewArgs {
     pub cn: Option<String>,
     /// Renew the certificate with this serial (hex, as `mtlsctl list` shows it)
     #[arg(long, value_name = "HEX")]
-    pub serial: Option<String>,
+    pub serial: Option<Serial>,
     /// Only renew when the certificate expires within DURATION (e.g. 2d); otherwise do nothing
     #[arg(long, value_name = "DURATION")]
-    pub before: Option<String>,
+    pub before: Option<Parsed<Duration>>,
     /// How long the new certificate is valid [default: the original's lifetime]
     #[arg(long, value_name = "DURATION")]
-    pub validity: Option<String>,
+    pub validity: Option<Parsed<Duration>>,
     /// Keep the existing key (issued/<cn>/key.pem) instead of generating a new one
     #[arg(long)]
     pub reuse_key: bool,
@@ -85,8 +86,8 @@ struct Renewed {
 fn find(store: &Store, args: &RenewArgs) -> anyhow::Result<Entry> {
     let index = store.read_index()?;
     if let Some(s) = &args.serial {
-        let serial = normalize_serial(s);
-        let i = index.find_serial(&serial).ok_or_else(|| {
+        let serial = s.hex();
+        let i = index.find_serial(serial).ok_or_else(|| {
             hinted(format!("no certificate with serial {serial} in this store"), "see `mtlsctl list`")
         })?;
         return Ok(index.entries[i].clone());
@@ -162,14 +163,14 @@ fn new_not_after(
     ca_end: OffsetDateTime,
 ) -> anyhow::Result<OffsetDateTime> {
     if let Some(v) = &args.validity {
-        return common::not_after_within_ca(v, now, ca_end);
+        return common::not_after_within_ca(v.text(), v.get()?, now, ca_end);
     }
     let lifetime = certinfo::not_after(old) - certinfo::not_before(old);
     let wanted = now - BACKDATE + lifetime.max(Duration::hours(1));
     if wanted > ca_end {
         ctx.warn(format!(
             "the original lifetime would outlast the CA; the new certificate ends with it on {}",
-            util::human_time(ca_end)
+            human_time(ca_end)
         ));
         return Ok(ca_end);
     }
@@ -194,7 +195,7 @@ fn not_due(ctx: &Ctx, args: &RenewArgs, entry: &Entry, subject: &Subject, end: O
     ctx.emit(&Renewed {
         renewed: false,
         old_serial: entry.serial.clone(),
-        old_not_after: Some(util::rfc3339(end)),
+        old_not_after: Some(rfc3339(end)),
         serial: None,
         not_after: None,
         common_name: subject.cn.clone(),
@@ -210,20 +211,20 @@ fn not_due(ctx: &Ctx, args: &RenewArgs, entry: &Entry, subject: &Subject, end: O
         "\"{}\" (serial {}) expires on {} ({} days), not within {}: nothing to do",
         subject.cn,
         entry.serial,
-        util::human_time(end),
-        util::days_left(end),
-        args.before.as_deref().unwrap_or_default()
+        human_time(end),
+        days_left(end),
+        args.before.as_ref().map(Parsed::text).unwrap_or_default()
     ));
     Ok(())
 }
 
 pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
     let window = match &args.before {
-        Some(b) => Some(util::parse_duration(b).context("invalid --before")?),
+        Some(b) => Some(b.get().context("invalid --before")?),
         None => None,
     };
     if let Some(v) = &args.validity {
-        util::parse_duration(v).context("invalid --validity")?;
+        v.get().context("invalid --validity")?;
     }
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
@@ -292,9 +293,9 @@ fn report(
     ctx.emit(&Renewed {
         renewed: true,
         old_serial: entry.serial.clone(),
-        old_not_after: entry.not_after().map(util::rfc3339),
+        old_not_after: entry.not_after().map(rfc3339),
         serial: Some(issued.serial.clone()),
-        not_after: Some(util::rfc3339(na)),
+        not_after: Some(rfc3339(na)),
         common_name: subject.cn.clone(),
         sans: subject.sans.clone(),
         profile: Some(subject.profile),
@@ -309,8 +310,8 @@ fn report(
         subject.cn,
         issued.serial,
         entry.serial,
-        util::human_time(na),
-        util::days_left(na),
+        human_time(na),
+        days_left(na),
         if args.reuse_key { ", same key" } else { ", new key" },
         show_path(&id.cert()),
         show_path(&id.chain()),

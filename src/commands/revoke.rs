@@ -10,13 +10,14 @@ use time::OffsetDateTime;
 
 use super::common;
 use crate::Outcome;
+use crate::cli::Serial;
 use crate::output::{Ctx, hinted};
 use crate::pki::certinfo;
+use crate::pki::dates::rfc3339;
 use crate::store::Store;
 use crate::store::fsio;
 use crate::store::index::Reason;
 use crate::store::revoke::{RevokeError, RevokeTarget};
-use crate::util;
 
 /// Revoke certificates of the store (by serial, CN or certificate file)
 ///
@@ -35,7 +36,7 @@ pub struct RevokeArgs {
     pub cert: Option<PathBuf>,
     /// The serial number to revoke (hex, as `mtlsctl list` shows it)
     #[arg(long, value_name = "HEX")]
-    pub serial: Option<String>,
+    pub serial: Option<Serial>,
     /// Revoke every valid certificate with this common name
     #[arg(long, value_name = "NAME")]
     pub cn: Option<String>,
@@ -113,7 +114,7 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
     let target = if let Some(s) = &args.serial {
-        RevokeTarget::Serial(s.clone())
+        RevokeTarget::Serial(s.given().to_string())
     } else if let Some(cn) = &args.cn {
         RevokeTarget::Cn(cn.clone())
     } else if let Some(path) = &args.cert {
@@ -142,13 +143,13 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
             serial: e.serial.clone(),
             subject: e.subject.clone(),
             common_name: e.common_name(),
-            not_after: e.not_after().map(util::rfc3339),
+            not_after: e.not_after().map(rfc3339),
         })
         .collect();
     ctx.emit(&RevokeReport {
         count: revoked.len(),
         reason: args.reason,
-        revoked_at: util::rfc3339(now),
+        revoked_at: rfc3339(now),
         revoked: revoked.clone(),
         crl_pending: true,
     })?;

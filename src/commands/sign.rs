@@ -5,16 +5,16 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
+use crate::cli::Parsed;
 use crate::output::{Ctx, hinted};
 use crate::pki::build::{BACKDATE, Profile};
 use crate::pki::{certinfo, csr, policy};
 use crate::store::fsio;
 use crate::store::issue::LeafOrder;
-use crate::util;
 
 /// Sign a certificate request (PKCS#10) with the store's CA
 ///
@@ -36,7 +36,7 @@ pub struct SignArgs {
     pub profile: Option<Profile>,
     /// How long the certificate is valid (e.g. 24h, 7d, 90d, 1y)
     #[arg(long, default_value = "90d")]
-    pub validity: String,
+    pub validity: Parsed<Duration>,
     /// Write the files here instead of issued/<cn>/
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let bytes = fsio::read_input(&args.csr)?;
     let req = csr::parse_request(&bytes).with_context(|| format!("cannot use the request {name}"))?;
     csr::check_key(&req.key_type).with_context(|| format!("cannot use the request {name}"))?;
-    util::parse_duration(&args.validity).context("invalid --validity")?;
+    let validity = args.validity.get().context("invalid --validity")?;
     let subject = req
         .subject(args.profile)
         .map_err(common::name_words)
@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let ca = certinfo::parse(&signer.cert_der)?;
     let now = OffsetDateTime::now_utc();
-    let not_after = common::not_after_within_ca(&args.validity, now, certinfo::not_after(&ca))?;
+    let not_after = common::not_after_within_ca(args.validity.text(), validity, now, certinfo::not_after(&ca))?;
     policy::check_names(&ca, &subject.cn, &subject.sans).map_err(|e| {
         hinted(
             format!("refusing to sign {name}: {e}"),

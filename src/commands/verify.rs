@@ -13,7 +13,9 @@ use x509_parser::prelude::FromDer;
 
 use super::common::show_path;
 use crate::Outcome;
+use crate::cli;
 use crate::output::Ctx;
+use crate::pki::dates;
 use crate::pki::names;
 use crate::pki::reason::Reason;
 use crate::pki::verify::{self as policy, Code, Labels, MissingCaCrl, Request, Revocation, Subject, Verdict};
@@ -21,7 +23,6 @@ use crate::pki::{certinfo, crl};
 use crate::store::Store;
 use crate::store::fsio;
 use crate::store::index::Status;
-use crate::util;
 
 /// Check a certificate against the CA, its CRL, a purpose and a name
 ///
@@ -205,7 +206,7 @@ fn warn_unpublished_revocation(ctx: &Ctx, store: &Store, leaf_der: &[u8], crls: 
 
 pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     let at = match &args.at {
-        Some(t) => util::parse_time(t).context("invalid --at")?,
+        Some(t) => cli::parse_time(t).context("invalid --at")?,
         // Now, to the second: the instant decided on is the one reported.
         None => OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc()),
     };
@@ -298,8 +299,8 @@ fn report(
         subject: field(&|c| names::display_name(c.subject())),
         issuer: field(&|c| names::display_name(c.issuer())),
         serial: field(&|c| certinfo::serial_hex(c)),
-        not_before: field(&|c| util::rfc3339(certinfo::not_before(c))),
-        not_after: field(&|c| util::rfc3339(certinfo::not_after(c))),
+        not_before: field(&|c| dates::rfc3339(certinfo::not_before(c))),
+        not_after: field(&|c| dates::rfc3339(certinfo::not_after(c))),
         purposes: purposes.to_vec(),
         hostname: args.hostname.clone(),
         ip: args.ip,
@@ -308,8 +309,8 @@ fn report(
         at: policy::rfc3339_exact(at),
         revocation_checked: !crls.is_empty(),
         crl: crl_label,
-        crl_next_update: crl::earliest_next_update(crls).map(util::rfc3339),
-        revoked_at: listed.map(|l| util::rfc3339(l.revoked_at)),
+        crl_next_update: crl::earliest_next_update(crls).map(dates::rfc3339),
+        revoked_at: listed.map(|l| dates::rfc3339(l.revoked_at)),
         reason: listed.and_then(|l| l.reason),
     };
     ctx.emit(&report)?;

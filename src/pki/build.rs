@@ -1,7 +1,6 @@
 //! Certificate parameters for each profile, and signing.
 
 use anyhow::{Context, anyhow};
-use clap::ValueEnum;
 use rcgen::{
     BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, NameConstraints, SerialNumber,
@@ -12,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 use super::names::San;
 
 /// What a leaf certificate is for.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// TLS client authentication (EKU clientAuth)

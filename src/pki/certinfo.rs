@@ -10,7 +10,7 @@ use x509_parser::prelude::FromDer;
 
 use super::build::Profile;
 use super::names::{self, San};
-use crate::util;
+use crate::pki::{dates, hex};
 
 /// Certificates (DER) from PEM (any number of CERTIFICATE blocks) or one DER certificate.
 pub fn load_certs(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
@@ -124,7 +124,7 @@ pub fn serial_hex(cert: &X509Certificate<'_>) -> String {
         [0, rest @ ..] if !rest.is_empty() => rest,
         _ => raw,
     };
-    if trimmed.is_empty() { "00".to_string() } else { util::hex_upper(trimmed) }
+    if trimmed.is_empty() { "00".to_string() } else { hex::hex_upper(trimmed) }
 }
 
 pub fn not_before(cert: &X509Certificate<'_>) -> OffsetDateTime {
@@ -171,7 +171,7 @@ pub fn authority_key_id(cert: &X509Certificate<'_>) -> Option<Vec<u8>> {
 
 pub fn sha256_fingerprint(der: &[u8]) -> String {
     let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
-    util::hex_colon(d.as_ref())
+    hex::hex_colon(d.as_ref())
 }
 
 /// A certificate as `inspect`, `issue` and friends report it.
@@ -251,9 +251,9 @@ pub fn summarize(der: &[u8]) -> anyhow::Result<CertSummary> {
         common_name: names::common_name(cert.subject()),
         issuer: names::display_name(cert.issuer()),
         serial: serial_hex(&cert),
-        not_before: util::rfc3339(nb),
-        not_after: util::rfc3339(na),
-        days_left: util::days_left(na),
+        not_before: dates::rfc3339(nb),
+        not_after: dates::rfc3339(na),
+        days_left: dates::days_left(na),
         is_ca: is_ca(&cert),
         path_len,
         profile,
@@ -262,8 +262,8 @@ pub fn summarize(der: &[u8]) -> anyhow::Result<CertSummary> {
         sans: sans(&cert),
         key_type: super::keys::describe_spki(cert.public_key().raw).unwrap_or_else(|| "unknown".into()),
         signature_algorithm: sig_alg_name(&cert.signature_algorithm.algorithm.to_id_string()),
-        subject_key_id: subject_key_id(&cert).map(|k| util::hex_colon(&k)),
-        authority_key_id: authority_key_id(&cert).map(|k| util::hex_colon(&k)),
+        subject_key_id: subject_key_id(&cert).map(|k| hex::hex_colon(&k)),
+        authority_key_id: authority_key_id(&cert).map(|k| hex::hex_colon(&k)),
         self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
         sha256_fingerprint: sha256_fingerprint(der),
     })

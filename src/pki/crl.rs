@@ -419,7 +419,7 @@ fn strip_leading_zeros(mut v: Vec<u8>) -> Vec<u8> {
 /// The number as OpenSSL writes `crlnumber`: upper-case hex, an even number of digits.
 pub fn format_hex_number(n: &[u8]) -> String {
     let n = strip_leading_zeros(n.to_vec());
-    if n.is_empty() { "00".to_string() } else { crate::util::hex_upper(&n) }
+    if n.is_empty() { "00".to_string() } else { crate::pki::hex::hex_upper(&n) }
 }
 
 #[cfg(test)]

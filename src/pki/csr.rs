@@ -142,13 +142,15 @@ impl Request {
             [one] if one.starts_with("spiffe://") => Some(one.as_str()),
             _ => None,
         };
-        // Each name goes through the same checks as one typed on the command line.
-        let other_sans: Vec<String> = self
+        // Each name goes through the same checks as one typed on the command
+        // line, in the same order: the CN, then each SAN.
+        super::names::check_subject_cn(&self.cn)?;
+        let other_sans = self
             .sans
             .iter()
             .filter(|s| !matches!((s, spiffe_id), (San::Uri(u), Some(id)) if u == id))
-            .map(ToString::to_string)
-            .collect();
+            .map(|s| San::parse(&s.to_string()))
+            .collect::<anyhow::Result<Vec<San>>>()?;
         Subject::from_names(&self.cn, self.org.as_deref(), &other_sans, spiffe_id, profile)
     }
 

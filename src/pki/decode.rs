@@ -11,7 +11,7 @@ use super::certinfo::{self, CertSummary};
 use super::keys::{self, KeyFile};
 use super::names::{self, San};
 use super::reason::Reason;
-use crate::util;
+use crate::pki::{dates, hex};
 
 #[derive(Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -159,23 +159,23 @@ pub fn crl_summary(der: &[u8]) -> anyhow::Result<CrlSummary> {
                     [0, rest @ ..] if !rest.is_empty() => rest,
                     _ => raw,
                 };
-                util::hex_upper(t)
+                hex::hex_upper(t)
             },
-            revoked_at: util::rfc3339(r.revocation_date.to_datetime()),
+            revoked_at: dates::rfc3339(r.revocation_date.to_datetime()),
             reason: r.reason_code().and_then(|(_, rc)| Reason::from_code(rc.0)),
         })
         .collect();
     let aki = crl.extensions().iter().find_map(|e| match e.parsed_extension() {
         x509_parser::extensions::ParsedExtension::AuthorityKeyIdentifier(k) => {
-            k.key_identifier.as_ref().map(|k| util::hex_colon(k.0))
+            k.key_identifier.as_ref().map(|k| hex::hex_colon(k.0))
         }
         _ => None,
     });
     Ok(CrlSummary {
         issuer: names::display_name(crl.issuer()),
-        this_update: util::rfc3339(crl.last_update().to_datetime()),
-        next_update: crl.next_update().map(|t| util::rfc3339(t.to_datetime())),
-        crl_number: crl.crl_number().map(|n| util::hex_upper(&n.to_bytes_be())),
+        this_update: dates::rfc3339(crl.last_update().to_datetime()),
+        next_update: crl.next_update().map(|t| dates::rfc3339(t.to_datetime())),
+        crl_number: crl.crl_number().map(|n| hex::hex_upper(&n.to_bytes_be())),
         authority_key_id: aki,
         revoked_count: revoked.len(),
         revoked,

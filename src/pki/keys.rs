@@ -1,7 +1,6 @@
 //! Key generation and PKCS#8 (plain and PBES2-encrypted) encoding and decoding.
 
 use anyhow::{Context, anyhow, bail};
-use clap::ValueEnum;
 use pkcs8::der::Decode;
 use rcgen::{KeyPair, PublicKeyData};
 use rustls_pki_types::PrivateKeyDer;
@@ -10,20 +9,14 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 /// The key algorithms mtlsctl generates.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyType {
-    #[value(name = "ec-p256")]
     EcP256,
-    #[value(name = "ec-p384")]
     EcP384,
-    #[value(name = "ed25519")]
     Ed25519,
-    #[value(name = "rsa-2048")]
     Rsa2048,
-    #[value(name = "rsa-3072")]
     Rsa3072,
-    #[value(name = "rsa-4096")]
     Rsa4096,
 }
 

@@ -223,22 +223,22 @@ impl Subject {
         Ok(Self { cn, org, sans, profile, spiffe })
     }
 
-    /// Validate CN, SANs (`dns:NAME` and so on) and SPIFFE ID and apply the profile defaults: client,
-    /// or peer for a SPIFFE ID; a server or peer certificate without a DNS or IP
-    /// SAN gets its CN as one when the CN is a DNS name or an IP.
+    /// Validate CN and SPIFFE ID and apply the profile defaults: client, or
+    /// peer for a SPIFFE ID; a server or peer certificate without a DNS or IP
+    /// SAN gets its CN as one when the CN is a DNS name or an IP. The SANs come
+    /// parsed (`San::parse`); a SAN given twice is kept once.
     pub fn from_names(
         cn: &str,
         org: Option<&str>,
-        sans: &[String],
+        sans: &[San],
         spiffe_id: Option<&str>,
         profile: Option<Profile>,
     ) -> anyhow::Result<Self> {
-        check_common_name(cn).map_err(|e| NameError::CommonName(format!("{e:#}")))?;
+        check_subject_cn(cn)?;
         let mut out: Vec<San> = Vec::new();
         for s in sans {
-            let parsed = San::parse(s)?;
-            if !out.contains(&parsed) {
-                out.push(parsed);
+            if !out.contains(s) {
+                out.push(s.clone());
             }
         }
         if let Some(id) = spiffe_id {
@@ -264,6 +264,13 @@ impl Subject {
         }
         Ok(Self { cn: cn.to_string(), org: org.map(str::to_string), sans: out, profile, spiffe: spiffe_id.is_some() })
     }
+}
+
+/// The check of a subject's CN, as `Subject::from_names` makes it first: callers
+/// that parse SANs from text make it before, so a bad CN is reported before a
+/// bad SAN.
+pub fn check_subject_cn(cn: &str) -> Result<(), NameError> {
+    check_common_name(cn).map_err(|e| NameError::CommonName(format!("{e:#}")))
 }
 
 /// Build a subject from a CN and optional O.

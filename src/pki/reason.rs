@@ -1,15 +1,13 @@
 //! RFC 5280 CRL reasons: the codes, OpenSSL's spellings and the JSON names.
 
-use clap::ValueEnum;
 use serde::Serialize;
 
 /// RFC 5280 revocation reasons, in OpenSSL's spellings for index.txt and kebab-case on the command line.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     Unspecified,
     KeyCompromise,
-    #[value(name = "ca-compromise")]
     CaCompromise,
     AffiliationChanged,
     Superseded,
@@ -17,11 +15,26 @@ pub enum Reason {
     CertificateHold,
     RemoveFromCrl,
     PrivilegeWithdrawn,
-    #[value(name = "aa-compromise")]
     AaCompromise,
 }
 
 impl Reason {
+    /// The spelling the command line takes (`--reason key-compromise`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Self::Unspecified => "unspecified",
+            Self::KeyCompromise => "key-compromise",
+            Self::CaCompromise => "ca-compromise",
+            Self::AffiliationChanged => "affiliation-changed",
+            Self::Superseded => "superseded",
+            Self::CessationOfOperation => "cessation-of-operation",
+            Self::CertificateHold => "certificate-hold",
+            Self::RemoveFromCrl => "remove-from-crl",
+            Self::PrivilegeWithdrawn => "privilege-withdrawn",
+            Self::AaCompromise => "aa-compromise",
+        }
+    }
+
     /// The spelling `openssl ca` writes (and reads, case-insensitively).
     pub fn openssl_name(self) -> &'static str {
         match self {

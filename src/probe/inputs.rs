@@ -16,9 +16,9 @@ use time::OffsetDateTime;
 use super::diagnose::OurCert;
 use super::report::ClientCertInfo;
 use super::vocab::TrustSource;
+use crate::pki::dates;
 use crate::pki::keys::{self, KeyFile};
 use crate::pki::{certinfo, names};
-use crate::util;
 
 /// Our identity, ready for rustls, with what the report says about it.
 #[derive(Clone)]
@@ -79,8 +79,8 @@ impl Identity {
             subject: names::display_name(leaf.subject()),
             issuer: names::display_name(leaf.issuer()),
             serial: certinfo::serial_hex(&leaf),
-            not_after: util::rfc3339(na),
-            days_left: util::days_left(na),
+            not_after: dates::rfc3339(na),
+            days_left: dates::days_left(na),
             chain_length: chain.len(),
             revoked_in_store: None,
             seconds_left: (na - OffsetDateTime::now_utc()).whole_seconds(),
@@ -90,7 +90,7 @@ impl Identity {
             subject: info.subject.clone(),
             issuer: info.issuer.clone(),
             expired: na <= now,
-            not_after: util::human_time(na),
+            not_after: dates::human_time(na),
             client_auth: certinfo::eku_flags(&leaf).is_none_or(|(_, client)| client),
             revoked: None,
             issuer_acceptable: None,

@@ -9,8 +9,8 @@ use x509_parser::x509::X509Name;
 use super::diagnose::{self, Diagnosis, OurCert, Severity};
 use super::vocab::{Alert, CheckCode, Code, Enforcement, Stage, TrustSource, Verdict};
 use super::{Attempt, FailKind};
+use crate::pki::dates;
 use crate::pki::{certinfo, names};
-use crate::util;
 use rustls::AlertDescription;
 
 /// A certificate of the server's chain.
@@ -39,9 +39,9 @@ impl ChainCert {
             issuer: names::display_name(c.issuer()),
             serial: certinfo::serial_hex(&c),
             sans: certinfo::sans(&c).iter().map(ToString::to_string).collect(),
-            not_before: util::rfc3339(certinfo::not_before(&c)),
-            not_after: util::rfc3339(na),
-            days_left: util::days_left(na),
+            not_before: dates::rfc3339(certinfo::not_before(&c)),
+            not_after: dates::rfc3339(na),
+            days_left: dates::days_left(na),
             is_ca: certinfo::is_ca(&c),
             sha256_fingerprint: certinfo::sha256_fingerprint(der),
             seconds_left: (na - time::OffsetDateTime::now_utc()).whole_seconds(),

@@ -7,8 +7,8 @@ use anyhow::Context;
 use super::Paths;
 use super::cnf;
 use super::fsio::{self, Mode};
+use crate::pki::hex;
 use crate::pki::{build, certinfo};
-use crate::util;
 
 /// Build the whole store in a temporary sibling directory and rename it into
 /// place, so an interrupted init-ca leaves either nothing or a complete store.
@@ -28,7 +28,7 @@ pub fn create(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8]) -> 
     }
     fsio::create_dir(&t.issued, true)?;
     let chain_pem: String = chain.iter().map(|c| certinfo::to_pem(c)).collect();
-    let serial = format!("{}\n", util::hex_upper(&build::random_serial()?));
+    let serial = format!("{}\n", hex::hex_upper(&build::random_serial()?));
     let cnf_text = cnf::generate(root, 90, 7);
     let ca_pem = certinfo::to_pem(ca_der);
     let files: [(&Path, &[u8], Mode); 7] = [

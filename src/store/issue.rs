@@ -117,7 +117,7 @@ impl Store {
         let path = self.paths.csr_dir.join(format!(
             "{}-{}.csr",
             safe_dir_name(cn),
-            crate::util::hex_upper(&digest.as_ref()[..6])
+            crate::pki::hex::hex_upper(&digest.as_ref()[..6])
         ));
         let pem = pem::encode_config(
             &pem::Pem::new("CERTIFICATE REQUEST", der.to_vec()),
@@ -155,7 +155,7 @@ impl Store {
             std::fs::read_to_string(&self.paths.serial).map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
         for _ in 0..16 {
             let bytes = crate::pki::build::random_serial()?;
-            let hex = crate::util::hex_upper(&bytes);
+            let hex = crate::pki::hex::hex_upper(&bytes);
             if hex != openssl_next && !self.paths.newcert(&hex).exists() {
                 return Ok((bytes, hex));
             }

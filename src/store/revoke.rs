@@ -57,7 +57,7 @@ fn already_revoked(e: &Entry) -> RevokeError {
         .revocation_info()
         .map(|r| {
             let reason = r.reason.map(|x| format!(" ({})", x.openssl_name())).unwrap_or_default();
-            format!(" on {}{reason}", crate::util::human_time(r.time))
+            format!(" on {}{reason}", crate::pki::dates::human_time(r.time))
         })
         .unwrap_or_default();
     RevokeError::AlreadyRevoked { serial: e.serial.clone(), subject: e.subject.clone(), when }

@@ -23,7 +23,7 @@ use x509_parser::certificate::X509Certificate;
 use super::crl::Listed;
 use super::reason::Reason;
 use super::{certinfo, names};
-use crate::util;
+use crate::pki::dates;
 
 /// The use a certificate is checked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -384,12 +384,12 @@ fn reason_words(r: Option<Reason>) -> String {
 
 fn revoked_verdict(c: &X509Certificate<'_>, depth: usize, l: Listed, notes: &mut Vec<Note>) -> Verdict {
     let message = if depth == 0 {
-        format!("revoked on {} ({})", util::human_time(l.revoked_at), reason_words(l.reason))
+        format!("revoked on {} ({})", dates::human_time(l.revoked_at), reason_words(l.reason))
     } else {
         format!(
             "its issuing CA {} was revoked on {} ({})",
             names::display_name(c.subject()),
-            util::human_time(l.revoked_at),
+            dates::human_time(l.revoked_at),
             reason_words(l.reason)
         )
     };
@@ -399,11 +399,11 @@ fn revoked_verdict(c: &X509Certificate<'_>, depth: usize, l: Listed, notes: &mut
 /// `at` as RFC 3339, with its fraction of a second when it has one (SPEC §6: the same instant is reported).
 pub fn rfc3339_exact(at: OffsetDateTime) -> String {
     if at.nanosecond() == 0 {
-        return util::rfc3339(at);
+        return dates::rfc3339(at);
     }
     let t = at.to_offset(time::UtcOffset::UTC);
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]Z");
-    t.format(&fmt).unwrap_or_else(|_| util::rfc3339(t))
+    t.format(&fmt).unwrap_or_else(|_| dates::rfc3339(t))
 }
 
 fn name_mismatch_words(leaf: &x509_parser::certificate::X509Certificate<'_>, subject: &Subject) -> String {
@@ -428,7 +428,7 @@ fn valid_words(req: &Request<'_>, leaf: &x509_parser::certificate::X509Certifica
     };
     format!(
         "valid until {} ({} days left) for {purposes}{name}; issued by {}, {rev}",
-        util::human_time(na),
+        dates::human_time(na),
         (na - req.at).whole_days(),
         names::display_name(leaf.issuer())
     )

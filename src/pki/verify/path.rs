@@ -7,8 +7,8 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::NameConstraints;
 
 use super::{Code, Purpose, cert, constraints};
+use crate::pki::dates;
 use crate::pki::names;
-use crate::util;
 
 /// A refusal: its code and words.
 pub(super) type Problem = (Code, String);
@@ -222,17 +222,17 @@ pub(super) fn validity(c: &X509Certificate<'_>, at: OffsetDateTime, who: &str) -
     let na = c.validity().not_after.to_datetime();
     if at < nb {
         let w = if who.is_empty() {
-            format!("not yet valid: valid from {}", util::human_time(nb))
+            format!("not yet valid: valid from {}", dates::human_time(nb))
         } else {
-            format!("{who} is not yet valid: valid from {}", util::human_time(nb))
+            format!("{who} is not yet valid: valid from {}", dates::human_time(nb))
         };
         return Err((Code::NotYetValid, w));
     }
     if at > na {
         let w = if who.is_empty() {
-            format!("expired on {}", util::human_time(na))
+            format!("expired on {}", dates::human_time(na))
         } else {
-            format!("a CA certificate in its chain expired on {}: {who}", util::human_time(na))
+            format!("a CA certificate in its chain expired on {}: {who}", dates::human_time(na))
         };
         return Err((Code::Expired, w));
     }

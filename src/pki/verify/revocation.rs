@@ -12,8 +12,8 @@ use x509_parser::x509::AlgorithmIdentifier;
 use super::Code;
 use super::cert;
 use crate::pki::crl::{Listed, time_at, tlv};
+use crate::pki::dates;
 use crate::pki::reason::Reason;
-use crate::util;
 
 /// A CRL's parts, borrowed from its DER.
 pub(super) struct CrlView<'a> {
@@ -131,7 +131,7 @@ pub(super) fn check(
         None => return invalid("is signed with an algorithm mtlsctl does not accept".into()),
     }
     if crl.this_update > at {
-        return invalid(format!("is not valid yet: it was issued for {}", util::human_time(crl.this_update)));
+        return invalid(format!("is not valid yet: it was issued for {}", dates::human_time(crl.this_update)));
     }
     match crl.next_update {
         Some(next) if at >= next => {
@@ -139,7 +139,7 @@ pub(super) fn check(
                 Code::CrlExpired,
                 format!(
                     "the CRL {label} expired on {}: revocation cannot be checked, so the certificate is refused (as nginx and OpenSSL refuse it); publish a new one with `mtlsctl gen-crl`",
-                    util::human_time(next)
+                    dates::human_time(next)
                 ),
             ));
         }
