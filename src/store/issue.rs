@@ -54,19 +54,25 @@ type Output = (PathBuf, Vec<u8>, Mode);
 impl Store {
     /// Sign a leaf for `order` and record it with its identity files, all under the lock.
     pub fn issue_leaf(&self, signer: &Signer, order: &LeafOrder<'_>) -> anyhow::Result<IssuedLeaf> {
-        let chain = self.ca_chain_ders()?;
+        let chain = self.chain_of(signer)?;
         let _lock = self.lock()?;
         // Only once the store is known to be usable, so a refused command leaves no empty directory.
-        let made_dir = !order.identity.dir.exists();
-        fsio::create_dir(&order.identity.dir, true)?;
-        let result = self.sign_leaf(signer, order, &chain);
+        let made_dir = fsio::create_dir_new(&order.identity.dir, true)?;
+        let result = self.sign_leaf(signer, order, &chain, made_dir);
         if result.is_err() && made_dir {
             std::fs::remove_dir(&order.identity.dir).ok();
         }
         result
     }
 
-    fn sign_leaf(&self, signer: &Signer, order: &LeafOrder<'_>, chain: &[Vec<u8>]) -> anyhow::Result<IssuedLeaf> {
+    /// `made_dir`: the identity directory is new, so its parent is flushed with the files.
+    fn sign_leaf(
+        &self,
+        signer: &Signer,
+        order: &LeafOrder<'_>,
+        chain: &[Vec<u8>],
+        made_dir: bool,
+    ) -> anyhow::Result<IssuedLeaf> {
         let (serial, serial_hex) = self.new_serial()?;
         let s = order.subject;
         let spec = LeafSpec {
@@ -84,35 +90,60 @@ impl Store {
             .map_err(|e| anyhow::anyhow!("unusable public key: {e}"))?;
         let der = signer.sign(&leaf_params(&spec)?, &public)?;
         let mut outputs = identity_outputs(order, &der, chain, &signer.cert_der);
+        let mut new_dirs = Vec::new();
+        if made_dir {
+            new_dirs.push(order.identity.dir.as_path());
+        }
         let request_file = match order.request {
             Some(req) => {
-                let (path, pem) = self.request_output(&s.cn, req)?;
+                let (path, pem) = self.request_output(&s.cn, req, &mut new_dirs)?;
                 outputs.push((path.clone(), pem, Mode::Public));
                 Some(path)
             }
             None => None,
         };
         outputs.extend(self.easyrsa_outputs(&s.cn, &der, order.key_pem, order.identity)?);
-        let entry = self.record(&der, &outputs)?;
+        let entry = self.record(&der, &outputs, &new_dirs)?;
         Ok(IssuedLeaf { der, serial: serial_hex, entry, request_file })
     }
 
     /// Sign an intermediate CA certificate for `key` and record it, under the lock.
     /// `spec.serial` is replaced by a fresh serial.
     pub fn issue_ca(&self, signer: &Signer, spec: &CaSpec, key: &KeyPair) -> anyhow::Result<IssuedCa> {
-        let parents = self.ca_chain_ders()?;
+        let parents = self.chain_of(signer)?;
         let _lock = self.lock()?;
         let (serial, _) = self.new_serial()?;
         let spec = CaSpec { serial, ..spec.clone() };
         let der = signer.sign(&ca_params(&spec), key)?;
-        self.record(&der, &[])?;
+        self.record(&der, &[], &[])?;
         let mut chain = vec![der.clone()];
         chain.extend(parents);
         Ok(IssuedCa { der, chain })
     }
 
+    /// The CA's chain, leaf-CA first, as `ca_chain_ders` reads it. A root's chain
+    /// file holds just the CA certificate as the store wrote it: when its bytes
+    /// are exactly that, the certificate `Store::signer` already read and checked
+    /// is used instead of decoding and checking it again.
+    fn chain_of(&self, signer: &Signer) -> anyhow::Result<Vec<Vec<u8>>> {
+        match std::fs::read(&self.paths.ca_chain) {
+            Ok(bytes) if bytes == certinfo::to_pem(&signer.cert_der).as_bytes() => {
+                return Ok(vec![signer.cert_der.clone()]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![signer.cert_der.clone()]),
+            _ => {}
+        }
+        self.ca_chain_ders()
+    }
+
     /// `csr/<name>-<digest>.csr`: the request kept as PEM, named by its content.
-    fn request_output(&self, cn: &str, der: &[u8]) -> anyhow::Result<(PathBuf, Vec<u8>)> {
+    /// A new csr directory goes into `new_dirs`.
+    fn request_output<'a>(
+        &'a self,
+        cn: &str,
+        der: &[u8],
+        new_dirs: &mut Vec<&'a Path>,
+    ) -> anyhow::Result<(PathBuf, Vec<u8>)> {
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
         let path = self.paths.csr_dir.join(format!(
             "{}-{}.csr",
@@ -123,7 +154,9 @@ impl Store {
             &pem::Pem::new("CERTIFICATE REQUEST", der.to_vec()),
             pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
         );
-        fsio::create_dir(&self.paths.csr_dir, false)?;
+        if fsio::create_dir_new(&self.paths.csr_dir, false)? {
+            new_dirs.push(&self.paths.csr_dir);
+        }
         Ok((path, pem.into_bytes()))
     }
 
@@ -165,29 +198,32 @@ impl Store {
 
     /// Record a certificate the CA signed: newcerts/<SERIAL>.pem, the other
     /// output files, then the index line, in that order so that a crash never
-    /// leaves an index line without its certificate. A failure removes the
-    /// files this call created. The caller holds the lock.
-    fn record(&self, cert_der: &[u8], outputs: &[Output]) -> anyhow::Result<Entry> {
+    /// leaves an index line without its certificate: every file is flushed,
+    /// then renamed into place, then its directory (and the parent of each of
+    /// `new_dirs`, directories made for this certificate) is flushed, and only
+    /// then is the line appended and flushed. A failure removes the files this
+    /// call created. The caller holds the lock.
+    fn record(&self, cert_der: &[u8], outputs: &[Output], new_dirs: &[&Path]) -> anyhow::Result<Entry> {
         let cert = certinfo::parse(cert_der)?;
         let serial = certinfo::serial_hex(&cert);
         let subject = names::openssl_oneline(cert.subject());
         let entry = Entry::valid(certinfo::not_after(&cert), &serial, &subject);
         let pem = certinfo::to_pem(cert_der);
         let newcert = self.paths.newcert(&serial);
-        if newcert.exists() {
-            bail!("serial {serial} is already used by {}", newcert.display());
-        }
         let mut batch = fsio::Batch::new();
+        // Exclusive: a serial already used fails the batch before any file is placed.
         batch.add(&newcert, pem.as_bytes(), Mode::Public, true)?;
         for (path, bytes, mode) in outputs {
             batch.add(path, bytes, *mode, false)?;
         }
-        // A failed command leaves the store as it was: undo the files this one created.
-        let fresh: Vec<&Path> = outputs.iter().map(|(p, _, _)| p.as_path()).filter(|p| !p.exists()).collect();
-        if let Err(e) = batch.commit().and_then(|()| self.append_entry(&entry)) {
-            for p in fresh.into_iter().chain([newcert.as_path()]) {
-                std::fs::remove_file(p).ok();
-            }
+        for d in new_dirs {
+            batch.sync_dir(fsio::parent_of(d));
+        }
+        // A failed command leaves the store as it was: the batch undoes its own
+        // failure; a failed append undoes the batch.
+        let created = batch.commit()?;
+        if let Err(e) = self.append_entry(&entry) {
+            fsio::remove_all(&created);
             return Err(e);
         }
         Ok(entry)
@@ -291,6 +327,42 @@ mod tests {
         assert_eq!(index.entries, vec![issued.entry]);
     }
 
+    /// The crash rules, step by step: every file flushed before any is placed,
+    /// newcerts/ and the identity's directories (its parent too, as it is new)
+    /// flushed before the index line is appended, and the line flushed last.
+    #[test]
+    fn a_certificate_is_durable_before_its_index_line() {
+        use fsio::trace::{self, Op};
+        let (_tmp, store, signer) = store();
+        let id = store.identity("svc", None);
+        let key = KeyType::EcP256.generate().expect("key");
+        trace::start();
+        let issued = issue(&store, &signer, &id, &key).expect("issue");
+        let ops = trace::take();
+        let at = |want: &Op| ops.iter().position(|o| o == want).unwrap_or_else(|| panic!("no {want:?} in {ops:#?}"));
+        let newcert = store.paths.newcert(&issued.serial);
+        let files = [newcert.clone(), id.key(), id.cert(), id.chain(), id.ca()];
+        let last_flush = files.iter().map(|f| at(&Op::FlushFile(f.clone()))).max().expect("files");
+        let first_place = files.iter().map(|f| at(&Op::Place(f.clone()))).min().expect("files");
+        assert!(last_flush < first_place, "a file was placed before every file was flushed: {ops:#?}");
+        assert_eq!(first_place, at(&Op::Place(newcert.clone())), "newcerts/ first: {ops:#?}");
+        let append = at(&Op::Append(store.paths.index.clone()));
+        assert_eq!(append, ops.len() - 1, "the index line is the last step: {ops:#?}");
+        let parent = id.dir.parent().expect("parent").to_path_buf();
+        for dir in [store.paths.newcerts.clone(), id.dir.clone(), parent, store.paths.csr_dir.clone()] {
+            let flushed = at(&Op::FlushDir(dir.clone()));
+            assert!(flushed > files.iter().map(|f| at(&Op::Place(f.clone()))).max().expect("files"));
+            assert!(flushed < append, "{} flushed after the index line", dir.display());
+        }
+        // Issued again into the same directory: its parent is not flushed again.
+        std::fs::remove_dir_all(&id.dir).ok();
+        fsio::create_dir(&id.dir, true).expect("identity dir");
+        trace::start();
+        issue(&store, &signer, &id, &key).expect("issue");
+        let ops = trace::take();
+        assert!(!ops.contains(&Op::FlushDir(id.dir.parent().expect("parent").to_path_buf())), "{ops:#?}");
+    }
+
     #[test]
     fn a_failed_index_append_leaves_no_new_files() {
         let (_tmp, store, signer) = store();
@@ -316,7 +388,7 @@ mod tests {
             request: Some(b"req"),
         };
         // Past the lock (which would refuse the broken index first) to the record step.
-        let err = store.sign_leaf(&signer, &order, &chain).unwrap_err();
+        let err = store.sign_leaf(&signer, &order, &chain, false).unwrap_err();
         assert!(format!("{err:#}").contains("index.txt"), "{err:#}");
         std::fs::remove_dir(&store.paths.index).expect("rmdir index");
         let after: Vec<PathBuf> = files_under(&store.paths.root);
