@@ -6,6 +6,8 @@
 pub mod canary;
 pub mod diagnose;
 pub mod inputs;
+#[cfg(test)]
+mod policy_tests;
 pub mod recorder;
 pub mod report;
 pub mod vocab;
