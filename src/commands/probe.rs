@@ -118,7 +118,11 @@ fn identity_files(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Opt
     }))
 }
 
-fn load_identity(args: &ProbeArgs, store: Option<&Store>, provider: &CryptoProvider) -> anyhow::Result<Option<Identity>> {
+fn load_identity(
+    args: &ProbeArgs,
+    store: Option<&Store>,
+    provider: &CryptoProvider,
+) -> anyhow::Result<Option<Identity>> {
     let Some((cert_path, key_path, source)) = identity_files(args, store)? else { return Ok(None) };
     let chain = read_file(&cert_path, "client certificate")?;
     let key_bytes = zeroize::Zeroizing::new(read_file(&key_path, "client key")?);

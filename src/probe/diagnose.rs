@@ -96,7 +96,9 @@ pub fn server_policy_diagnosis(
         Code::ServerCertUntrusted => format!(
             "trust a CA certificate that may sign certificates (cA=TRUE, keyCertSign, within its validity): `mtlsctl verify --ca FILE --purpose server` says what is wrong with this one{insecure_note}"
         ),
-        Code::ServerCertExpired => "renew the expired certificate (the server's, or the CA named) and reload the server".into(),
+        Code::ServerCertExpired => {
+            "renew the expired certificate (the server's, or the CA named) and reload the server".into()
+        }
         _ => server_cert_diagnosis(code, severity, issuer, trusted, name, presented).fix,
     };
     Diagnosis::new(

@@ -101,13 +101,14 @@ fn handshake(leaf: &[u8], anchor: &[u8]) -> (Attempt, Result<(), rustls::Error>)
     let provider = provider();
     let mut roots = RootCertStore::empty();
     roots.add(CertificateDer::from(anchor.to_vec())).expect("webpki takes the anchor");
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().expect("webpki");
-    let policy = ServerPolicy { anchors: vec![anchor.to_vec()], intermediates: Vec::new(), ca_label: "--cacert".into() };
+    let webpki =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().expect("webpki");
+    let policy =
+        ServerPolicy { anchors: vec![anchor.to_vec()], intermediates: Vec::new(), ca_label: "--cacert".into() };
     let verifier = RecordingVerifier::new(Some(webpki), Some(policy), &provider, false);
     let name = ServerName::try_from("localhost").expect("name");
-    let decision = verifier
-        .verify_server_cert(&CertificateDer::from(leaf.to_vec()), &[], &name, &[], UnixTime::now())
-        .map(|_| ());
+    let decision =
+        verifier.verify_server_cert(&CertificateDer::from(leaf.to_vec()), &[], &name, &[], UnixTime::now()).map(|_| ());
     let mut at = Attempt { server: recorder::snapshot(&verifier.seen), ..Attempt::default() };
     if let Err(e) = &decision {
         at.failure = Some(Failure { kind: FailKind::Tls, detail: "stopped".into(), tls_error: Some(e.clone()) });

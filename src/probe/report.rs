@@ -681,14 +681,8 @@ fn extra_attempt(w: &Attempt) -> WithoutClientCert {
     }
 }
 
-pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
-    let main = attempts.main;
-    let server_chain: Vec<ChainCert> = main.server.chain.iter().filter_map(|d| ChainCert::from_der(d)).collect();
-    let mut sv = ctx.trust.clone();
-    let mut diags = server_check(&ctx, main, &server_chain, &mut sv);
-    let server_failed = sv.trusted == Some(false) && !ctx.insecure;
-
-    // What the server asked of us.
+/// What the server asked of us: the CA names it sent, and whether our issuer is among them.
+fn asked_of_us(ctx: &Context, main: &Attempt) -> (Vec<String>, Option<bool>, OurCert) {
     let acceptable: Vec<String> = main.request.ca_names.iter().map(|n| name_text(n)).collect();
     let issuer_acceptable = if main.request.ca_names.is_empty() || ctx.our_issuers.is_empty() {
         None
@@ -698,26 +692,29 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
     let mut ours = ctx.ours.clone().unwrap_or_default();
     ours.issuer_acceptable = issuer_acceptable;
     ours.acceptable = acceptable.clone();
-    let have_identity = ctx.client_cert.is_some();
-    let requested = main.request.requested;
-    let sent = main.request.sent && !stopped_by_us(main);
-    let seen = Seen { requested, sent, have_identity, tls13: main.version.as_deref() == Some("TLSv1.3"), ours: &ours };
+    (acceptable, issuer_acceptable, ours)
+}
 
-    // Enforcement: from the attempt without a certificate (the main one when we had none).
-    let nocert = attempts.without.or((!have_identity || !main.identity_offered).then_some(main));
-    let enforcement = nocert.and_then(|n| enforcement_of(n, attempts.canary));
-
+/// The verdict on the main attempt, with the diagnosis that explains it.
+fn main_verdict(
+    ctx: &Context,
+    main: &Attempt,
+    seen: &Seen<'_>,
+    enforcement: Option<Enforcement>,
+    server_failed: bool,
+    diags: &mut Vec<Diagnosis>,
+) -> Verdict {
     let ans = answer(main);
     let verdict = if untestable(main) {
         diags.push(failure_diagnosis(main, &ctx.target));
         Verdict::Error
-    } else if let Some(d) = refusal_diagnosis(&ans, main, &seen) {
+    } else if let Some(d) = refusal_diagnosis(&ans, main, seen) {
         diags.push(d);
         Verdict::MtlsFailed
     } else if matches!(ans, Answer::NotReached) {
         Verdict::MtlsFailed
     } else {
-        let (works, more) = let_in_diagnosis(&ctx, main, &seen);
+        let (works, more) = let_in_diagnosis(ctx, main, seen);
         diags.extend(more);
         let mut verdict = if works && !server_failed { Verdict::Ok } else { Verdict::MtlsFailed };
         if ctx.no_client_cert && works {
@@ -730,13 +727,18 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
     };
     // `--no-client-cert` without an identity asks only "is mTLS enforced?": a refusal of
     // the connection without a certificate is then the right answer, not a failure.
-    let verdict = if ctx.no_client_cert && !have_identity && verdict != Verdict::Error && !server_failed {
-        enforcement_only(enforcement, &mut diags)
+    if ctx.no_client_cert && !seen.have_identity && verdict != Verdict::Error && !server_failed {
+        enforcement_only(enforcement, diags)
     } else {
         verdict
-    };
+    }
+}
+
+/// The findings besides the verdict's own: expiry soon, an extra handshake that could not be made.
+fn later_findings(verdict: Verdict, chain: &[ChainCert], ctx: &Context, attempts: &Attempts<'_>) -> Vec<Diagnosis> {
+    let mut diags = Vec::new();
     if verdict != Verdict::Error {
-        diags.extend(expiring(&server_chain, ctx.ours_seconds_left));
+        diags.extend(expiring(chain, ctx.ours_seconds_left));
     }
     if let Some(w) = attempts.without.into_iter().chain(attempts.canary).find(|w| untestable(w)) {
         diags.push(Diagnosis::new(
@@ -749,15 +751,41 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
             "run the probe again",
         ));
     }
-    // Most important first: what failed, then warnings, then notes.
-    diags.sort_by_key(|d| d.severity);
+    diags
+}
 
-    let accepted = match ans {
+/// Whether the server accepted our certificate (or its absence); None when it never judged.
+fn accepted_of(main: &Attempt, requested: bool, sent: bool) -> Option<bool> {
+    match answer(main) {
         _ if !sent && !requested => None,
         Answer::Accepted | Answer::Silent if !untestable(main) && main.handshake_done => Some(true),
         a if a.refused() => Some(false),
         _ => None,
-    };
+    }
+}
+
+pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
+    let main = attempts.main;
+    let server_chain: Vec<ChainCert> = main.server.chain.iter().filter_map(|d| ChainCert::from_der(d)).collect();
+    let mut sv = ctx.trust.clone();
+    let mut diags = server_check(&ctx, main, &server_chain, &mut sv);
+    let server_failed = sv.trusted == Some(false) && !ctx.insecure;
+
+    let (acceptable, issuer_acceptable, ours) = asked_of_us(&ctx, main);
+    let have_identity = ctx.client_cert.is_some();
+    let requested = main.request.requested;
+    let sent = main.request.sent && !stopped_by_us(main);
+    let seen = Seen { requested, sent, have_identity, tls13: main.version.as_deref() == Some("TLSv1.3"), ours: &ours };
+
+    // Enforcement: from the attempt without a certificate (the main one when we had none).
+    let nocert = attempts.without.or((!have_identity || !main.identity_offered).then_some(main));
+    let enforcement = nocert.and_then(|n| enforcement_of(n, attempts.canary));
+
+    let verdict = main_verdict(&ctx, main, &seen, enforcement, server_failed, &mut diags);
+    diags.extend(later_findings(verdict, &server_chain, &ctx, &attempts));
+    // Most important first: what failed, then warnings, then notes.
+    diags.sort_by_key(|d| d.severity);
+
     Report {
         target: ctx.target,
         address: main.address.map(|a| a.to_string()),
@@ -777,7 +805,7 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
         client_cert: ctx.client_cert,
         client_cert_sent: sent,
         server_response: response_of(main),
-        client_cert_accepted: accepted,
+        client_cert_accepted: accepted_of(main, requested, sent),
         enforcement,
         without_client_cert: attempts.without.map(extra_attempt),
         with_canary_cert: attempts.canary.map(extra_attempt),

@@ -40,7 +40,7 @@ fn ca_name(c: &X509Certificate<'_>) -> String {
 }
 
 impl<'p, 'a> Search<'p, 'a> {
-    pub fn new(
+    pub(super) fn new(
         pool: &'p [Node<'a>],
         at: OffsetDateTime,
         purposes: &'p [Purpose],
@@ -59,7 +59,7 @@ impl<'p, 'a> Search<'p, 'a> {
     }
 
     /// Find a valid path above `leaf`, or say why there is none.
-    pub fn run(mut self, leaf: &X509Certificate<'_>) -> Result<Vec<usize>, Problem> {
+    pub(super) fn run(mut self, leaf: &X509Certificate<'_>) -> Result<Vec<usize>, Problem> {
         let mut path = Vec::new();
         if self.extend(leaf, &mut path) {
             return Ok(path);
