@@ -104,7 +104,9 @@ pub fn server_policy_diagnosis(
     Diagnosis::new(
         code,
         severity,
-        format!("SSL certificate verify failed: the server certificate does not verify against {trusted}: {message}"),
+        format!(
+            "SSL certificate verify failed: the server certificate does not verify: {message} (trusted here: {trusted})"
+        ),
         fix,
     )
 }
