@@ -178,7 +178,11 @@ fn check_with_store(store: &Store, identity: &mut Identity) -> anyhow::Result<()
     identity.check_with_ca(&ca, OffsetDateTime::now_utc())?;
     if identity.ours.revoked.is_none() {
         if let Some(r) = store_revocation(store, &identity.leaf) {
-            identity.set_revoked(Some(format!("{r} (in index.txt; the published CRL does not list it yet)")));
+            // The CRL was not consulted when the certificate already failed its own rules.
+            let listed = certinfo::parse(&identity.leaf)
+                .is_ok_and(|l| crls.iter().any(|c| crl::find(c, l.issuer().as_raw(), l.raw_serial()).is_some()));
+            let r = if listed { r } else { format!("{r} (in index.txt; the published CRL does not list it yet)") };
+            identity.set_revoked(Some(r));
         }
     }
     Ok(())
