@@ -80,13 +80,7 @@ impl Role {
 
 /// `text` in the style of `role`, when colour is `on`.
 pub fn style(on: bool, role: Role, text: &str) -> String {
-    paint(on, role.sgr(), text)
-}
-
-/// `text` with raw SGR parameters. Only `style` and probe (until it speaks in
-/// roles) call it.
-pub fn paint(on: bool, code: &str, text: &str) -> String {
-    if on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    if on { format!("\x1b[{}m{text}\x1b[0m", role.sgr()) } else { text.to_string() }
 }
 
 /// Describe a duration the way a person would write it back.

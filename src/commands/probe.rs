@@ -9,15 +9,16 @@ use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::ServerName;
+use time::OffsetDateTime;
 
-use super::common::{safe_dir_name, show_path};
+use super::common::{self, show_path};
 use crate::Outcome;
 use crate::cli;
-use crate::output::{Ctx, hinted, paint};
-use crate::pki::certinfo;
+use crate::output::{Ctx, Role, hinted, style};
 use crate::pki::dates;
+use crate::pki::{certinfo, crl};
 use crate::probe::diagnose::Severity;
-use crate::probe::inputs::{Identity, IdentityError, Trust};
+use crate::probe::inputs::{Identity, IdentityCa, IdentityError, Trust};
 use crate::probe::report::{self, Report};
 use crate::probe::vocab::{Stage, TrustSource, Verdict};
 use crate::probe::{self, Setup, Target};
@@ -81,86 +82,110 @@ fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     fsio::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
 }
 
-fn open_store_if_present(dir: &Path) -> Option<Store> {
-    if dir.is_dir() { Store::open(dir).ok() } else { None }
+/// The store, when there is one: `--name` needs it; otherwise it only adds the
+/// trust anchors and what the store knows of our certificate.
+fn open_store_for(ctx: &Ctx, args: &ProbeArgs, dir: &Path) -> anyhow::Result<Option<Store>> {
+    if args.name.is_some() {
+        return common::open_store(ctx, dir).context("--name looks up an identity in the store").map(Some);
+    }
+    Ok(if dir.is_dir() { common::open_store(ctx, dir).ok() } else { None })
 }
 
-fn load_identity(
-    args: &ProbeArgs,
-    dir: &Path,
-    store: Option<&Store>,
-    provider: &CryptoProvider,
-) -> anyhow::Result<Option<Identity>> {
-    let (cert_path, key_path, source) = if let Some(name) = &args.name {
-        let store = match store {
-            Some(s) => s,
-            None => {
-                Store::open(dir).context("--name looks up an identity in the store")?;
-                bail!("cannot open the store {}", dir.display());
-            }
-        };
-        let idir = store.paths.issued.join(safe_dir_name(name));
-        let chain = idir.join("chain.pem");
-        let cert = if chain.exists() { chain } else { idir.join("cert.pem") };
+/// The certificate (chain) and key files of the identity, and how the report names it.
+fn identity_files(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Option<(PathBuf, PathBuf, String)>> {
+    if let Some(name) = &args.name {
+        let store = store.context("--name looks up an identity in the store")?;
+        let id = store.identity(name, None);
+        let cert = if id.chain().exists() { id.chain() } else { id.cert() };
         if !cert.exists() {
             return Err(hinted(
                 format!("the store has no identity named '{name}' ({} is missing)", show_path(&cert)),
                 format!("issue one with: mtlsctl issue --cn {name}   (or pass --cert FILE --key FILE)"),
             ));
         }
-        let key = idir.join("key.pem");
+        let key = id.key();
         if !key.exists() {
             return Err(hinted(
                 format!("the identity '{name}' has no private key in the store ({} is missing)", show_path(&key)),
                 "it was signed from a CSR: pass --cert with its chain and --key with the key kept by its owner",
             ));
         }
-        (cert, key, format!("store:{name}"))
-    } else if let Some(cert) = &args.cert {
+        return Ok(Some((cert, key, format!("store:{name}"))));
+    }
+    Ok(args.cert.as_ref().map(|cert| {
         let key = args.key.clone().unwrap_or_else(|| cert.clone());
         (cert.clone(), key, cert.display().to_string())
-    } else {
-        return Ok(None);
-    };
+    }))
+}
 
+fn load_identity(
+    args: &ProbeArgs,
+    store: Option<&Store>,
+    provider: &CryptoProvider,
+) -> anyhow::Result<Option<Identity>> {
+    let Some((cert_path, key_path, source)) = identity_files(args, store)? else { return Ok(None) };
     let chain = read_file(&cert_path, "client certificate")?;
     let key_bytes = zeroize::Zeroizing::new(read_file(&key_path, "client key")?);
     let mut identity = match Identity::from_bytes(&chain, &key_bytes, source, provider) {
         Ok(i) => i,
-        Err(IdentityError::NoCertificate(e)) => {
-            return Err(e.context(format!("{} is not a certificate file", cert_path.display())));
-        }
-        Err(IdentityError::EncryptedKey) => {
-            return Err(hinted(
-                format!("the client key {} is encrypted", key_path.display()),
-                format!(
-                    "probe needs the key in the clear: openssl pkey -in {} -out client-plain.key",
-                    key_path.display()
-                ),
-            ));
-        }
-        Err(IdentityError::NoKey(e)) if args.key.is_none() && args.cert.is_some() => {
-            return Err(hinted(
-                format!("no private key in {}: {e:#}", key_path.display()),
-                "pass the key file with --key FILE",
-            ));
-        }
-        Err(IdentityError::NoKey(e)) => {
-            return Err(e.context(format!("cannot read the client key {}", key_path.display())));
-        }
-        Err(IdentityError::KeyMismatch) => {
-            return Err(hinted(
-                format!("the key {} does not belong to the certificate {}", key_path.display(), cert_path.display()),
-                "pass the key that was generated with this certificate",
-            ));
-        }
-        Err(IdentityError::Other(e)) => {
-            return Err(anyhow!("cannot use the client key {}: {e}", key_path.display()));
-        }
+        Err(e) => return Err(identity_error(args, e, &cert_path, &key_path)),
     };
-    let revoked = store.and_then(|s| store_revocation(s, &identity.leaf));
-    identity.set_revoked(revoked);
+    if let Some(s) = store {
+        check_with_store(s, &mut identity)?;
+    }
     Ok(Some(identity))
+}
+
+fn identity_error(args: &ProbeArgs, e: IdentityError, cert_path: &Path, key_path: &Path) -> anyhow::Error {
+    match e {
+        IdentityError::NoCertificate(e) => e.context(format!("{} is not a certificate file", cert_path.display())),
+        IdentityError::EncryptedKey => hinted(
+            format!("the client key {} is encrypted", key_path.display()),
+            format!("probe needs the key in the clear: openssl pkey -in {} -out client-plain.key", key_path.display()),
+        ),
+        IdentityError::NoKey(e) if args.key.is_none() && args.cert.is_some() => {
+            hinted(format!("no private key in {}: {e:#}", key_path.display()), "pass the key file with --key FILE")
+        }
+        IdentityError::NoKey(e) => e.context(format!("cannot read the client key {}", key_path.display())),
+        IdentityError::KeyMismatch => hinted(
+            format!("the key {} does not belong to the certificate {}", key_path.display(), cert_path.display()),
+            "pass the key that was generated with this certificate",
+        ),
+        IdentityError::Other(e) => anyhow!("cannot use the client key {}: {e}", key_path.display()),
+    }
+}
+
+/// Our certificate against the store's CA and CRL, by verify's policy; index.txt
+/// says what the published CRL may not list yet.
+fn check_with_store(store: &Store, identity: &mut Identity) -> anyhow::Result<()> {
+    let mut chain = store.ca_chain_ders()?;
+    let root = chain.pop().context("the store has no CA certificate")?;
+    let ca = certinfo::parse(&store.ca_cert_der()?)?.subject().to_string();
+    let crl_path = &store.paths.crl;
+    // An unreadable CRL is no reason not to probe: revocation is then not checked here.
+    let crls = if crl_path.exists() {
+        fsio::read(crl_path).ok().and_then(|b| crl::load_crls(&b).ok()).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let ca = IdentityCa {
+        anchors: std::slice::from_ref(&root),
+        intermediates: &chain,
+        crls: &crls,
+        label: format!("this CA ({ca})"),
+        crl_label: show_path(crl_path),
+    };
+    identity.check_with_ca(&ca, OffsetDateTime::now_utc())?;
+    if identity.ours.revoked.is_none() {
+        if let Some(r) = store_revocation(store, &identity.leaf) {
+            // The CRL was not consulted when the certificate already failed its own rules.
+            let listed = certinfo::parse(&identity.leaf)
+                .is_ok_and(|l| crls.iter().any(|c| crl::find(c, l.issuer().as_raw(), l.raw_serial()).is_some()));
+            let r = if listed { r } else { format!("{r} (in index.txt; the published CRL does not list it yet)") };
+            identity.set_revoked(Some(r));
+        }
+    }
+    Ok(())
 }
 
 /// `revoked on DATE (reason)` when our certificate is from this store and index.txt marks it R.
@@ -183,20 +208,21 @@ fn store_revocation(store: &Store, leaf_der: &[u8]) -> Option<String> {
 }
 
 fn load_trust(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Trust> {
-    let anchors = |source, file: &Path, ders: &[Vec<u8>]| {
-        Trust::from_ders(source, Some(file.to_path_buf()), ders)
+    let anchors = |source, file: &Path, ders: &[Vec<u8>], label: String| {
+        Trust::from_ders(source, Some(file.to_path_buf()), ders, label)
             .map_err(|(i, e)| anyhow!("certificate #{i} of {} cannot be a trust anchor: {e}", file.display()))
     };
     if let Some(file) = &args.cacert {
         let ders = certinfo::load_certs(&read_file(file, "--cacert file")?)
             .with_context(|| format!("--cacert {} holds no usable certificate", file.display()))?;
-        return anchors(TrustSource::Cacert, file, &ders);
+        return anchors(TrustSource::Cacert, file, &ders, format!("among the CAs in --cacert {}", show_path(file)));
     }
     if let Some(store) = store {
         let ders = store.ca_chain_ders()?;
         let file =
             if store.paths.ca_chain.exists() { store.paths.ca_chain.clone() } else { store.paths.ca_cert.clone() };
-        return anchors(TrustSource::Store, &file, &ders);
+        let ca = certinfo::parse(&store.ca_cert_der()?)?.subject().to_string();
+        return anchors(TrustSource::Store, &file, &ders, format!("the store's CA ({ca})"));
     }
     Ok(Trust::system())
 }
@@ -227,9 +253,9 @@ pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
         .map_err(|_| anyhow!("'{name_text}' is neither a DNS name nor an IP address: pass a valid --servername"))?;
 
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let dir = &ctx.global.dir;
-    let store = open_store_if_present(dir);
-    let identity = load_identity(args, dir, store.as_ref(), &provider)?;
+    let store = open_store_for(ctx, args, &ctx.global.dir)?;
+    let _told = store.as_ref().map(|s| common::tell(ctx, s));
+    let identity = load_identity(args, store.as_ref(), &provider)?;
     let trust = load_trust(args, store.as_ref())?;
     if trust.roots.is_empty() && !args.insecure {
         ctx.warn("no trusted CA: no --cacert, no store and no system CA bundle; the server certificate cannot verify");
@@ -329,8 +355,8 @@ fn render(r: &Report, color: bool) -> String {
             _ => "no trusted CA".to_string(),
         };
         let verdict = match (v.trusted, &v.error) {
-            (Some(true), _) => paint(color, "32", "trusted"),
-            (_, Some(e)) => paint(color, "31", &format!("NOT trusted: {e}")),
+            (Some(true), _) => style(color, Role::Good, "trusted"),
+            (_, Some(e)) => style(color, Role::Bad, &format!("NOT trusted: {e}")),
             _ => "not checked".into(),
         };
         let _ = writeln!(o, "  verified     {verdict} (against {src}{})", if v.insecure { "; --insecure" } else { "" });
@@ -404,14 +430,14 @@ fn render_client(o: &mut String, r: &Report) {
 
 fn render_verdict(o: &mut String, r: &Report, color: bool) {
     let v = match r.verdict {
-        Verdict::Ok => paint(color, "1;32", "ok: mTLS works"),
-        other => paint(color, "1;31", other.as_str()),
+        Verdict::Ok => style(color, Role::Ok, "ok: mTLS works"),
+        other => style(color, Role::Error, other.as_str()),
     };
     let _ = writeln!(o, "\nVerdict: {v}");
     for d in &r.diagnosis {
         let sev = match d.severity {
-            Severity::Error => paint(color, "31", "error"),
-            Severity::Warning => paint(color, "33", "warning"),
+            Severity::Error => style(color, Role::Bad, "error"),
+            Severity::Warning => style(color, Role::Caution, "warning"),
             Severity::Info => "info".to_string(),
         };
         let _ = writeln!(o, "  {sev} [{}] {}\n      fix: {}", d.code, d.cause, d.fix);

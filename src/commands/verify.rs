@@ -11,7 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use x509_parser::prelude::FromDer;
 
-use super::common::show_path;
+use super::common::{self, show_path};
 use crate::Outcome;
 use crate::cli;
 use crate::output::Ctx;
@@ -113,26 +113,6 @@ struct VerifyReport {
 
 type Der = Vec<u8>;
 
-/// Trust anchors and intermediates from a `--ca` file: self-signed certificates
-/// are roots; without any, every certificate given is trusted as an anchor.
-fn split_ca_file(ders: Vec<Vec<u8>>) -> anyhow::Result<(Vec<Der>, Vec<Der>)> {
-    let mut roots = Vec::new();
-    let mut inter = Vec::new();
-    for d in ders {
-        // A certificate that does not parse stays an anchor candidate: the policy says what is wrong with it.
-        let self_signed = certinfo::parse(&d).map_or(true, |c| c.subject().as_raw() == c.issuer().as_raw());
-        if self_signed {
-            roots.push(d);
-        } else {
-            inter.push(d);
-        }
-    }
-    if roots.is_empty() {
-        return Ok((inter, Vec::new()));
-    }
-    Ok((roots, inter))
-}
-
 fn load_crl_file(path: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
     let bytes = fsio::read(path)?;
     crl::load_crls(&bytes).with_context(|| format!("cannot read the CRL {}", path.display()))
@@ -150,7 +130,7 @@ fn trust(args: &VerifyArgs, store: Option<&Store>) -> anyhow::Result<Trust> {
         (Some(file), _) => {
             let ders = certinfo::cert_blocks(&fsio::read(file)?)
                 .with_context(|| format!("cannot read --ca {}", file.display()))?;
-            let (anchors, intermediates) = split_ca_file(ders)?;
+            let (anchors, intermediates) = policy::split_anchors(ders);
             Ok(Trust { anchors, intermediates, label: format!("among the CAs in {}", file.display()) })
         }
         (None, Some(s)) => {
@@ -221,10 +201,11 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     let leaf_der = given.remove(0);
 
     let store = if args.ca.is_some() {
-        if ctx.global.dir.exists() { Store::open(&ctx.global.dir).ok() } else { None }
+        if ctx.global.dir.exists() { common::open_store(ctx, &ctx.global.dir).ok() } else { None }
     } else {
-        Some(Store::open(&ctx.global.dir)?)
+        Some(common::open_store(ctx, &ctx.global.dir)?)
     };
+    let _told = store.as_ref().map(|s| common::tell(ctx, s));
     let mut trust = trust(args, store.as_ref())?;
     trust.intermediates.extend(given);
     let (crls, crl_label) = crls(ctx, args, store.as_ref())?;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use rustls::{AlertDescription, CertificateError, Error};
 
 use super::vocab::{Alert, Code};
+use crate::pki::verify::Code as PolicyCode;
 
 /// How much a finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -53,6 +54,61 @@ pub fn server_cert_code(err: &Error) -> Code {
         },
         _ => Code::ServerCertInvalid,
     }
+}
+
+/// The stable code for a refusal of the server chain by verify's policy.
+pub fn server_policy_code(code: PolicyCode) -> Code {
+    match code {
+        PolicyCode::Expired => Code::ServerCertExpired,
+        PolicyCode::NotYetValid => Code::ServerCertNotYetValid,
+        PolicyCode::NameMismatch => Code::HostnameMismatch,
+        PolicyCode::WrongPurpose => Code::ServerCertWrongPurpose,
+        PolicyCode::Revoked => Code::ServerCertRevoked,
+        // The anchor or the path cannot anchor this chain: nothing trusted here signed it.
+        PolicyCode::UnknownIssuer
+        | PolicyCode::InvalidCa
+        | PolicyCode::InvalidChain
+        | PolicyCode::ChainTooLong
+        | PolicyCode::NameConstraints => Code::ServerCertUntrusted,
+        _ => Code::ServerCertInvalid,
+    }
+}
+
+/// Cause and fix for a refusal of the server chain by verify's policy: the
+/// policy's words say which certificate failed which rule.
+pub fn server_policy_diagnosis(
+    refusal: (PolicyCode, &str),
+    severity: Severity,
+    issuer: &str,
+    trusted: &str,
+    name: &str,
+    presented: &str,
+) -> Diagnosis {
+    let (policy, message) = refusal;
+    let code = server_policy_code(policy);
+    // These two read best in the operators' words, which already name what failed.
+    if matches!(policy, PolicyCode::UnknownIssuer | PolicyCode::NameMismatch) {
+        return server_cert_diagnosis(code, severity, issuer, trusted, name, presented);
+    }
+    let insecure_note =
+        if severity == Severity::Error { " (or pass --insecure to test the client certificate anyway)" } else { "" };
+    let fix = match code {
+        Code::ServerCertUntrusted => format!(
+            "trust a CA certificate that may sign certificates (cA=TRUE, keyCertSign, within its validity): `mtlsctl verify --ca FILE --purpose server` says what is wrong with this one{insecure_note}"
+        ),
+        Code::ServerCertExpired => {
+            "renew the expired certificate (the server's, or the CA named) and reload the server".into()
+        }
+        _ => server_cert_diagnosis(code, severity, issuer, trusted, name, presented).fix,
+    };
+    Diagnosis::new(
+        code,
+        severity,
+        format!(
+            "SSL certificate verify failed: the server certificate does not verify: {message} (trusted here: {trusted})"
+        ),
+        fix,
+    )
 }
 
 /// A short description of a rustls error for the report's `error` fields.
@@ -147,6 +203,7 @@ pub struct OurCert {
     pub subject: String,
     pub issuer: String,
     pub expired: bool,
+    pub not_yet_valid: bool,
     pub not_after: String,
     pub client_auth: bool,
     /// `revoked on DATE (reason)` when the store's index.txt or CRL says so.
@@ -202,6 +259,17 @@ pub fn ca_mismatch(via: &str, ours: &OurCert) -> Diagnosis {
 }
 
 pub fn expired(via: &str, ours: &OurCert) -> Diagnosis {
+    // TLS has one alert for both ends of the validity period (certificate_expired).
+    if ours.not_yet_valid {
+        return Diagnosis::new(
+            Code::ClientCertExpired,
+            Severity::Error,
+            format!(
+                "the client certificate is not valid yet (its notBefore is in the future); the server answered with {via}"
+            ),
+            "check the clocks of the CA host, the server and this machine, or wait until the certificate's notBefore",
+        );
+    }
     Diagnosis::new(
         Code::ClientCertExpired,
         Severity::Error,
@@ -260,7 +328,7 @@ pub fn rejected(via: &str) -> Diagnosis {
 
 /// A rejection the server did not explain: use what we know of our certificate.
 pub fn explain_rejection(via: &str, ours: &OurCert) -> Diagnosis {
-    if ours.expired {
+    if ours.expired || ours.not_yet_valid {
         expired(via, ours)
     } else if ours.issuer_acceptable == Some(false) {
         ca_mismatch(via, ours)
@@ -331,6 +399,9 @@ fn suspicions(ours: &OurCert) -> Vec<String> {
     let mut out = Vec::new();
     if ours.expired {
         out.push(format!("it expired on {}", ours.not_after));
+    }
+    if ours.not_yet_valid {
+        out.push("it is not valid yet".into());
     }
     if ours.issuer_acceptable == Some(false) {
         out.push(format!("its issuer \"{}\" is not among the CAs the server named", ours.issuer));

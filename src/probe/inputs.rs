@@ -14,10 +14,12 @@ use rustls::sign::CertifiedKey;
 use time::OffsetDateTime;
 
 use super::diagnose::OurCert;
-use super::report::ClientCertInfo;
+use super::recorder::ServerPolicy;
+use super::report::{ClientCertInfo, IdentityCheck};
 use super::vocab::TrustSource;
 use crate::pki::dates;
 use crate::pki::keys::{self, KeyFile};
+use crate::pki::verify::{self, Purpose};
 use crate::pki::{certinfo, names};
 
 /// Our identity, ready for rustls, with what the report says about it.
@@ -33,6 +35,18 @@ pub struct Identity {
     pub seconds_left: i64,
     /// The leaf certificate, DER.
     pub leaf: Vec<u8>,
+    /// The certificates sent after the leaf.
+    pub intermediates: Vec<Vec<u8>>,
+}
+
+/// The store's CA and CRL, to check our identity against before it is sent.
+pub struct IdentityCa<'a> {
+    pub anchors: &'a [Vec<u8>],
+    pub intermediates: &'a [Vec<u8>],
+    pub crls: &'a [Vec<u8>],
+    /// How the policy's words name the CA ("this CA (CN=x)").
+    pub label: String,
+    pub crl_label: String,
 }
 
 /// Why an identity cannot be used; the face turns these into words naming its files.
@@ -83,32 +97,77 @@ impl Identity {
             days_left: dates::days_left(na),
             chain_length: chain.len(),
             revoked_in_store: None,
+            check: IdentityCheck { code: verify::Code::Valid, message: String::new() },
             seconds_left: (na - OffsetDateTime::now_utc()).whole_seconds(),
         };
         let now = OffsetDateTime::now_utc();
         let ours = OurCert {
             subject: info.subject.clone(),
             issuer: info.issuer.clone(),
-            expired: na <= now,
             not_after: dates::human_time(na),
-            client_auth: certinfo::eku_flags(&leaf).is_none_or(|(_, client)| client),
-            revoked: None,
-            issuer_acceptable: None,
-            acceptable: Vec::new(),
+            client_auth: true,
             chain_length: chain.len(),
+            ..OurCert::default()
         };
-        Ok(Self {
+        let mut identity = Self {
             key: Arc::new(certified),
             days_left: info.days_left,
             seconds_left: (na - now).whole_seconds(),
             info,
             ours,
             issuers,
+            intermediates: chain.get(1..).unwrap_or_default().to_vec(),
             leaf: leaf_der,
-        })
+        };
+        // The certificate's own rules, by the same policy as verify (its chain needs the CA: `check_with_ca`).
+        let own = verify::check_leaf(&identity.leaf, &[Purpose::Client], now);
+        identity.apply(&own);
+        Ok(identity)
     }
 
-    /// Record what the store says about this certificate (`revoked on DATE for REASON`).
+    /// Check our identity against the store's CA and CRL (path, revocation), by
+    /// the policy of verify; the leaf's own rules were checked when it was read.
+    pub fn check_with_ca(&mut self, ca: &IdentityCa<'_>, at: OffsetDateTime) -> anyhow::Result<()> {
+        if self.info.check.code != verify::Code::Valid {
+            return Ok(());
+        }
+        let intermediates: Vec<Vec<u8>> = self.intermediates.iter().chain(ca.intermediates).cloned().collect();
+        let revocation = if ca.crls.is_empty() {
+            verify::Revocation::Off
+        } else {
+            verify::Revocation::Chain { missing_ca_crl: verify::MissingCaCrl::CheckLeafOnly }
+        };
+        let req = verify::Request {
+            leaf: &self.leaf,
+            intermediates: &intermediates,
+            anchors: ca.anchors,
+            crls: ca.crls,
+            purposes: &[Purpose::Client],
+            subjects: &[],
+            at,
+            revocation,
+            max_depth: None,
+            labels: verify::Labels { ca: ca.label.clone(), crl: ca.crl_label.clone() },
+        };
+        let v = verify::verify(&req)?;
+        self.apply(&v);
+        Ok(())
+    }
+
+    /// What a verdict of the policy says about our certificate.
+    fn apply(&mut self, v: &verify::Verdict) {
+        use verify::Code;
+        self.info.check = IdentityCheck { code: v.code, message: v.message.clone() };
+        self.ours.expired = v.code == Code::Expired;
+        self.ours.not_yet_valid = v.code == Code::NotYetValid;
+        self.ours.client_auth = v.code != Code::WrongPurpose;
+        if let Some(l) = v.listed.as_ref().filter(|_| v.code == Code::Revoked) {
+            let reason = l.reason.map(|r| format!(" for {}", r.openssl_name())).unwrap_or_default();
+            self.set_revoked(Some(format!("revoked on {}{reason}", dates::human_time(l.revoked_at))));
+        }
+    }
+
+    /// Record that the store says this certificate is revoked (`revoked on DATE for REASON`).
     pub fn set_revoked(&mut self, revoked: Option<String>) {
         self.info.revoked_in_store.clone_from(&revoked);
         self.ours.revoked = revoked;
@@ -117,11 +176,15 @@ impl Identity {
 
 /// The CAs the server certificate must chain to.
 pub struct Trust {
+    /// What rustls (webpki) checks against: every certificate given.
     pub roots: Arc<RootCertStore>,
     pub source: TrustSource,
     pub file: Option<PathBuf>,
     /// Subjects of the anchors.
     pub anchors: Vec<String>,
+    /// mtlsctl's own validation (`pki::verify`), which decides for `--cacert`
+    /// and the store; None for the system roots, which webpki decides alone.
+    pub policy: Option<ServerPolicy>,
 }
 
 fn subjects(ders: &[Vec<u8>]) -> Vec<String> {
@@ -130,12 +193,21 @@ fn subjects(ders: &[Vec<u8>]) -> Vec<String> {
 
 impl Trust {
     /// Trust exactly these certificates; an error names the one (1-based) that cannot be an anchor.
-    pub fn from_ders(source: TrustSource, file: Option<PathBuf>, ders: &[Vec<u8>]) -> Result<Self, (usize, String)> {
+    /// Self-signed certificates are the anchors of the policy, the others intermediates
+    /// (as `verify --ca` reads a bundle); `ca_label` names them in the policy's words.
+    pub fn from_ders(
+        source: TrustSource,
+        file: Option<PathBuf>,
+        ders: &[Vec<u8>],
+        ca_label: String,
+    ) -> Result<Self, (usize, String)> {
         let mut roots = RootCertStore::empty();
         for (i, d) in ders.iter().enumerate() {
             roots.add(CertificateDer::from(d.clone())).map_err(|e| (i + 1, e.to_string()))?;
         }
-        Ok(Self { roots: Arc::new(roots), source, file, anchors: subjects(ders) })
+        let (anchors, intermediates) = verify::split_anchors(ders.to_vec());
+        let policy = ServerPolicy { anchors, intermediates, ca_label };
+        Ok(Self { roots: Arc::new(roots), source, file, anchors: subjects(ders), policy: Some(policy) })
     }
 
     /// The system bundle, where Debian/Ubuntu, RHEL/Fedora and Alpine keep it (or $SSL_CERT_FILE).
@@ -156,10 +228,22 @@ impl Trust {
             let mut roots = RootCertStore::empty();
             roots.add_parsable_certificates(ders.into_iter().map(CertificateDer::from));
             if !roots.is_empty() {
-                return Self { roots: Arc::new(roots), source: TrustSource::System, file: Some(path), anchors: names };
+                return Self {
+                    roots: Arc::new(roots),
+                    source: TrustSource::System,
+                    file: Some(path),
+                    anchors: names,
+                    policy: None,
+                };
             }
         }
-        Self { roots: Arc::new(RootCertStore::empty()), source: TrustSource::System, file: None, anchors: Vec::new() }
+        Self {
+            roots: Arc::new(RootCertStore::empty()),
+            source: TrustSource::System,
+            file: None,
+            anchors: Vec::new(),
+            policy: None,
+        }
     }
 
     /// "--cacert ca.pem: CN=...", for the cause of an untrusted server.

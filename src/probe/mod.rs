@@ -3,9 +3,13 @@
 //! missing or bad client certificate only at the HTTP layer), and a report of
 //! everything seen with a verdict and diagnosis (SPEC §3).
 
+#![warn(clippy::too_many_lines, unreachable_pub)]
+
 pub mod canary;
 pub mod diagnose;
 pub mod inputs;
+#[cfg(test)]
+mod policy_tests;
 pub mod recorder;
 pub mod report;
 pub mod vocab;
@@ -359,7 +363,7 @@ pub fn verifier(setup: &Setup) -> anyhow::Result<RecordingVerifier> {
                 .map_err(|e| anyhow!("cannot use the trusted CAs: {e}"))?,
         )
     };
-    Ok(RecordingVerifier::new(inner, &setup.provider, setup.insecure))
+    Ok(RecordingVerifier::new(inner, setup.trust.policy.clone(), &setup.provider, setup.insecure))
 }
 
 /// Connect to the first address that answers, within the deadline.
@@ -469,7 +473,14 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     if let Some(e) = hs_error {
         // The version is known from the ServerHello on, even when the handshake failed.
         at.version = conn.protocol_version().map(version_name);
-        at.failure = Some(handshake_failure(&e, !at.server.chain.is_empty()));
+        let mut failure = handshake_failure(&e, !at.server.chain.is_empty());
+        // Our policy stopped it: its words say why, not the rustls error it was mapped to.
+        if let (Some(rustls::Error::InvalidCertificate(_)), Some(v)) = (&failure.tls_error, &at.server.policy) {
+            if !v.valid() {
+                failure.detail = format!("the server certificate does not verify: {}", v.message);
+            }
+        }
+        at.failure = Some(failure);
         return Ok(at);
     }
     at.handshake_done = true;
@@ -520,6 +531,8 @@ pub fn run(
         trust_anchor_count: trust.anchors.len(),
         trust_anchors: trust.anchors.iter().take(20).cloned().collect(),
         insecure: setup.insecure,
+        verify_code: None,
+        webpki_error: None,
     };
     let rctx = report::Context {
         target: setup.target.display(),

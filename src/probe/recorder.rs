@@ -1,5 +1,7 @@
 //! rustls hooks that watch the handshake: a server-certificate verifier that
-//! records the chain and webpki's verdict before deciding, and a client
+//! records the chain and webpki's verdict, and decides by mtlsctl's own path
+//! validation (`pki::verify`, SPEC §6) when the trust is ours (`--cacert`, the
+//! store), by webpki for the system roots; and a client
 //! certificate resolver that records whether (and for which CAs) the server
 //! asked. Both keep what they saw in shared state the probe reads afterwards.
 
@@ -11,16 +13,83 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
+use time::OffsetDateTime;
+
+use crate::pki::verify::{self as policy, Code as PolicyCode, Labels, Purpose, Request, Revocation, Subject};
 
 /// What the verifier saw of the server.
 #[derive(Debug, Clone, Default)]
 pub struct ServerSeen {
     /// The chain as sent: leaf first.
     pub chain: Vec<Vec<u8>>,
-    /// webpki's verdict on chain and name together (what a strict client decides).
+    /// webpki's verdict on chain and name together (what rustls alone would decide).
     pub verdict: Option<Result<(), Error>>,
     /// The name check alone, so a report can say "trusted but wrong name" or both.
     pub hostname: Option<Result<(), Error>>,
+    /// mtlsctl's verdict on chain, purpose (server) and name: the decision when
+    /// the trust is ours (None with the system roots).
+    pub policy: Option<policy::Verdict>,
+}
+
+/// The CAs of `--cacert` or the store, for mtlsctl's own validation of the server.
+#[derive(Debug, Clone, Default)]
+pub struct ServerPolicy {
+    pub anchors: Vec<Vec<u8>>,
+    /// CA certificates given beside the anchors; the server's own are added to them.
+    pub intermediates: Vec<Vec<u8>>,
+    /// How the verdict's words name the anchors ("among the CAs in FILE").
+    pub ca_label: String,
+}
+
+impl ServerPolicy {
+    /// The verdict on a server chain (leaf first) for `name`, at `at`.
+    pub fn check(&self, chain: &[Vec<u8>], name: &ServerName<'_>, at: OffsetDateTime) -> policy::Verdict {
+        let subject = match name {
+            ServerName::DnsName(d) => Subject::Dns(d.as_ref().to_string()),
+            ServerName::IpAddress(ip) => Subject::Ip(std::net::IpAddr::from(*ip)),
+            _ => Subject::Dns(String::new()),
+        };
+        let (leaf, sent) = chain.split_first().map_or((&[][..], &[][..]), |(l, r)| (l.as_slice(), r));
+        let intermediates: Vec<Vec<u8>> = sent.iter().chain(&self.intermediates).cloned().collect();
+        let req = Request {
+            leaf,
+            intermediates: &intermediates,
+            anchors: &self.anchors,
+            crls: &[],
+            purposes: &[Purpose::Server],
+            subjects: std::slice::from_ref(&subject),
+            at,
+            revocation: Revocation::Off,
+            max_depth: None,
+            labels: Labels { ca: self.ca_label.clone(), crl: String::new() },
+        };
+        // Only unusable CRLs make the policy fail, and none are given.
+        policy::verify(&req).unwrap_or_else(|e| policy::Verdict {
+            code: PolicyCode::Invalid,
+            message: e.to_string(),
+            listed: None,
+            notes: Vec::new(),
+        })
+    }
+}
+
+/// The rustls error that stops the handshake for a refusal of the policy.
+fn refusal_error(code: PolicyCode) -> Error {
+    Error::InvalidCertificate(match code {
+        PolicyCode::Expired => CertificateError::Expired,
+        PolicyCode::NotYetValid => CertificateError::NotValidYet,
+        PolicyCode::NameMismatch => CertificateError::NotValidForName,
+        PolicyCode::WrongPurpose => CertificateError::InvalidPurpose,
+        PolicyCode::Revoked => CertificateError::Revoked,
+        PolicyCode::BadSignature => CertificateError::BadSignature,
+        PolicyCode::MalformedCertificate => CertificateError::BadEncoding,
+        PolicyCode::UnknownIssuer
+        | PolicyCode::InvalidCa
+        | PolicyCode::InvalidChain
+        | PolicyCode::ChainTooLong
+        | PolicyCode::NameConstraints => CertificateError::UnknownIssuer,
+        _ => CertificateError::ApplicationVerificationFailure,
+    })
 }
 
 /// What the resolver saw of the server's CertificateRequest.
@@ -40,11 +109,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Wraps webpki verification: always records, then either delegates the verdict
-/// or, with `--insecure`, accepts the certificate anyway.
+/// Wraps webpki verification: always records, then decides by the policy when
+/// there is one, else by webpki, or, with `--insecure`, accepts the certificate anyway.
 #[derive(Debug)]
 pub struct RecordingVerifier {
     inner: Option<Arc<WebPkiServerVerifier>>,
+    policy: Option<ServerPolicy>,
     algs: WebPkiSupportedAlgorithms,
     insecure: bool,
     pub seen: Arc<Mutex<ServerSeen>>,
@@ -52,8 +122,13 @@ pub struct RecordingVerifier {
 
 impl RecordingVerifier {
     /// `inner` is None when there are no trust anchors at all: everything is then "unknown issuer".
-    pub fn new(inner: Option<Arc<WebPkiServerVerifier>>, provider: &CryptoProvider, insecure: bool) -> Self {
-        Self { inner, algs: provider.signature_verification_algorithms, insecure, seen: Arc::default() }
+    pub fn new(
+        inner: Option<Arc<WebPkiServerVerifier>>,
+        policy: Option<ServerPolicy>,
+        provider: &CryptoProvider,
+        insecure: bool,
+    ) -> Self {
+        Self { inner, policy, algs: provider.signature_verification_algorithms, insecure, seen: Arc::default() }
     }
 }
 
@@ -76,13 +151,24 @@ impl ServerCertVerifier for RecordingVerifier {
                 ee.verify_is_valid_for_subject_name(server_name)
                     .map_err(|_| Error::InvalidCertificate(CertificateError::NotValidForName))
             });
+        let chain: Vec<Vec<u8>> = std::iter::once(end_entity).chain(intermediates).map(|c| c.to_vec()).collect();
+        let at = OffsetDateTime::from_unix_timestamp(now.as_secs().try_into().unwrap_or(i64::MAX))
+            .unwrap_or_else(|_| OffsetDateTime::now_utc());
+        let ours = self.policy.as_ref().map(|p| p.check(&chain, server_name, at));
+        // Our policy decides when the trust is ours: webpki does not check the anchor itself.
+        let decision = match &ours {
+            Some(v) if v.valid() => Ok(()),
+            Some(v) => Err(refusal_error(v.code)),
+            None => verdict.clone(),
+        };
         {
             let mut seen = lock(&self.seen);
-            seen.chain = std::iter::once(end_entity).chain(intermediates).map(|c| c.to_vec()).collect();
-            seen.verdict = Some(verdict.clone());
+            seen.chain = chain;
+            seen.verdict = Some(verdict);
             seen.hostname = Some(hostname);
+            seen.policy = ours;
         }
-        match verdict {
+        match decision {
             Ok(()) => Ok(ServerCertVerified::assertion()),
             Err(_) if self.insecure => Ok(ServerCertVerified::assertion()),
             Err(e) => Err(e),

@@ -66,6 +66,12 @@ pub struct ServerVerification {
     /// Subjects of the trusted CAs (the first 20).
     pub trust_anchors: Vec<String>,
     pub insecure: bool,
+    /// verify's code for the chain (`valid`, `invalid_ca`, `expired`, ...): the
+    /// decision with `--cacert` or the store; null with the system roots.
+    pub verify_code: Option<crate::pki::verify::Code>,
+    /// What rustls' own verifier (webpki) said when it refused, recorded beside
+    /// the decision (null when it accepted).
+    pub webpki_error: Option<String>,
 }
 
 /// The client certificate we had to offer.
@@ -80,9 +86,19 @@ pub struct ClientCertInfo {
     pub days_left: i64,
     pub chain_length: usize,
     pub revoked_in_store: Option<String>,
+    /// The verdict of verify's policy on it before it was sent.
+    pub check: IdentityCheck,
     /// Seconds until notAfter (negative once expired).
     #[serde(skip)]
     pub seconds_left: i64,
+}
+
+/// verify's verdict on our own certificate: its own rules, and with the store,
+/// its path to the store's CA and the store's CRL.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityCheck {
+    pub code: crate::pki::verify::Code,
+    pub message: String,
 }
 
 /// What the server said after seeing (or not seeing) our certificate.
@@ -431,6 +447,38 @@ pub struct Attempts<'a> {
     pub canary: Option<&'a Attempt>,
 }
 
+/// Why the server chain was refused: by verify's policy (the trust is ours), or by webpki (the system roots).
+enum Refusal<'a> {
+    Policy(&'a crate::pki::verify::Verdict),
+    Webpki(&'a rustls::Error),
+}
+
+impl Refusal<'_> {
+    fn code(&self) -> Code {
+        match self {
+            Self::Policy(v) => diagnose::server_policy_code(v.code),
+            Self::Webpki(e) => diagnose::server_cert_code(e),
+        }
+    }
+
+    fn words(&self) -> String {
+        match self {
+            Self::Policy(v) => v.message.clone(),
+            Self::Webpki(e) => diagnose::describe_tls_error(e),
+        }
+    }
+}
+
+/// The decision on the server chain: None when no certificate was received.
+fn server_refusal(main: &Attempt) -> Option<Option<Refusal<'_>>> {
+    match (&main.server.policy, &main.server.verdict) {
+        (Some(v), _) => Some((!v.valid()).then_some(Refusal::Policy(v))),
+        (None, Some(Err(e))) => Some(Some(Refusal::Webpki(e))),
+        (None, Some(Ok(()))) => Some(None),
+        (None, None) => None,
+    }
+}
+
 /// The server-certificate part: fills `sv`, returns the error if the chain or name failed.
 fn server_check(ctx: &Context, main: &Attempt, chain: &[ChainCert], sv: &mut ServerVerification) -> Vec<Diagnosis> {
     let mut diags = Vec::new();
@@ -439,26 +487,40 @@ fn server_check(ctx: &Context, main: &Attempt, chain: &[ChainCert], sv: &mut Ser
         .first()
         .map(|c| if c.sans.is_empty() { "no subject alternative names".to_string() } else { c.sans.join(", ") })
         .unwrap_or_default();
-    let server_err = match &main.server.verdict {
-        Some(Err(e)) => Some(e.clone()),
+    let Some(refusal) = server_refusal(main) else { return diags };
+    let code = refusal.as_ref().map(Refusal::code);
+    // The policy checks the name last: when it decided, its verdict says whether the name matched.
+    let host_err = match &main.server.policy {
+        Some(v) if v.valid() => false,
+        Some(v) if v.code == crate::pki::verify::Code::NameMismatch => true,
+        _ => matches!(main.server.hostname, Some(Err(_))),
+    };
+    sv.trusted = Some(refusal.is_none());
+    sv.hostname_ok = Some(!host_err);
+    sv.chain_ok = Some(code.is_none_or(|c| c == Code::HostnameMismatch));
+    sv.code = Some(code.map_or(CheckCode::Ok, CheckCode::Failed));
+    sv.error = refusal.as_ref().map(Refusal::words);
+    sv.verify_code = main.server.policy.as_ref().map(|v| v.code);
+    sv.webpki_error = match &main.server.verdict {
+        Some(Err(e)) => Some(diagnose::describe_tls_error(e)),
         _ => None,
     };
-    let host_err = matches!(main.server.hostname, Some(Err(_)));
-    if main.server.verdict.is_some() {
-        sv.trusted = Some(server_err.is_none());
-        sv.hostname_ok = Some(!host_err);
-        let code = server_err.as_ref().map(diagnose::server_cert_code);
-        sv.chain_ok = Some(server_err.is_none() || (code == Some(Code::HostnameMismatch)));
-        sv.code = Some(code.map_or(CheckCode::Ok, CheckCode::Failed));
-        sv.error = server_err.as_ref().map(diagnose::describe_tls_error);
-    }
     let severity = if ctx.insecure { Severity::Warning } else { Severity::Error };
-    if let Some(e) = &server_err {
-        let code = diagnose::server_cert_code(e);
-        let d = |code| {
-            diagnose::server_cert_diagnosis(code, severity, &leaf_issuer, &ctx.trust_text, &ctx.verify_name, &presented)
-        };
-        diags.push(d(code));
+    let d = |code| {
+        diagnose::server_cert_diagnosis(code, severity, &leaf_issuer, &ctx.trust_text, &ctx.verify_name, &presented)
+    };
+    if let (Some(r), Some(code)) = (&refusal, code) {
+        diags.push(match r {
+            Refusal::Policy(v) => diagnose::server_policy_diagnosis(
+                (v.code, &v.message),
+                severity,
+                &leaf_issuer,
+                &ctx.trust_text,
+                &ctx.verify_name,
+                &presented,
+            ),
+            Refusal::Webpki(_) => d(code),
+        });
         if host_err && code != Code::HostnameMismatch {
             diags.push(d(Code::HostnameMismatch));
         }
@@ -619,14 +681,8 @@ fn extra_attempt(w: &Attempt) -> WithoutClientCert {
     }
 }
 
-pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
-    let main = attempts.main;
-    let server_chain: Vec<ChainCert> = main.server.chain.iter().filter_map(|d| ChainCert::from_der(d)).collect();
-    let mut sv = ctx.trust.clone();
-    let mut diags = server_check(&ctx, main, &server_chain, &mut sv);
-    let server_failed = sv.trusted == Some(false) && !ctx.insecure;
-
-    // What the server asked of us.
+/// What the server asked of us: the CA names it sent, and whether our issuer is among them.
+fn asked_of_us(ctx: &Context, main: &Attempt) -> (Vec<String>, Option<bool>, OurCert) {
     let acceptable: Vec<String> = main.request.ca_names.iter().map(|n| name_text(n)).collect();
     let issuer_acceptable = if main.request.ca_names.is_empty() || ctx.our_issuers.is_empty() {
         None
@@ -636,26 +692,29 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
     let mut ours = ctx.ours.clone().unwrap_or_default();
     ours.issuer_acceptable = issuer_acceptable;
     ours.acceptable = acceptable.clone();
-    let have_identity = ctx.client_cert.is_some();
-    let requested = main.request.requested;
-    let sent = main.request.sent && !stopped_by_us(main);
-    let seen = Seen { requested, sent, have_identity, tls13: main.version.as_deref() == Some("TLSv1.3"), ours: &ours };
+    (acceptable, issuer_acceptable, ours)
+}
 
-    // Enforcement: from the attempt without a certificate (the main one when we had none).
-    let nocert = attempts.without.or((!have_identity || !main.identity_offered).then_some(main));
-    let enforcement = nocert.and_then(|n| enforcement_of(n, attempts.canary));
-
+/// The verdict on the main attempt, with the diagnosis that explains it.
+fn main_verdict(
+    ctx: &Context,
+    main: &Attempt,
+    seen: &Seen<'_>,
+    enforcement: Option<Enforcement>,
+    server_failed: bool,
+    diags: &mut Vec<Diagnosis>,
+) -> Verdict {
     let ans = answer(main);
     let verdict = if untestable(main) {
         diags.push(failure_diagnosis(main, &ctx.target));
         Verdict::Error
-    } else if let Some(d) = refusal_diagnosis(&ans, main, &seen) {
+    } else if let Some(d) = refusal_diagnosis(&ans, main, seen) {
         diags.push(d);
         Verdict::MtlsFailed
     } else if matches!(ans, Answer::NotReached) {
         Verdict::MtlsFailed
     } else {
-        let (works, more) = let_in_diagnosis(&ctx, main, &seen);
+        let (works, more) = let_in_diagnosis(ctx, main, seen);
         diags.extend(more);
         let mut verdict = if works && !server_failed { Verdict::Ok } else { Verdict::MtlsFailed };
         if ctx.no_client_cert && works {
@@ -668,13 +727,18 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
     };
     // `--no-client-cert` without an identity asks only "is mTLS enforced?": a refusal of
     // the connection without a certificate is then the right answer, not a failure.
-    let verdict = if ctx.no_client_cert && !have_identity && verdict != Verdict::Error && !server_failed {
-        enforcement_only(enforcement, &mut diags)
+    if ctx.no_client_cert && !seen.have_identity && verdict != Verdict::Error && !server_failed {
+        enforcement_only(enforcement, diags)
     } else {
         verdict
-    };
+    }
+}
+
+/// The findings besides the verdict's own: expiry soon, an extra handshake that could not be made.
+fn later_findings(verdict: Verdict, chain: &[ChainCert], ctx: &Context, attempts: &Attempts<'_>) -> Vec<Diagnosis> {
+    let mut diags = Vec::new();
     if verdict != Verdict::Error {
-        diags.extend(expiring(&server_chain, ctx.ours_seconds_left));
+        diags.extend(expiring(chain, ctx.ours_seconds_left));
     }
     if let Some(w) = attempts.without.into_iter().chain(attempts.canary).find(|w| untestable(w)) {
         diags.push(Diagnosis::new(
@@ -687,15 +751,41 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
             "run the probe again",
         ));
     }
-    // Most important first: what failed, then warnings, then notes.
-    diags.sort_by_key(|d| d.severity);
+    diags
+}
 
-    let accepted = match ans {
+/// Whether the server accepted our certificate (or its absence); None when it never judged.
+fn accepted_of(main: &Attempt, requested: bool, sent: bool) -> Option<bool> {
+    match answer(main) {
         _ if !sent && !requested => None,
         Answer::Accepted | Answer::Silent if !untestable(main) && main.handshake_done => Some(true),
         a if a.refused() => Some(false),
         _ => None,
-    };
+    }
+}
+
+pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
+    let main = attempts.main;
+    let server_chain: Vec<ChainCert> = main.server.chain.iter().filter_map(|d| ChainCert::from_der(d)).collect();
+    let mut sv = ctx.trust.clone();
+    let mut diags = server_check(&ctx, main, &server_chain, &mut sv);
+    let server_failed = sv.trusted == Some(false) && !ctx.insecure;
+
+    let (acceptable, issuer_acceptable, ours) = asked_of_us(&ctx, main);
+    let have_identity = ctx.client_cert.is_some();
+    let requested = main.request.requested;
+    let sent = main.request.sent && !stopped_by_us(main);
+    let seen = Seen { requested, sent, have_identity, tls13: main.version.as_deref() == Some("TLSv1.3"), ours: &ours };
+
+    // Enforcement: from the attempt without a certificate (the main one when we had none).
+    let nocert = attempts.without.or((!have_identity || !main.identity_offered).then_some(main));
+    let enforcement = nocert.and_then(|n| enforcement_of(n, attempts.canary));
+
+    let verdict = main_verdict(&ctx, main, &seen, enforcement, server_failed, &mut diags);
+    diags.extend(later_findings(verdict, &server_chain, &ctx, &attempts));
+    // Most important first: what failed, then warnings, then notes.
+    diags.sort_by_key(|d| d.severity);
+
     Report {
         target: ctx.target,
         address: main.address.map(|a| a.to_string()),
@@ -715,7 +805,7 @@ pub fn build(ctx: Context, attempts: Attempts<'_>) -> Report {
         client_cert: ctx.client_cert,
         client_cert_sent: sent,
         server_response: response_of(main),
-        client_cert_accepted: accepted,
+        client_cert_accepted: accepted_of(main, requested, sent),
         enforcement,
         without_client_cert: attempts.without.map(extra_attempt),
         with_canary_cert: attempts.canary.map(extra_attempt),
@@ -769,7 +859,12 @@ mod tests {
         Attempt {
             handshake_done: true,
             version: Some(if tls13 { "TLSv1.3" } else { "TLSv1.2" }.into()),
-            server: ServerSeen { chain: vec![c.server.clone()], verdict: Some(Ok(())), hostname: Some(Ok(())) },
+            server: ServerSeen {
+                chain: vec![c.server.clone()],
+                verdict: Some(Ok(())),
+                hostname: Some(Ok(())),
+                policy: None,
+            },
             request: RequestSeen { requested, ca_names: vec![c.ca_name.clone()], sigschemes: vec![], sent },
             identity_offered: sent,
             http: http.map(|(status, body)| {
@@ -812,6 +907,8 @@ mod tests {
                 trust_anchor_count: 1,
                 trust_anchors: vec!["CN=Test CA".into()],
                 insecure: false,
+                verify_code: None,
+                webpki_error: None,
             },
             trust_text: "the store's CA".into(),
             client_cert: identity.then(|| ClientCertInfo {
@@ -823,6 +920,7 @@ mod tests {
                 days_left: 1000,
                 chain_length: 1,
                 revoked_in_store: None,
+                check: IdentityCheck { code: crate::pki::verify::Code::Valid, message: String::new() },
                 seconds_left: 1000 * 86_400,
             }),
             our_issuers: if identity { vec![issuer.to_vec()] } else { vec![] },

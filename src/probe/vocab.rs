@@ -307,7 +307,7 @@ mod tests {
     }
 
     mod erased {
-        pub trait Ser {
+        pub(super) trait Ser {
             fn json(&self) -> String;
         }
         impl<T: serde::Serialize> Ser for T {

@@ -4,6 +4,8 @@
 //! rules are SPEC §6 (RFC 5280 §6.1, with the trust anchor checked as a
 //! certificate); docs/verify.md says them in words.
 
+#![warn(clippy::too_many_lines, unreachable_pub)]
+
 mod cert;
 mod constraints;
 mod path;
@@ -257,6 +259,47 @@ fn leaf_rules(der: &[u8], c: &X509Certificate<'_>, at: OffsetDateTime) -> Result
         return Err((Code::WeakKey, format!("its key is weak: {w}")));
     }
     path::validity(c, at, "")
+}
+
+/// Trust anchors and intermediates from a bundle of CA certificates (`--ca`,
+/// `--cacert`): self-signed certificates are the anchors, the others
+/// intermediates; without any self-signed one, every certificate is an anchor.
+/// A certificate that does not parse stays an anchor, for the policy to refuse.
+pub fn split_anchors(ders: Vec<Vec<u8>>) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let (roots, inter): (Vec<_>, Vec<_>) = ders
+        .into_iter()
+        .partition(|d| certinfo::parse(d).map_or(true, |c| c.subject().as_raw() == c.issuer().as_raw()));
+    if roots.is_empty() { (inter, Vec::new()) } else { (roots, inter) }
+}
+
+/// The rules of a certificate alone, for when its path cannot be built here
+/// (probe's own client certificate without its CA): encoding, end entity, key,
+/// validity at `at`, and the purposes (EKU and key usage). Valid means only
+/// that these pass: the chain, its signatures and revocation are not checked.
+pub fn check_leaf(leaf_der: &[u8], purposes: &[Purpose], at: OffsetDateTime) -> Verdict {
+    let leaf = match cert::parse(leaf_der) {
+        Ok(c) => c,
+        Err(w) => return refusal((Code::MalformedCertificate, format!("malformed certificate: {w}")), Vec::new()),
+    };
+    let own = leaf_rules(leaf_der, &leaf, at).and_then(|()| {
+        purposes.iter().try_for_each(|&p| {
+            path::eku_allows(&leaf, p).map_err(|w| (Code::WrongPurpose, format!("not valid for {}{w}", p.words())))?;
+            path::key_usage_allows(&leaf, p)
+        })
+    });
+    match own {
+        Ok(()) => Verdict {
+            code: Code::Valid,
+            message: format!(
+                "valid until {} for {}; its chain was not checked",
+                dates::human_time(certinfo::not_after(&leaf)),
+                purposes.iter().map(|p| p.words()).collect::<Vec<_>>().join(" and ")
+            ),
+            listed: None,
+            notes: Vec::new(),
+        },
+        Err(p) => refusal(p, Vec::new()),
+    }
 }
 
 /// Validate. Errors are for inputs that cannot be used at all (no certificate

@@ -40,7 +40,7 @@ fn ca_name(c: &X509Certificate<'_>) -> String {
 }
 
 impl<'p, 'a> Search<'p, 'a> {
-    pub fn new(
+    pub(super) fn new(
         pool: &'p [Node<'a>],
         at: OffsetDateTime,
         purposes: &'p [Purpose],
@@ -59,7 +59,7 @@ impl<'p, 'a> Search<'p, 'a> {
     }
 
     /// Find a valid path above `leaf`, or say why there is none.
-    pub fn run(mut self, leaf: &X509Certificate<'_>) -> Result<Vec<usize>, Problem> {
+    pub(super) fn run(mut self, leaf: &X509Certificate<'_>) -> Result<Vec<usize>, Problem> {
         let mut path = Vec::new();
         if self.extend(leaf, &mut path) {
             return Ok(path);
@@ -271,7 +271,7 @@ pub(super) fn ca_rules(c: &X509Certificate<'_>, who: &str) -> Result<(), Problem
 }
 
 /// The EKU allows the purpose (absent EKU allows any). Err: words after the refusal.
-fn eku_allows(c: &X509Certificate<'_>, p: Purpose) -> Result<(), String> {
+pub(super) fn eku_allows(c: &X509Certificate<'_>, p: Purpose) -> Result<(), String> {
     match c.extended_key_usage() {
         Ok(Some(e)) => {
             let v = e.value;
@@ -290,7 +290,7 @@ fn eku_allows(c: &X509Certificate<'_>, p: Purpose) -> Result<(), String> {
 }
 
 /// A keyUsage, when present, must allow the TLS signature (client) or key exchange (server), as OpenSSL's purposes ask.
-fn key_usage_allows(c: &X509Certificate<'_>, p: Purpose) -> Result<(), Problem> {
+pub(super) fn key_usage_allows(c: &X509Certificate<'_>, p: Purpose) -> Result<(), Problem> {
     let Some([_, _, ds, ke, ka]) = cert::key_usage(c) else { return Ok(()) };
     let ok = match p {
         Purpose::Client => ds || ka,
