@@ -2,8 +2,6 @@
 //! once at the edge. The subcommands, and the parsed command line, live in
 //! `commands`, which imports this module and never the other way.
 
-#![warn(clippy::too_many_lines, unreachable_pub)]
-
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};

@@ -1,7 +1,5 @@
 //! The `mtlsctl` binary: parse the command line, run it, map the outcome to an exit code.
 
-#![warn(clippy::too_many_lines, unreachable_pub)]
-
 use std::process::ExitCode;
 
 use clap::Parser;

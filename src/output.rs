@@ -2,8 +2,6 @@
 //! primary result on stdout), exactly one JSON document on stdout with `--json`,
 //! colour only where wanted, and the `error:` / `caused by:` / `hint:` format.
 
-#![warn(clippy::too_many_lines, unreachable_pub)]
-
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
 

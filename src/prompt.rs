@@ -1,8 +1,6 @@
 //! Prompts (dialoguer), the rule for when mtlsctl may ask at all, and the
 //! passphrase source the store is handed.
 
-#![warn(clippy::too_many_lines, unreachable_pub)]
-
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 

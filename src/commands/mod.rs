@@ -1,8 +1,6 @@
 //! The command line and one module per subcommand; `Command` and `dispatch`
 //! are the only places that know them all.
 
-#![warn(clippy::too_many_lines, unreachable_pub)]
-
 pub mod common;
 pub mod completions;
 pub mod csr;

@@ -1,8 +1,6 @@
 //! Certificate times as mtlsctl reports them: RFC 3339 for JSON, a short UTC
 //! form for people, and days left until a time.
 
-#![warn(clippy::too_many_lines, unreachable_pub)]
-
 use time::OffsetDateTime;
 
 /// RFC 3339 in UTC, seconds precision: what every JSON field uses.

@@ -1,7 +1,5 @@
 //! Hex as certificates are shown: serials, digests and key identifiers.
 
-#![warn(clippy::too_many_lines, unreachable_pub)]
-
 /// Upper-case hex of bytes, no separators.
 pub fn hex_upper(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";

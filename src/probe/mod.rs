@@ -3,8 +3,6 @@
 //! missing or bad client certificate only at the HTTP layer), and a report of
 //! everything seen with a verdict and diagnosis (SPEC §3).
 
-#![warn(clippy::too_many_lines, unreachable_pub)]
-
 pub mod canary;
 pub mod diagnose;
 pub mod inputs;

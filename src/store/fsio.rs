@@ -25,7 +25,7 @@ pub(crate) mod trace {
 
     /// One step of a durable write, named by the final path.
     #[derive(Debug, Clone, PartialEq, Eq)]
-    pub enum Op {
+    pub(crate) enum Op {
         FlushFile(PathBuf),
         Place(PathBuf),
         FlushDir(PathBuf),
@@ -46,12 +46,12 @@ pub(crate) mod trace {
     }
 
     /// Start recording this thread's steps.
-    pub fn start() {
+    pub(crate) fn start() {
         LOG.with(|l| *l.borrow_mut() = Some(Vec::new()));
     }
 
     /// Stop recording; the steps so far.
-    pub fn take() -> Vec<Op> {
+    pub(crate) fn take() -> Vec<Op> {
         LOG.with(|l| l.borrow_mut().take().unwrap_or_default())
     }
 }
