@@ -340,6 +340,43 @@ fn push_escaped(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// Undo `X509_NAME_oneline` escaping: `\/`, `\+` and `\xHH` (UTF-8 bytes).
+/// Works on bytes: an index line written by another tool may put a backslash
+/// anywhere, even before a multi-byte character.
+pub fn unescape_oneline(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            match bytes.get(i + 1) {
+                Some(&b @ (b'/' | b'+')) => {
+                    out.push(b);
+                    i += 2;
+                    continue;
+                }
+                Some(b'x') => {
+                    if let Some(b) = bytes.get(i + 2..i + 4).and_then(hex_byte) {
+                        out.push(b);
+                        i += 4;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Two ASCII hex digits as a byte.
+fn hex_byte(pair: &[u8]) -> Option<u8> {
+    let digit = |c: u8| char::from(c).to_digit(16);
+    u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()
+}
+
 /// An attribute's text: UTF-8 and the ASCII string types as they are,
 /// BMPString (UTF-16) decoded, anything else read leniently.
 fn attr_text(attr: &x509_parser::x509::AttributeTypeAndValue<'_>) -> String {
@@ -423,6 +460,14 @@ mod tests {
     }
 
     #[test]
+    fn oneline_escape_before_a_multibyte_character() {
+        assert_eq!(unescape_oneline("\\x€"), "\\x€");
+        assert_eq!(unescape_oneline("a\\x4€"), "a\\x4€");
+        assert_eq!(unescape_oneline("\\xC3\\xA9\\/\\+"), "é/+");
+        assert_eq!(unescape_oneline("tail\\"), "tail\\");
+    }
+
+    #[test]
     fn spiffe() {
         assert!(check_spiffe_id("spiffe://example.org/ns/prod/sa/pay").is_ok());
         for bad in ["http://x/y", "spiffe://Example/x", "spiffe://td", "spiffe://td/a//b", "spiffe://td/../x"] {
@@ -436,7 +481,7 @@ mod tests {
 mod props {
     use proptest::prelude::*;
 
-    use super::San;
+    use super::{San, push_escaped, unescape_oneline};
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
@@ -446,6 +491,20 @@ mod props {
             if let Ok(s) = San::parse(&text) {
                 let _ = s.to_rcgen();
             }
+        }
+
+        /// Any text, backslashes and multi-byte characters mixed, unescapes
+        /// without a panic; escaped printable ASCII reads back as it was.
+        #[test]
+        fn oneline_unescape_never_panics(text in "(\\\\|\\\\x|x|[0-9a-fA-F]|€|é|/|\\+|.){0,40}") {
+            let _ = unescape_oneline(&text);
+        }
+
+        #[test]
+        fn oneline_round_trips_printable_ascii(text in "[ -\\[\\]-~]{0,40}") {
+            let mut escaped = String::new();
+            push_escaped(&mut escaped, text.as_bytes());
+            prop_assert_eq!(unescape_oneline(&escaped), text);
         }
     }
 }
