@@ -26,3 +26,52 @@ fn an_escape_before_a_multibyte_character_in_an_index_subject_does_not_panic() {
     no_panic(&env.run(&["renew", "--cn", "nobody-here"]));
     no_panic(&env.run(&["revoke", "--cn", "\\x€"]));
 }
+
+/// DNS, URI and e-mail SAN values carrying an OSC title sequence and a bell.
+const HOSTILE_SANS: &str =
+    "subjectAltName=DNS:a\u{1b}]0;owned\u{7}.example.com,URI:https://\u{1b}]0;u\u{7}/,email:e\u{7}@x.com";
+
+fn assert_terminal_safe(what: &str, text: &str) {
+    assert!(!text.contains("\u{1b}]"), "{what} printed an OSC sequence raw:\n{text:?}");
+    assert!(!text.contains('\u{7}'), "{what} printed a bell raw:\n{text:?}");
+}
+
+#[test]
+fn san_values_of_untrusted_certificates_and_requests_reach_no_terminal_raw() {
+    let env = Env::new().with_ca();
+    let dir = env.path();
+    let base = ["-keyout", "k.pem", "-subj", "/CN=hostile", "-addext", HOSTILE_SANS];
+    let mut args = vec!["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    args.extend_from_slice(&base);
+    args.extend_from_slice(&["-out", "c.pem"]);
+    crate::common::openssl(dir, &args);
+    let mut args = vec!["req", "-new", "-key", "k.pem", "-subj", "/CN=hostile", "-addext", HOSTILE_SANS];
+    args.extend_from_slice(&["-out", "r.pem"]);
+    crate::common::openssl(dir, &args);
+
+    let inspect = env.run(&["inspect", "c.pem"]).ok();
+    assert_terminal_safe("inspect", &inspect.both());
+    assert!(inspect.stdout.contains("\\u{1b}]0;owned\\u{7}"), "{}", inspect.stdout);
+    let json = env.run(&["--json", "inspect", "c.pem"]).ok().json();
+    let sans = json["certificates"][0]["sans"].to_string();
+    assert!(sans.contains("\\u001b]0;owned\\u0007"), "the JSON keeps the real value: {sans}");
+    assert_terminal_safe("inspect of a request", &env.run(&["inspect", "r.pem"]).ok().both());
+    assert_terminal_safe("verify", &env.run(&["verify", "c.pem", "--ca", "c.pem", "--no-crl"]).both());
+    assert_terminal_safe("verify --hostname", &env.run(&["verify", "c.pem", "--hostname", "x.example"]).both());
+    let sign = env.run(&["sign", "r.pem"]).error();
+    assert_terminal_safe("sign", &sign.stderr);
+}
+
+#[test]
+fn index_subjects_written_by_other_tools_reach_no_terminal_raw() {
+    let env = Env::new().with_ca();
+    foreign_index_line(&env, "0B", "/CN=evil\u{1b}]0;owned\u{7}");
+    let list = env.run(&["list"]).ok();
+    assert_terminal_safe("list", &list.both());
+    assert!(list.stdout.contains("evil\\u{1b}]0;owned\\u{7}"), "{}", list.stdout);
+    let json = env.run(&["--json", "list"]).ok().stdout;
+    assert!(json.contains("evil\\u001b]0;owned\\u0007"), "the JSON keeps the real value: {json}");
+    let revoke = env.run(&["revoke", "--serial", "0B"]);
+    no_panic(&revoke);
+    assert_terminal_safe("revoke", &revoke.both());
+}

@@ -20,13 +20,16 @@ pub enum San {
     Email(String),
 }
 
+/// For people: values from untrusted certificates and requests may hold
+/// terminal escapes, so control characters are shown escaped (`printable`);
+/// the JSON (`Serialize`) keeps the real value.
 impl std::fmt::Display for San {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Dns(v) => write!(f, "dns:{v}"),
+            Self::Dns(v) => write!(f, "dns:{}", printable(v)),
             Self::Ip(v) => write!(f, "ip:{v}"),
-            Self::Uri(v) => write!(f, "uri:{v}"),
-            Self::Email(v) => write!(f, "email:{v}"),
+            Self::Uri(v) => write!(f, "uri:{}", printable(v)),
+            Self::Email(v) => write!(f, "email:{}", printable(v)),
         }
     }
 }
@@ -465,6 +468,18 @@ mod tests {
         assert_eq!(unescape_oneline("a\\x4€"), "a\\x4€");
         assert_eq!(unescape_oneline("\\xC3\\xA9\\/\\+"), "é/+");
         assert_eq!(unescape_oneline("tail\\"), "tail\\");
+    }
+
+    #[test]
+    fn san_display_escapes_terminal_controls() {
+        let osc = "a\u{1b}]0;owned\u{7}.example.com";
+        for san in [San::Dns(osc.into()), San::Uri(format!("https://{osc}")), San::Email(format!("x@{osc}"))] {
+            let shown = san.to_string();
+            assert!(!shown.chars().any(char::is_control), "{shown:?}");
+            assert!(shown.contains("\\u{1b}") && shown.contains("\\u{7}"), "{shown}");
+            let json = serde_json::to_string(&san).unwrap();
+            assert!(json.contains("\\u001b"), "the JSON keeps the real value: {json}");
+        }
     }
 
     #[test]
