@@ -75,3 +75,29 @@ fn index_subjects_written_by_other_tools_reach_no_terminal_raw() {
     no_panic(&revoke);
     assert_terminal_safe("revoke", &revoke.both());
 }
+
+/// Run with stderr on /dev/full: a full stderr must not turn done work into a failure.
+fn run_stderr_full(env: &Env, args: &[&str]) -> crate::common::Run {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let mut c = env.batch_cmd();
+    c.args(args).stderr(full);
+    let out = c.output().expect("run mtlsctl");
+    crate::common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::new(),
+    }
+}
+
+#[test]
+fn a_full_stderr_does_not_turn_done_work_into_a_panic() {
+    let env = Env::new();
+    assert_eq!(run_stderr_full(&env, &["init-ca"]).code, 0, "init-ca");
+    assert_eq!(run_stderr_full(&env, &["issue", "--cn", "full-stderr"]).code, 0, "issue");
+    assert!(env.issued("full-stderr", "cert.pem").is_file());
+    assert_eq!(run_stderr_full(&env, &["list"]).code, 0, "list");
+    assert_eq!(run_stderr_full(&env, &["revoke", "--cn", "full-stderr"]).code, 0, "revoke");
+    assert_eq!(run_stderr_full(&env, &["gen-crl"]).code, 0, "gen-crl");
+    // A failure still exits 1, not 101.
+    assert_eq!(run_stderr_full(&env, &["revoke", "--serial", "ABCDEF"]).code, 1, "failed revoke");
+}
