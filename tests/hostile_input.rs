@@ -2,7 +2,18 @@
 //! other tools, terminal escapes in names, oversized and malformed requests,
 //! odd store paths and closed output streams (issue 14).
 
+use rcgen::{CertificateParams, DnType, KeyPair};
+
 use crate::common::Env;
+
+/// Write a request for `params`, signed by a fresh P-256 key, to `name` in the env.
+fn write_csr(env: &Env, name: &str, params: CertificateParams) -> std::path::PathBuf {
+    let key = KeyPair::generate().expect("key");
+    let csr = params.serialize_request(&key).expect("request");
+    let path = env.path().join(name);
+    std::fs::write(&path, csr.pem().expect("pem")).expect("write request");
+    path
+}
 
 /// A valid index line whose subject another tool wrote with `text` as the CN.
 fn foreign_index_line(env: &Env, serial: &str, subject: &str) {
@@ -100,4 +111,30 @@ fn a_full_stderr_does_not_turn_done_work_into_a_panic() {
     assert_eq!(run_stderr_full(&env, &["gen-crl"]).code, 0, "gen-crl");
     // A failure still exits 1, not 101.
     assert_eq!(run_stderr_full(&env, &["revoke", "--serial", "ABCDEF"]).code, 1, "failed revoke");
+}
+
+#[test]
+fn the_organization_is_validated_like_the_common_name() {
+    let env = Env::new().with_ca();
+    let before = env.snapshot();
+    let long = "O".repeat(65);
+    env.run(&["issue", "--cn", "org-a", "--org", &long]).error().stderr_has("ub-organization-name");
+    env.run(&["issue", "--cn", "org-b", "--org", "Evil\u{1b}]0;x\u{7}"]).error().stderr_has("control characters");
+    env.run(&["issue", "--cn", "org-c", "--org", " "]).error().stderr_has("organization (O) is empty");
+    assert_eq!(env.snapshot(), before, "a refused issue changed the store");
+    env.issue("org-ok", &["--org", &"O".repeat(64)]);
+
+    // The same rules for the O of a request (openssl refuses to make such a request).
+    let before = env.snapshot();
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, "csr-org");
+    params.distinguished_name.push(DnType::OrganizationName, long.as_str());
+    write_csr(&env, "long.csr", params);
+    env.run(&["sign", "long.csr"]).error().stderr_has("ub-organization-name");
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, "csr-org");
+    params.distinguished_name.push(DnType::OrganizationName, "Evil\u{1b}]0;x\u{7}");
+    write_csr(&env, "ctl.csr", params);
+    env.run(&["sign", "ctl.csr"]).error().stderr_has("control characters");
+    assert_eq!(env.snapshot(), before, "a refused sign changed the store");
 }

@@ -82,6 +82,11 @@ pub struct LeafSpec {
 }
 
 pub fn leaf_params(spec: &LeafSpec) -> anyhow::Result<CertificateParams> {
+    // The last check before a signature, whatever path the names came by.
+    super::names::check_common_name(&spec.cn)?;
+    if let Some(o) = &spec.org {
+        super::names::check_organization(o)?;
+    }
     let mut p = CertificateParams::default();
     p.distinguished_name = super::names::subject(&spec.cn, spec.org.as_deref());
     p.subject_alt_names = spec.sans.iter().map(San::to_rcgen).collect::<anyhow::Result<_>>()?;

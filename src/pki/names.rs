@@ -190,6 +190,22 @@ pub fn check_common_name(cn: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An organization (O) as a subject attribute: the same rules as the common
+/// name, at most 64 characters (RFC 5280 ub-organization-name).
+pub fn check_organization(org: &str) -> anyhow::Result<()> {
+    if org.trim().is_empty() {
+        bail!("the organization (O) is empty");
+    }
+    let len = org.chars().count();
+    if len > 64 {
+        bail!("the organization (O) is {len} characters long; X.509 allows at most 64 (RFC 5280 ub-organization-name)");
+    }
+    if org.chars().any(char::is_control) {
+        bail!("the organization (O) contains control characters");
+    }
+    Ok(())
+}
+
 /// A certificate subject as mtlsctl issues it: CN, O, SANs and profile, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
@@ -238,6 +254,9 @@ impl Subject {
         profile: Option<Profile>,
     ) -> anyhow::Result<Self> {
         check_subject_cn(cn)?;
+        if let Some(o) = org {
+            check_organization(o)?;
+        }
         let mut out: Vec<San> = Vec::new();
         for s in sans {
             if !out.contains(s) {
@@ -407,6 +426,12 @@ pub fn check_name_sane(name: &X509Name<'_>) -> anyhow::Result<()> {
             if attr.attr_type().to_id_string() == "2.5.4.3" && value.chars().count() > 64 {
                 bail!(
                     "the common name is {} characters long; X.509 allows at most 64 (RFC 5280 ub-common-name)",
+                    value.chars().count()
+                );
+            }
+            if attr.attr_type().to_id_string() == "2.5.4.10" && value.chars().count() > 64 {
+                bail!(
+                    "the organization (O) is {} characters long; X.509 allows at most 64 (RFC 5280 ub-organization-name)",
                     value.chars().count()
                 );
             }
