@@ -138,3 +138,90 @@ fn the_organization_is_validated_like_the_common_name() {
     env.run(&["sign", "ctl.csr"]).error().stderr_has("control characters");
     assert_eq!(env.snapshot(), before, "a refused sign changed the store");
 }
+
+/// A request for `count` DNS SANs.
+fn many_sans_csr(env: &Env, name: &str, count: usize) -> std::path::PathBuf {
+    let names: Vec<String> = (0..count).map(|i| format!("h{i}.example.com")).collect();
+    let mut params = CertificateParams::new(names).expect("params");
+    params.distinguished_name.push(DnType::CommonName, "many-sans");
+    write_csr(env, name, params)
+}
+
+#[test]
+fn inputs_are_bounded_in_size_and_in_names() {
+    let env = Env::new().with_ca();
+    let before = env.snapshot();
+    // Over a few hundred SANs: refused with the count, quickly.
+    many_sans_csr(&env, "300.csr", 300);
+    env.run(&["sign", "300.csr"]).error().stderr_has("300 subject alternative names");
+    let mut args = vec!["issue", "--cn", "many"];
+    let sans: Vec<String> = (0..300).map(|i| format!("dns:h{i}.example.com")).collect();
+    for s in &sans {
+        args.extend(["--san", s.as_str()]);
+    }
+    env.run(&args).error().stderr_has("at most 256");
+    // A request over 1 MiB is refused before parsing, from a file or stdin.
+    let big = many_sans_csr(&env, "big.csr", 60_000);
+    assert!(std::fs::metadata(&big).expect("size").len() > 1 << 20);
+    let started = std::time::Instant::now();
+    env.run(&["sign", "big.csr"]).error().stderr_has("limit");
+    let mut c = env.batch_cmd();
+    c.args(["sign", "-"]).stdin(std::fs::File::open(&big).expect("open"));
+    crate::common::to_run(c.output().expect("run")).error().stderr_has("limit");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert_eq!(env.snapshot(), before, "a refused request changed the store");
+    // 256 names are still signed.
+    many_sans_csr(&env, "256.csr", 256);
+    env.run(&["sign", "256.csr"]).ok();
+}
+
+#[test]
+fn devices_are_refused_instead_of_read_forever() {
+    let env = Env::new().with_ca();
+    env.run(&["inspect", "/dev/zero"]).error().stderr_has("device");
+    env.run(&["sign", "/dev/zero"]).error().stderr_has("device");
+    let zero = std::fs::File::open("/dev/zero").expect("/dev/zero");
+    let mut c = env.batch_cmd();
+    c.args(["sign", "-"]).stdin(zero);
+    let run = crate::common::to_run(c.output().expect("run"));
+    run.error().stderr_has("limit");
+}
+
+/// Run `args` on the env's store; fail the test (and stop the child) if it takes over 20 s.
+fn run_within(env: &Env, args: &[&str]) -> crate::common::Run {
+    let mut c = env.batch_cmd();
+    c.args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("{args:?} still reading after 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    crate::common::to_run(child.wait_with_output().expect("output"))
+}
+
+#[test]
+fn store_files_that_are_devices_are_refused_not_read_forever() {
+    for device in ["/dev/zero", "/dev/full"] {
+        let env = Env::new().with_ca();
+        let path = env.store().join("index.txt");
+        std::fs::remove_file(&path).expect("remove");
+        std::os::unix::fs::symlink(device, &path).expect("symlink");
+        run_within(&env, &["list"]).error().stderr_has("device");
+        run_within(&env, &["issue", "--cn", "dev"]).error();
+    }
+    // The store's own openssl.cnf is only read to keep `dir` true; as a device
+    // it is left alone, and commands neither hang nor fail on it.
+    let env = Env::new().with_ca();
+    let cnf = env.store().join("openssl.cnf");
+    std::fs::remove_file(&cnf).expect("remove");
+    std::os::unix::fs::symlink("/dev/zero", &cnf).expect("symlink");
+    let moved = env.path().join("moved");
+    std::fs::rename(env.store(), &moved).expect("move the store");
+    let env = Env::at(&moved);
+    run_within(&env, &["list"]).ok();
+}

@@ -9,7 +9,7 @@ use x509_parser::prelude::FromDer;
 
 use super::build::Profile;
 use super::keys;
-use super::names::{San, Subject};
+use super::names::{MAX_SANS, San, Subject};
 
 /// What a request asks for, reduced to what the CA takes from it.
 pub struct Request {
@@ -80,6 +80,12 @@ pub fn parse_request(bytes: &[u8]) -> anyhow::Result<Request> {
         for ext in exts {
             match ext {
                 ParsedExtension::SubjectAlternativeName(s) => {
+                    let count = sans.len() + s.general_names.len();
+                    if count > MAX_SANS {
+                        bail!(
+                            "the request asks for {count} subject alternative names; mtlsctl issues at most {MAX_SANS} per certificate"
+                        );
+                    }
                     for gn in &s.general_names {
                         let san = San::from_general_name(gn).ok_or_else(|| {
                             anyhow!(

@@ -206,6 +206,18 @@ pub fn check_organization(org: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The most subject alternative names a certificate may carry: real ones have
+/// a handful; thousands make certificates that peers choke on.
+pub const MAX_SANS: usize = 256;
+
+/// Refuse more than `MAX_SANS` names, with the count.
+pub fn check_san_count(count: usize) -> anyhow::Result<()> {
+    if count > MAX_SANS {
+        bail!("{count} subject alternative names is too many; mtlsctl issues at most {MAX_SANS} per certificate");
+    }
+    Ok(())
+}
+
 /// A certificate subject as mtlsctl issues it: CN, O, SANs and profile, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
@@ -257,6 +269,7 @@ impl Subject {
         if let Some(o) = org {
             check_organization(o)?;
         }
+        check_san_count(sans.len() + usize::from(spiffe_id.is_some()))?;
         let mut out: Vec<San> = Vec::new();
         for s in sans {
             if !out.contains(s) {
