@@ -225,3 +225,46 @@ fn store_files_that_are_devices_are_refused_not_read_forever() {
     let env = Env::at(&moved);
     run_within(&env, &["list"]).ok();
 }
+
+/// A request with a DNS SAN and the extra raw extensions `exts` (OID 2.5.29.17 = subjectAltName).
+fn csr_with_raw_sans(env: &Env, name: &str, exts: &[&[u8]]) -> std::path::PathBuf {
+    let mut params = CertificateParams::new(vec!["a.example.com".to_string()]).expect("params");
+    params.distinguished_name.push(DnType::CommonName, "raw-sans");
+    for content in exts {
+        params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 17], content.to_vec()));
+    }
+    write_csr(env, name, params)
+}
+
+#[test]
+fn san_policy_gaps_are_refused_with_words() {
+    let env = Env::new().with_ca();
+    let before = env.snapshot();
+    for (san, words) in [
+        ("dns:127.0.0.1", "is an IP address"),
+        ("dns:*.com", "needs two labels after it"),
+        ("uri:javascript:alert(1)", "not an identity"),
+    ] {
+        env.run(&["issue", "--cn", "gap", "--san", san]).error().stderr_has(words);
+    }
+    let mut params = CertificateParams::default();
+    params.subject_alt_names = vec![rcgen::SanType::DnsName("127.0.0.1".try_into().expect("ia5"))];
+    params.distinguished_name.push(DnType::CommonName, "ip-as-dns");
+    write_csr(&env, "ipdns.csr", params);
+    env.run(&["sign", "ipdns.csr"]).error().stderr_has("is an IP address");
+    let mut params = CertificateParams::new(vec!["*.com".to_string()]).expect("params");
+    params.distinguished_name.push(DnType::CommonName, "wild");
+    write_csr(&env, "wild.csr", params);
+    env.run(&["sign", "wild.csr"]).error().stderr_has("needs two labels");
+    // A second subjectAltName extension (b.example.com) is not merged into the first.
+    let second: &[u8] = b"\x30\x0f\x82\x0db.example.com";
+    csr_with_raw_sans(&env, "two.csr", &[second]);
+    env.run(&["sign", "two.csr"]).error().stderr_has("more than one subjectAltName");
+    // A malformed one is not dropped (the certificate issued without its names).
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, "malformed-san");
+    params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 17], b"\x30\x03\x82\x05A".to_vec()));
+    write_csr(&env, "bad.csr", params);
+    env.run(&["sign", "bad.csr"]).error().stderr_has("subjectAltName extension is malformed");
+    assert_eq!(env.snapshot(), before, "a refused name changed the store");
+}

@@ -4,6 +4,7 @@
 
 use anyhow::{anyhow, bail};
 use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::cri_attributes::ParsedCriAttribute;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 
@@ -74,42 +75,80 @@ pub fn parse_request(bytes: &[u8]) -> anyhow::Result<Request> {
     let Some(cn) = cn else {
         bail!("the request has no commonName (CN) in its subject; mtlsctl names certificates by CN");
     };
-    let mut sans = Vec::new();
-    let mut ignored_exts = Vec::new();
-    if let Some(exts) = req.requested_extensions() {
-        for ext in exts {
-            match ext {
-                ParsedExtension::SubjectAlternativeName(s) => {
-                    let count = sans.len() + s.general_names.len();
-                    if count > MAX_SANS {
-                        bail!(
-                            "the request asks for {count} subject alternative names; mtlsctl issues at most {MAX_SANS} per certificate"
-                        );
-                    }
-                    for gn in &s.general_names {
-                        let san = San::from_general_name(gn).ok_or_else(|| {
-                            anyhow!(
-                                "the request asks for a subject alternative name mtlsctl cannot issue ({})",
-                                general_name_kind(gn)
-                            )
-                        })?;
-                        sans.push(san);
-                    }
-                }
-                ParsedExtension::BasicConstraints(bc) => {
-                    ignored_exts.push(format!("basicConstraints CA:{}", if bc.ca { "TRUE" } else { "FALSE" }))
-                }
-                ParsedExtension::KeyUsage(_) => ignored_exts.push("keyUsage".into()),
-                ParsedExtension::ExtendedKeyUsage(_) => ignored_exts.push("extendedKeyUsage".into()),
-                ParsedExtension::NameConstraints(_) => ignored_exts.push("nameConstraints".into()),
-                ParsedExtension::SubjectKeyIdentifier(_) => ignored_exts.push("subjectKeyIdentifier".into()),
-                _ => ignored_exts.push("other".into()),
-            }
-        }
-    }
+    let (sans, ignored_exts) = requested_names(&req)?;
     let spki = info.subject_pki.raw.to_vec();
     let key_type = keys::describe_spki(&spki).unwrap_or_else(|| "unknown".into());
     Ok(Request { der: der.clone(), cn, org, sans, spki, key_type, dropped_attrs, ignored_exts })
+}
+
+/// The SANs a request asks for, and the names of the other extensions it asks
+/// for (which the profile decides instead). Refused rather than guessed at: more
+/// than one extensionRequest attribute or subjectAltName extension (which would
+/// be merged or one dropped), and a subjectAltName that does not parse (the
+/// certificate would be issued without it).
+fn requested_names(req: &X509CertificationRequest<'_>) -> anyhow::Result<(Vec<San>, Vec<String>)> {
+    let mut sans = Vec::new();
+    let mut ignored_exts = Vec::new();
+    let mut san_exts = 0;
+    let mut requests = 0;
+    for attr in req.certification_request_info.iter_attributes() {
+        if attr.oid.to_id_string() != EXTENSION_REQUEST {
+            continue;
+        }
+        requests += 1;
+        if requests > 1 {
+            bail!("the request holds more than one extensionRequest attribute; a request has at most one");
+        }
+        let ParsedCriAttribute::ExtensionRequest(exts) = attr.parsed_attribute() else {
+            bail!("the request's extensionRequest attribute is malformed");
+        };
+        for ext in &exts.extensions {
+            if ext.oid.to_id_string() == SUBJECT_ALT_NAME {
+                san_exts += 1;
+                if san_exts > 1 {
+                    bail!("the request holds more than one subjectAltName extension; a request has at most one");
+                }
+            }
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectAlternativeName(s) => sans.extend(general_names(&s.general_names, sans.len())?),
+                ParsedExtension::ParseError { error } if ext.oid.to_id_string() == SUBJECT_ALT_NAME => {
+                    bail!("the request's subjectAltName extension is malformed ({error}); it is refused rather than signed without its names")
+                }
+                other => ignored_exts.push(extension_name(other)),
+            }
+        }
+    }
+    Ok((sans, ignored_exts))
+}
+
+const EXTENSION_REQUEST: &str = "1.2.840.113549.1.9.14";
+const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+
+/// The SANs of one extension, `before` of them already taken.
+fn general_names(names: &[GeneralName<'_>], before: usize) -> anyhow::Result<Vec<San>> {
+    let count = before + names.len();
+    if count > MAX_SANS {
+        bail!("the request asks for {count} subject alternative names; mtlsctl issues at most {MAX_SANS} per certificate");
+    }
+    names
+        .iter()
+        .map(|gn| {
+            San::from_general_name(gn).ok_or_else(|| {
+                anyhow!("the request asks for a subject alternative name mtlsctl cannot issue ({})", general_name_kind(gn))
+            })
+        })
+        .collect()
+}
+
+fn extension_name(ext: &ParsedExtension<'_>) -> String {
+    match ext {
+        ParsedExtension::BasicConstraints(bc) => format!("basicConstraints CA:{}", if bc.ca { "TRUE" } else { "FALSE" }),
+        ParsedExtension::KeyUsage(_) => "keyUsage".into(),
+        ParsedExtension::ExtendedKeyUsage(_) => "extendedKeyUsage".into(),
+        ParsedExtension::NameConstraints(_) => "nameConstraints".into(),
+        ParsedExtension::SubjectKeyIdentifier(_) => "subjectKeyIdentifier".into(),
+        _ => "other".into(),
+    }
 }
 
 fn general_name_kind(gn: &GeneralName<'_>) -> &'static str {

@@ -80,6 +80,12 @@ impl San {
                 {
                     bail!("invalid SAN '{spec}': not a valid URI");
                 }
+                let scheme = scheme.to_ascii_lowercase();
+                if ACTIVE_SCHEMES.contains(&scheme.as_str()) {
+                    bail!(
+                        "invalid SAN '{spec}': a {scheme}: URI is content a browser runs or opens, not an identity; use spiffe://, https:// or urn:"
+                    );
+                }
                 Ok(Self::Uri(value.to_string()))
             }
             _ => {
@@ -121,6 +127,10 @@ impl San {
     }
 }
 
+/// URI schemes that carry content to run or open rather than name a party:
+/// a URI SAN with one is refused (a viewer that links SANs would run it).
+const ACTIVE_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "file", "blob", "about"];
+
 /// A DNS name as certificates carry it: ASCII labels of letters, digits and
 /// hyphens (underscores tolerated, as service names use them), an optional
 /// leading `*.` wildcard, at most 253 characters.
@@ -131,6 +141,15 @@ pub fn check_dns_name(name: &str) -> anyhow::Result<()> {
     }
     if bare.is_empty() {
         bail!("empty DNS name");
+    }
+    let labels: Vec<&str> = bare.trim_end_matches('.').split('.').collect();
+    // No top-level domain is all digits: such a name is an IP address, which
+    // peers match only against IP SANs.
+    if labels.last().is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit())) {
+        bail!("'{name}' is an IP address (or ends in a numeric label), not a DNS name: give it as ip:ADDR");
+    }
+    if name.starts_with("*.") && labels.len() < 2 {
+        bail!("'{name}' would match every name under a top-level domain; a wildcard needs two labels after it, like *.example.com");
     }
     for label in bare.trim_end_matches('.').split('.') {
         if label.is_empty() || label.len() > 63 {
@@ -495,7 +514,24 @@ mod tests {
         assert_eq!(San::parse("ip:::1").unwrap(), San::Ip("::1".parse().unwrap()));
         assert!(matches!(San::parse("uri:spiffe://td/a").unwrap(), San::Uri(_)));
         assert!(matches!(San::parse("email:a@b.c").unwrap(), San::Email(_)));
-        for bad in ["dns:", "ip:300.1.1.1", "dns:a b", "email:nobody", "uri:noscheme", "dns:-a.com"] {
+        assert!(matches!(San::parse("dns:*.example.com").unwrap(), San::Dns(_)));
+        assert!(matches!(San::parse("dns:1.example.com").unwrap(), San::Dns(_)));
+        assert!(matches!(San::parse("uri:https://example.com/x").unwrap(), San::Uri(_)));
+        for bad in [
+            "dns:",
+            "ip:300.1.1.1",
+            "dns:a b",
+            "email:nobody",
+            "uri:noscheme",
+            "dns:-a.com",
+            "dns:127.0.0.1",
+            "dns:10.1",
+            "dns:*.com",
+            "dns:*.com.",
+            "uri:javascript:alert(1)",
+            "uri:JavaScript:alert(1)",
+            "uri:data:text/html,x",
+        ] {
             assert!(San::parse(bad).is_err(), "{bad}");
         }
     }
