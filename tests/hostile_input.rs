@@ -268,3 +268,51 @@ fn san_policy_gaps_are_refused_with_words() {
     env.run(&["sign", "bad.csr"]).error().stderr_has("subjectAltName extension is malformed");
     assert_eq!(env.snapshot(), before, "a refused name changed the store");
 }
+
+#[test]
+fn requests_in_unsupported_or_broken_algorithms_are_named_not_called_altered() {
+    let env = Env::new().with_ca();
+    let before = env.snapshot();
+    let cases: [(&[&str], &str); 6] = [
+        (&["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-sha512"], "unsupported key/signature algorithm"),
+        (&["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521", "-sha256"], "unsupported key/signature algorithm"),
+        (&["-newkey", "ed448"], "unsupported key/signature algorithm"),
+        (&["-newkey", "rsa-pss", "-pkeyopt", "rsa_keygen_bits:2048", "-sha256"], "unsupported key/signature algorithm"),
+        (&["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-sha1"], "SHA-1"),
+        (&["-newkey", "rsa:2048", "-sha1"], "SHA-1"),
+    ];
+    for (i, (opts, words)) in cases.iter().enumerate() {
+        let out = format!("alg{i}.csr");
+        let mut args = vec!["req", "-new", "-nodes", "-keyout", "/dev/null", "-subj", "/CN=alg", "-out", &out];
+        args.extend_from_slice(opts);
+        crate::common::openssl(env.path(), &args);
+        let run = env.run(&["sign", &out]).error().stderr_has(words);
+        assert!(!run.stderr.contains("altered"), "{opts:?}:\n{}", run.stderr);
+    }
+    assert_eq!(env.snapshot(), before, "a refused request changed the store");
+}
+
+#[test]
+fn another_users_ca_key_is_permission_denied_not_missing() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new().with_ca();
+    std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let out = env.path().join("out");
+    let store = env.store();
+    let args = ["--batch", "--dir", crate::common::utf8(&store), "issue", "--cn", "x", "--out", crate::common::utf8(&out)];
+    let uid = crate::common::peer("id", &["-u"], env.path()).stdout;
+    let run = if uid.trim() == "0" {
+        // Root reads every file: run as an ordinary user instead.
+        let mut c = std::process::Command::new(crate::common::require_peer("runuser"));
+        c.args(["-u", "nobody", "--"]).arg(crate::common::bin()).args(args).current_dir(env.path());
+        crate::common::to_run(c.output().expect("runuser"))
+    } else {
+        let private = env.store().join("private");
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0)).expect("chmod");
+        let run = crate::common::to_run(env.cmd().args(args).output().expect("run"));
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        run
+    };
+    let run = run.error().stderr_has("cannot read the CA key").stderr_has("Permission denied");
+    assert!(!run.stderr.contains("missing"), "{}", run.stderr);
+}

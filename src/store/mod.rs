@@ -432,8 +432,13 @@ impl Store {
     pub fn signer(&self, pass: &dyn PassphraseSource) -> anyhow::Result<Signer> {
         let cert_der = self.ca_cert_der()?;
         let key_path = &self.paths.ca_key;
-        if !key_path.exists() {
-            return Err(StoreError::CaKeyMissing(key_path.clone()).into());
+        // `exists()` is false for a key mtlsctl may not look at (another user's store).
+        match std::fs::metadata(key_path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::CaKeyMissing(key_path.clone()).into());
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read the CA key {}", key_path.display()))),
+            Ok(_) => {}
         }
         fsio::check_secret_mode(key_path)?;
         let bytes = Zeroizing::new(fsio::read(key_path)?);
