@@ -316,3 +316,25 @@ fn another_users_ca_key_is_permission_denied_not_missing() {
     let run = run.error().stderr_has("cannot read the CA key").stderr_has("Permission denied");
     assert!(!run.stderr.contains("missing"), "{}", run.stderr);
 }
+
+#[test]
+fn openssl_ca_works_on_a_store_whose_path_holds_config_syntax() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for name in ["weird#dir", "cost$dir", "back\\slash", "quo\"te's"] {
+        let parent = tmp.path().join(name);
+        std::fs::create_dir(&parent).expect("mkdir");
+        let env = Env::at(parent.join("pki"));
+        env.run(&["init-ca"]).ok();
+        let dir = env.path();
+        let csr = dir.join("r.csr");
+        let key = dir.join("r.key");
+        let mut args = vec!["req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+        args.extend(["-subj", "/CN=via-openssl", "-keyout", crate::common::utf8(&key), "-out", crate::common::utf8(&csr)]);
+        crate::common::openssl(dir, &args);
+        let out = dir.join("r.crt");
+        crate::common::openssl_ca(&env, &["-batch", "-in", crate::common::utf8(&csr), "-out", crate::common::utf8(&out)]);
+        let list = env.run(&["list"]).ok();
+        assert!(list.stdout.contains("via-openssl"), "{name}: {}", list.stdout);
+        crate::common::openssl_ca(&env, &["-gencrl", "-out", crate::common::utf8(&dir.join("x.crl"))]);
+    }
+}
