@@ -338,3 +338,64 @@ fn openssl_ca_works_on_a_store_whose_path_holds_config_syntax() {
         crate::common::openssl_ca(&env, &["-gencrl", "-out", crate::common::utf8(&dir.join("x.crl"))]);
     }
 }
+
+/// Replace the store's CA certificate with one for the same key that starts tomorrow.
+fn make_ca_not_yet_valid(env: &Env) {
+    let key_pem = std::fs::read_to_string(env.store().join("private/ca.key")).expect("CA key");
+    let key = KeyPair::from_pem(&key_pem).expect("parse CA key");
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, "Future CA");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+    params.not_before = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(365);
+    let cert = params.self_signed(&key).expect("self-sign");
+    std::fs::write(env.store().join("certs/ca.crt"), cert.pem()).expect("write CA");
+}
+
+#[test]
+fn a_ca_that_is_not_yet_valid_issues_nothing() {
+    let env = Env::new().with_ca();
+    make_ca_not_yet_valid(&env);
+    let before = env.snapshot();
+    env.run(&["issue", "--cn", "early"]).error().stderr_has("not valid until");
+    many_sans_csr(&env, "early.csr", 1);
+    env.run(&["sign", "early.csr"]).error().stderr_has("not valid until");
+    assert_eq!(env.snapshot(), before, "a refused issue changed the store");
+    assert!(!env.store().join("issued/early").exists(), "a refused issue left issued/early");
+    assert!(!env.store().join("issued/many-sans").exists(), "a refused sign left issued/many-sans");
+}
+
+#[test]
+fn an_empty_pkcs12_password_is_refused() {
+    let env = Env::new().with_ca();
+    env.issue("p12", &[]);
+    let out = env.path().join("p12.p12");
+    let out = crate::common::utf8(&out);
+    env.run(&["export", "--cn", "p12", "--format", "pkcs12", "--password", "", "--out", out])
+        .error()
+        .stderr_has("password is empty");
+    std::fs::write(env.path().join("empty.pass"), "\n").expect("write");
+    env.run(&["export", "--cn", "p12", "--format", "pkcs12", "--password-file", "empty.pass", "--out", out])
+        .error()
+        .stderr_has("password is empty");
+    assert!(!env.path().join("p12.p12").exists());
+    env.run(&["export", "--cn", "p12", "--format", "pkcs12", "--password", "s3cret", "--out", out]).ok();
+}
+
+/// Guards (these held on main already): a refused issue or sign leaves no empty issued/<cn>/.
+#[test]
+fn failed_issue_and_sign_leave_no_empty_identity_directory() {
+    let env = Env::new();
+    env.run(&["init-ca", "--permitted-dns", "example.com"]).ok();
+    env.run(&["issue", "--cn", "evil.com", "--profile", "server"]).error();
+    env.run(&["issue", "--cn", "zero", "--validity", "0d"]).error();
+    std::fs::write(env.path().join("junk.csr"), "junk").expect("write");
+    env.run(&["sign", "junk.csr"]).error();
+    let mut params = CertificateParams::new(vec!["evil.com".to_string()]).expect("params");
+    params.distinguished_name.push(DnType::CommonName, "evil-sign");
+    write_csr(&env, "evil.csr", params);
+    env.run(&["sign", "evil.csr", "--profile", "server"]).error();
+    let issued: Vec<_> = std::fs::read_dir(env.store().join("issued")).expect("issued/").flatten().map(|e| e.path()).collect();
+    assert!(issued.is_empty(), "left behind: {issued:?}");
+}

@@ -75,7 +75,21 @@ struct Exported {
     certificates: usize,
 }
 
+/// The PKCS#12 password; an empty one is refused: the file holds the private
+/// key, and an empty password protects it from nothing (several tools then
+/// store it with no encryption at all).
 fn password(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Zeroizing<String>> {
+    let pass = given_password(ctx, args)?;
+    if pass.is_empty() {
+        return Err(hinted(
+            "the PKCS#12 password is empty: the file holds the private key, and an empty password leaves it unprotected",
+            "give a non-empty password with --password-file FILE (or --password)",
+        ));
+    }
+    Ok(pass)
+}
+
+fn given_password(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Zeroizing<String>> {
     if let Some(p) = &args.password {
         return Ok(Zeroizing::new(p.clone()));
     }
