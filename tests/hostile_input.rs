@@ -399,3 +399,64 @@ fn failed_issue_and_sign_leave_no_empty_identity_directory() {
     let issued: Vec<_> = std::fs::read_dir(env.store().join("issued")).expect("issued/").flatten().map(|e| e.path()).collect();
     assert!(issued.is_empty(), "left behind: {issued:?}");
 }
+
+/// The `Max core file size` line of /proc/PID/limits, spaces collapsed.
+fn core_limit(pid: u32) -> Option<String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    text.lines().find(|l| l.starts_with("Max core file size")).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// The owner of /proc/PID: the process's own user, or root once it is not dumpable.
+fn proc_owner(pid: u32) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}/status")).ok().map(|m| m.uid())
+}
+
+#[test]
+fn a_signing_command_cannot_dump_core() {
+    let env = Env::new().with_ca();
+    let uid = crate::common::peer("id", &["-u"], env.path()).stdout.trim().to_string();
+    // /proc/PID turns root-owned when a process makes itself not dumpable, which
+    // shows only for a process that is not root: as root, run it as nobody.
+    // Hold the store lock, so `issue` waits with the CA key about to be used.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(env.store().join("index.txt.lock"))
+        .expect("open the lock");
+    lock.lock().expect("take the lock");
+    let as_root = uid == "0";
+    if as_root {
+        crate::common::peer("chown", &["-R", "nobody:nogroup", crate::common::utf8(env.path())], env.path()).code(0);
+    }
+    let mut c = if as_root {
+        let mut c = std::process::Command::new(crate::common::require_peer("setpriv"));
+        c.args(["--reuid", "nobody", "--regid", "nogroup", "--clear-groups", "--"]).arg(crate::common::bin());
+        c.current_dir(env.path()).env("HOME", env.path());
+        c.arg("--batch").arg("--dir").arg(env.store());
+        c
+    } else {
+        env.batch_cmd()
+    };
+    c.args(["issue", "--cn", "no-core"]).env("MTLSCTL_LOCK_TIMEOUT", "30");
+    c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("spawn");
+    let pid = child.id();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut owner = None;
+    while std::time::Instant::now() < deadline {
+        assert!(child.try_wait().expect("wait").is_none(), "issue ended before the lock was released");
+        owner = proc_owner(pid);
+        if owner == Some(0) && core_limit(pid).as_deref() == Some("Max core file size 0 0 bytes") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let core = core_limit(pid);
+    lock.unlock().expect("release the lock");
+    let run = crate::common::to_run(child.wait_with_output().expect("wait"));
+    assert_eq!(owner, Some(0), "the waiting issue stayed dumpable (/proc/{pid} not root-owned)");
+    assert_eq!(core.as_deref(), Some("Max core file size 0 0 bytes"), "core rlimit");
+    run.ok();
+}
