@@ -263,7 +263,9 @@ fn san_policy_gaps_are_refused_with_words() {
     // A malformed one is not dropped (the certificate issued without its names).
     let mut params = CertificateParams::default();
     params.distinguished_name.push(DnType::CommonName, "malformed-san");
-    params.custom_extensions.push(rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 17], b"\x30\x03\x82\x05A".to_vec()));
+    params
+        .custom_extensions
+        .push(rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 17], b"\x30\x03\x82\x05A".to_vec()));
     write_csr(&env, "bad.csr", params);
     env.run(&["sign", "bad.csr"]).error().stderr_has("subjectAltName extension is malformed");
     assert_eq!(env.snapshot(), before, "a refused name changed the store");
@@ -299,7 +301,8 @@ fn another_users_ca_key_is_permission_denied_not_missing() {
     std::fs::set_permissions(env.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let out = env.path().join("out");
     let store = env.store();
-    let args = ["--batch", "--dir", crate::common::utf8(&store), "issue", "--cn", "x", "--out", crate::common::utf8(&out)];
+    let args =
+        ["--batch", "--dir", crate::common::utf8(&store), "issue", "--cn", "x", "--out", crate::common::utf8(&out)];
     let uid = crate::common::peer("id", &["-u"], env.path()).stdout;
     let run = if uid.trim() == "0" {
         // Root reads every file: run as an ordinary user instead.
@@ -308,7 +311,7 @@ fn another_users_ca_key_is_permission_denied_not_missing() {
         crate::common::to_run(c.output().expect("runuser"))
     } else {
         let private = env.store().join("private");
-        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0)).expect("chmod");
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o000)).expect("chmod");
         let run = crate::common::to_run(env.cmd().args(args).output().expect("run"));
         std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).expect("chmod");
         run
@@ -329,10 +332,20 @@ fn openssl_ca_works_on_a_store_whose_path_holds_config_syntax() {
         let csr = dir.join("r.csr");
         let key = dir.join("r.key");
         let mut args = vec!["req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
-        args.extend(["-subj", "/CN=via-openssl", "-keyout", crate::common::utf8(&key), "-out", crate::common::utf8(&csr)]);
+        args.extend([
+            "-subj",
+            "/CN=via-openssl",
+            "-keyout",
+            crate::common::utf8(&key),
+            "-out",
+            crate::common::utf8(&csr),
+        ]);
         crate::common::openssl(dir, &args);
         let out = dir.join("r.crt");
-        crate::common::openssl_ca(&env, &["-batch", "-in", crate::common::utf8(&csr), "-out", crate::common::utf8(&out)]);
+        crate::common::openssl_ca(
+            &env,
+            &["-batch", "-in", crate::common::utf8(&csr), "-out", crate::common::utf8(&out)],
+        );
         let list = env.run(&["list"]).ok();
         assert!(list.stdout.contains("via-openssl"), "{name}: {}", list.stdout);
         crate::common::openssl_ca(&env, &["-gencrl", "-out", crate::common::utf8(&dir.join("x.crl"))]);
@@ -396,14 +409,17 @@ fn failed_issue_and_sign_leave_no_empty_identity_directory() {
     params.distinguished_name.push(DnType::CommonName, "evil-sign");
     write_csr(&env, "evil.csr", params);
     env.run(&["sign", "evil.csr", "--profile", "server"]).error();
-    let issued: Vec<_> = std::fs::read_dir(env.store().join("issued")).expect("issued/").flatten().map(|e| e.path()).collect();
+    let issued: Vec<_> =
+        std::fs::read_dir(env.store().join("issued")).expect("issued/").flatten().map(|e| e.path()).collect();
     assert!(issued.is_empty(), "left behind: {issued:?}");
 }
 
 /// The `Max core file size` line of /proc/PID/limits, spaces collapsed.
 fn core_limit(pid: u32) -> Option<String> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
-    text.lines().find(|l| l.starts_with("Max core file size")).map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    text.lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// The owner of /proc/PID: the process's own user, or root once it is not dumpable.

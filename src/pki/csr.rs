@@ -51,7 +51,8 @@ pub fn parse_request(bytes: &[u8]) -> anyhow::Result<Request> {
     if !rest.is_empty() {
         bail!("{} bytes of garbage after the certificate request", rest.len());
     }
-    let key_type = keys::describe_spki(req.certification_request_info.subject_pki.raw).unwrap_or_else(|| "unknown".into());
+    let key_type =
+        keys::describe_spki(req.certification_request_info.subject_pki.raw).unwrap_or_else(|| "unknown".into());
     check_signature_algorithm(&req.signature_algorithm.algorithm.to_id_string(), &key_type)?;
     req.verify_signature().map_err(|e| {
         anyhow!("the request's signature does not verify ({e}): it was altered, or not signed by the key it carries")
@@ -113,7 +114,9 @@ fn requested_names(req: &X509CertificationRequest<'_>) -> anyhow::Result<(Vec<Sa
             match ext.parsed_extension() {
                 ParsedExtension::SubjectAlternativeName(s) => sans.extend(general_names(&s.general_names, sans.len())?),
                 ParsedExtension::ParseError { error } if ext.oid.to_id_string() == SUBJECT_ALT_NAME => {
-                    bail!("the request's subjectAltName extension is malformed ({error}); it is refused rather than signed without its names")
+                    bail!(
+                        "the request's subjectAltName extension is malformed ({error}); it is refused rather than signed without its names"
+                    )
                 }
                 other => ignored_exts.push(extension_name(other)),
             }
@@ -129,13 +132,18 @@ const SUBJECT_ALT_NAME: &str = "2.5.29.17";
 fn general_names(names: &[GeneralName<'_>], before: usize) -> anyhow::Result<Vec<San>> {
     let count = before + names.len();
     if count > MAX_SANS {
-        bail!("the request asks for {count} subject alternative names; mtlsctl issues at most {MAX_SANS} per certificate");
+        bail!(
+            "the request asks for {count} subject alternative names; mtlsctl issues at most {MAX_SANS} per certificate"
+        );
     }
     names
         .iter()
         .map(|gn| {
             San::from_general_name(gn).ok_or_else(|| {
-                anyhow!("the request asks for a subject alternative name mtlsctl cannot issue ({})", general_name_kind(gn))
+                anyhow!(
+                    "the request asks for a subject alternative name mtlsctl cannot issue ({})",
+                    general_name_kind(gn)
+                )
             })
         })
         .collect()
@@ -143,7 +151,9 @@ fn general_names(names: &[GeneralName<'_>], before: usize) -> anyhow::Result<Vec
 
 fn extension_name(ext: &ParsedExtension<'_>) -> String {
     match ext {
-        ParsedExtension::BasicConstraints(bc) => format!("basicConstraints CA:{}", if bc.ca { "TRUE" } else { "FALSE" }),
+        ParsedExtension::BasicConstraints(bc) => {
+            format!("basicConstraints CA:{}", if bc.ca { "TRUE" } else { "FALSE" })
+        }
         ParsedExtension::KeyUsage(_) => "keyUsage".into(),
         ParsedExtension::ExtendedKeyUsage(_) => "extendedKeyUsage".into(),
         ParsedExtension::NameConstraints(_) => "nameConstraints".into(),

@@ -149,7 +149,9 @@ pub fn check_dns_name(name: &str) -> anyhow::Result<()> {
         bail!("'{name}' is an IP address (or ends in a numeric label), not a DNS name: give it as ip:ADDR");
     }
     if name.starts_with("*.") && labels.len() < 2 {
-        bail!("'{name}' would match every name under a top-level domain; a wildcard needs two labels after it, like *.example.com");
+        bail!(
+            "'{name}' would match every name under a top-level domain; a wildcard needs two labels after it, like *.example.com"
+        );
     }
     for label in bare.trim_end_matches('.').split('.') {
         if label.is_empty() || label.len() > 63 {

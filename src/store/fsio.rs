@@ -209,7 +209,7 @@ pub const SMALL_INPUT: u64 = 1 << 20;
 pub const LARGE_INPUT: u64 = 256 << 20;
 
 fn limit_words(limit: u64) -> String {
-    if limit % (1 << 20) == 0 { format!("{} MiB", limit >> 20) } else { format!("{limit} bytes") }
+    if limit.is_multiple_of(1 << 20) { format!("{} MiB", limit >> 20) } else { format!("{limit} bytes") }
 }
 
 /// Read a file of at most `LARGE_INPUT` bytes, naming it in the error.

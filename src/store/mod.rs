@@ -437,7 +437,9 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(StoreError::CaKeyMissing(key_path.clone()).into());
             }
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read the CA key {}", key_path.display()))),
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("cannot read the CA key {}", key_path.display())));
+            }
             Ok(_) => {}
         }
         fsio::check_secret_mode(key_path)?;
