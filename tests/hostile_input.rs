@@ -352,15 +352,15 @@ fn openssl_ca_works_on_a_store_whose_path_holds_config_syntax() {
     }
 }
 
-/// Replace the store's CA certificate with one for the same key that starts tomorrow.
-fn make_ca_not_yet_valid(env: &Env) {
+/// Replace the store's CA certificate with one for the same key that starts `start`.
+fn replace_ca_starting(env: &Env, start: time::OffsetDateTime) {
     let key_pem = std::fs::read_to_string(env.store().join("private/ca.key")).expect("CA key");
     let key = KeyPair::from_pem(&key_pem).expect("parse CA key");
     let mut params = CertificateParams::default();
     params.distinguished_name.push(DnType::CommonName, "Future CA");
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
-    params.not_before = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    params.not_before = start;
     params.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(365);
     let cert = params.self_signed(&key).expect("self-sign");
     std::fs::write(env.store().join("certs/ca.crt"), cert.pem()).expect("write CA");
@@ -369,7 +369,7 @@ fn make_ca_not_yet_valid(env: &Env) {
 #[test]
 fn a_ca_that_is_not_yet_valid_issues_nothing() {
     let env = Env::new().with_ca();
-    make_ca_not_yet_valid(&env);
+    replace_ca_starting(&env, time::OffsetDateTime::now_utc() + time::Duration::days(1));
     let before = env.snapshot();
     env.run(&["issue", "--cn", "early"]).error().stderr_has("not valid until");
     many_sans_csr(&env, "early.csr", 1);
@@ -377,6 +377,18 @@ fn a_ca_that_is_not_yet_valid_issues_nothing() {
     assert_eq!(env.snapshot(), before, "a refused issue changed the store");
     assert!(!env.store().join("issued/early").exists(), "a refused issue left issued/early");
     assert!(!env.store().join("issued/many-sans").exists(), "a refused sign left issued/many-sans");
+
+    // A CA that started a minute ago (younger than the backdate): the leaf starts with it, not before.
+    replace_ca_starting(&env, time::OffsetDateTime::now_utc() - time::Duration::minutes(1));
+    env.issue("young", &[]);
+    let not_before = |path: std::path::PathBuf| {
+        let pem = std::fs::read(path).expect("read");
+        let der = pem::parse(pem).expect("pem").into_contents();
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).expect("cert");
+        cert.validity().not_before.timestamp()
+    };
+    let ca = not_before(env.store().join("certs/ca.crt"));
+    assert!(not_before(env.issued("young", "cert.pem")) >= ca, "the leaf starts before its CA");
 }
 
 #[test]

@@ -155,22 +155,34 @@ impl Signer {
 
     /// Sign `params` for the public key `subject_key`; returns the certificate DER.
     ///
-    /// Refused when the certificate would start before the CA does: a CA that
-    /// is not yet valid means a clock is wrong (here or where the CA was made),
-    /// and a leaf from it is rejected by every peer until the CA's notBefore.
-    /// Clamping would hide the wrong clock and issue a certificate that does not
-    /// work when it says it does, so the signer refuses and says when the CA starts.
+    /// Refused when the CA is not valid yet: that means a clock is wrong (here or
+    /// where the CA was made), and a certificate from it is rejected by every
+    /// peer until the CA's notBefore. Clamping would hide the wrong clock and
+    /// hand out a certificate that does not work when it says it does. A CA that
+    /// is valid but younger than the backdate (`BACKDATE`, a courtesy to slow
+    /// clocks) gets the backdate cut to its own notBefore: a leaf never starts
+    /// before its issuer.
     pub fn sign(&self, params: &CertificateParams, subject_key: &impl rcgen::PublicKeyData) -> anyhow::Result<Vec<u8>> {
         let ca = super::certinfo::parse(&self.cert_der)?;
         let ca_start = super::certinfo::not_before(&ca);
-        if params.not_before < ca_start {
+        let now = OffsetDateTime::now_utc();
+        if ca_start > now {
             anyhow::bail!(
-                "the CA certificate is not valid until {}, after the new certificate would start ({}): \
-                 check this machine's clock, or issue once the CA is valid",
+                "the CA certificate is not valid until {} (now it is {}): check this machine's clock, \
+                 or issue once the CA is valid",
                 super::dates::rfc3339(ca_start),
-                super::dates::rfc3339(params.not_before)
+                super::dates::rfc3339(now)
             );
         }
+        let clamped;
+        let params = if params.not_before < ca_start {
+            let mut p = params.clone();
+            p.not_before = ca_start;
+            clamped = p;
+            &clamped
+        } else {
+            params
+        };
         let issuer = self.issuer()?;
         let cert = params.signed_by(subject_key, &issuer).context("cannot sign the certificate")?;
         Ok(cert.der().to_vec())
