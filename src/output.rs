@@ -122,13 +122,13 @@ impl Ctx {
     /// A progress or result line for people; suppressed by `--quiet`.
     pub fn info(&self, msg: impl AsRef<str>) {
         if !self.global.quiet {
-            eprintln!("{}", msg.as_ref());
+            to_stderr(&format!("{}\n", msg.as_ref()));
         }
     }
 
     /// A warning: always printed on stderr.
     pub fn warn(&self, msg: impl AsRef<str>) {
-        eprintln!("{} {}", style(stderr_color(), Role::Warning, "warning:"), msg.as_ref());
+        to_stderr(&format!("{} {}\n", style(stderr_color(), Role::Warning, "warning:"), msg.as_ref()));
     }
 
     /// The primary human result (a table, a decoded certificate): stdout,
@@ -137,11 +137,11 @@ impl Ctx {
         let text = text.as_ref();
         if self.json() {
             if !self.global.quiet {
-                eprint!("{text}");
+                to_stderr(text);
             }
         } else {
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
+            let _ = out.write_all(terminal_safe(text).as_bytes());
             let _ = out.flush();
         }
     }
@@ -158,7 +158,7 @@ impl Ctx {
         if n.is_warning() {
             self.warn(n.to_string());
         } else {
-            eprintln!("note: {n}");
+            to_stderr(&format!("note: {n}\n"));
         }
     }
 
@@ -176,6 +176,50 @@ impl Ctx {
         }
         Ok(())
     }
+}
+
+/// Write human text to stderr. A closed or full stderr (`2>/dev/full`) must
+/// not turn work already done into a failure, so write errors are dropped.
+fn to_stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(terminal_safe(text).as_bytes());
+    let _ = err.flush();
+}
+
+/// Text made safe for a terminal: newlines, tabs and the colour (SGR) sequences
+/// `style` writes pass; every other control character (an OSC title sequence,
+/// a bell, a carriage return, C1 controls) is shown as a `\u{..}` escape. The
+/// last line of defence for values from files another tool wrote; the values
+/// themselves are escaped where they are rendered (`San`'s Display, `names::printable`).
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}' {
+            if let Some(len) = sgr_len(rest) {
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The length of an SGR sequence (`ESC [ digits;digits m`) at the start of `text`.
+fn sgr_len(text: &str) -> Option<usize> {
+    let body = text.strip_prefix("\u{1b}[")?;
+    let params = body.bytes().take_while(|b| b.is_ascii_digit() || *b == b';').count();
+    (body.as_bytes().get(params) == Some(&b'm')).then_some(2 + params + 1)
 }
 
 /// An error that carries a suggestion for the fix.
@@ -205,20 +249,20 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// `error: ...`, then one `caused by: ...` per cause, then any hint.
 pub fn print_error(err: &anyhow::Error) {
     let color = stderr_color();
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "{} {err}", style(color, Role::Error, "error:"));
+    let mut text = format!("{} {err}\n", style(color, Role::Error, "error:"));
     let mut last = err.to_string();
     for cause in err.chain().skip(1) {
-        let text = cause.to_string();
+        let cause = cause.to_string();
         // Some libraries repeat their source in their own message.
-        if text != last && !last.ends_with(&text) {
-            let _ = writeln!(stderr, "caused by: {text}");
+        if cause != last && !last.ends_with(&cause) {
+            text.push_str(&format!("caused by: {cause}\n"));
         }
-        last = text;
+        last = cause;
     }
     for hint in hints(err) {
-        let _ = writeln!(stderr, "{} {hint}", style(color, Role::Hint, "hint:"));
+        text.push_str(&format!("{} {hint}\n", style(color, Role::Hint, "hint:")));
     }
+    to_stderr(&text);
 }
 
 /// The hints for an error: those a command attached, else the standard hint
@@ -275,6 +319,18 @@ mod tests {
         assert_eq!(format_duration(time::Duration::days(730)), "2y");
         assert_eq!(format_duration(time::Duration::hours(12)), "12h");
         assert_eq!(format_duration(time::Duration::seconds(90)), "90s");
+    }
+
+    #[test]
+    fn terminal_safe_escapes_all_but_newlines_tabs_and_colour() {
+        assert_eq!(terminal_safe("a\tb\n"), "a\tb\n");
+        let styled = style(true, Role::Bad, "revoked");
+        assert_eq!(terminal_safe(&styled), styled);
+        let hostile = "x\u{1b}]0;title\u{7}y\r\u{9b}2J";
+        let safe = terminal_safe(hostile);
+        assert!(!safe.chars().any(char::is_control), "{safe:?}");
+        assert_eq!(safe, "x\\u{1b}]0;title\\u{7}y\\u{d}\\u{9b}2J");
+        assert_eq!(terminal_safe("\u{1b}[31"), "\\u{1b}[31");
     }
 
     #[test]

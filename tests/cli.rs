@@ -9,6 +9,7 @@ mod common;
 
 mod csr_sign;
 mod docs;
+mod hostile_input;
 mod interop;
 mod issue;
 mod layout;

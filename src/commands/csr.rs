@@ -87,7 +87,7 @@ pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
 
     let (key, key_pem, key_path) = match &args.key {
         Some(path) => {
-            let bytes = Zeroizing::new(fsio::read(path)?);
+            let bytes = Zeroizing::new(fsio::read_limited(path, fsio::SMALL_INPUT)?);
             let key =
                 match keys::parse_key(&bytes).with_context(|| format!("cannot read the key {}", path.display()))? {
                     KeyFile::Plain(k) => k,

@@ -75,12 +75,26 @@ struct Exported {
     certificates: usize,
 }
 
+/// The PKCS#12 password; an empty one is refused: the file holds the private
+/// key, and an empty password protects it from nothing (several tools then
+/// store it with no encryption at all).
 fn password(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Zeroizing<String>> {
+    let pass = given_password(ctx, args)?;
+    if pass.is_empty() {
+        return Err(hinted(
+            "the PKCS#12 password is empty: the file holds the private key, and an empty password leaves it unprotected",
+            "give a non-empty password with --password-file FILE (or --password)",
+        ));
+    }
+    Ok(pass)
+}
+
+fn given_password(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Zeroizing<String>> {
     if let Some(p) = &args.password {
         return Ok(Zeroizing::new(p.clone()));
     }
     if let Some(f) = &args.password_file {
-        let raw = Zeroizing::new(fsio::read(f).context("cannot read the password file")?);
+        let raw = Zeroizing::new(fsio::read_limited(f, fsio::SMALL_INPUT).context("cannot read the password file")?);
         let text = std::str::from_utf8(&raw).map_err(|_| anyhow!("the password file {} is not UTF-8", f.display()))?;
         return Ok(Zeroizing::new(text.lines().next().unwrap_or("").to_string()));
     }
@@ -173,7 +187,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
                 format!("export needs an identity made by `mtlsctl issue --cn {}`", args.cn),
             ));
         }
-        fsio::read(&p)
+        fsio::read_limited(&p, fsio::SMALL_INPUT)
     };
     let key_pem = Zeroizing::new(read(id.key())?);
     let chain_pem = read(id.chain())?;

@@ -117,7 +117,8 @@ fn table(rows: &[Row], color: bool) -> String {
                 r.serial.clone(),
                 r.not_after.clone().unwrap_or_default().replace('T', " ").replace('Z', ""),
                 r.days_left.map(|d| d.to_string()).unwrap_or_default(),
-                r.subject.clone(),
+                // Another tool may have written the line: no terminal escapes.
+                crate::pki::names::printable(&r.subject),
             ]
         })
         .collect();

@@ -49,7 +49,7 @@ pub struct SignArgs {
 
 pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let name = if args.csr.as_os_str() == "-" { "standard input".to_string() } else { args.csr.display().to_string() };
-    let bytes = fsio::read_input(&args.csr)?;
+    let bytes = fsio::read_input_limited(&args.csr, fsio::SMALL_INPUT)?;
     let req = csr::parse_request(&bytes).with_context(|| format!("cannot use the request {name}"))?;
     csr::check_key(&req.key_type).with_context(|| format!("cannot use the request {name}"))?;
     let validity = args.validity.get().context("invalid --validity")?;

@@ -82,6 +82,11 @@ pub struct LeafSpec {
 }
 
 pub fn leaf_params(spec: &LeafSpec) -> anyhow::Result<CertificateParams> {
+    // The last check before a signature, whatever path the names came by.
+    super::names::check_common_name(&spec.cn)?;
+    if let Some(o) = &spec.org {
+        super::names::check_organization(o)?;
+    }
     let mut p = CertificateParams::default();
     p.distinguished_name = super::names::subject(&spec.cn, spec.org.as_deref());
     p.subject_alt_names = spec.sans.iter().map(San::to_rcgen).collect::<anyhow::Result<_>>()?;
@@ -149,7 +154,35 @@ impl Signer {
     }
 
     /// Sign `params` for the public key `subject_key`; returns the certificate DER.
+    ///
+    /// Refused when the CA is not valid yet: that means a clock is wrong (here or
+    /// where the CA was made), and a certificate from it is rejected by every
+    /// peer until the CA's notBefore. Clamping would hide the wrong clock and
+    /// hand out a certificate that does not work when it says it does. A CA that
+    /// is valid but younger than the backdate (`BACKDATE`, a courtesy to slow
+    /// clocks) gets the backdate cut to its own notBefore: a leaf never starts
+    /// before its issuer.
     pub fn sign(&self, params: &CertificateParams, subject_key: &impl rcgen::PublicKeyData) -> anyhow::Result<Vec<u8>> {
+        let ca = super::certinfo::parse(&self.cert_der)?;
+        let ca_start = super::certinfo::not_before(&ca);
+        let now = OffsetDateTime::now_utc();
+        if ca_start > now {
+            anyhow::bail!(
+                "the CA certificate is not valid until {} (now it is {}): check this machine's clock, \
+                 or issue once the CA is valid",
+                super::dates::rfc3339(ca_start),
+                super::dates::rfc3339(now)
+            );
+        }
+        let clamped;
+        let params = if params.not_before < ca_start {
+            let mut p = params.clone();
+            p.not_before = ca_start;
+            clamped = p;
+            &clamped
+        } else {
+            params
+        };
         let issuer = self.issuer()?;
         let cert = params.signed_by(subject_key, &issuer).context("cannot sign the certificate")?;
         Ok(cert.der().to_vec())

@@ -4,12 +4,13 @@
 
 use anyhow::{anyhow, bail};
 use x509_parser::certification_request::X509CertificationRequest;
+use x509_parser::cri_attributes::ParsedCriAttribute;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 
 use super::build::Profile;
 use super::keys;
-use super::names::{San, Subject};
+use super::names::{MAX_SANS, San, Subject};
 
 /// What a request asks for, reduced to what the CA takes from it.
 pub struct Request {
@@ -50,6 +51,9 @@ pub fn parse_request(bytes: &[u8]) -> anyhow::Result<Request> {
     if !rest.is_empty() {
         bail!("{} bytes of garbage after the certificate request", rest.len());
     }
+    let key_type =
+        keys::describe_spki(req.certification_request_info.subject_pki.raw).unwrap_or_else(|| "unknown".into());
+    check_signature_algorithm(&req.signature_algorithm.algorithm.to_id_string(), &key_type)?;
     req.verify_signature().map_err(|e| {
         anyhow!("the request's signature does not verify ({e}): it was altered, or not signed by the key it carries")
     })?;
@@ -74,36 +78,88 @@ pub fn parse_request(bytes: &[u8]) -> anyhow::Result<Request> {
     let Some(cn) = cn else {
         bail!("the request has no commonName (CN) in its subject; mtlsctl names certificates by CN");
     };
+    let (sans, ignored_exts) = requested_names(&req)?;
+    let spki = info.subject_pki.raw.to_vec();
+    Ok(Request { der: der.clone(), cn, org, sans, spki, key_type, dropped_attrs, ignored_exts })
+}
+
+/// The SANs a request asks for, and the names of the other extensions it asks
+/// for (which the profile decides instead). Refused rather than guessed at: more
+/// than one extensionRequest attribute or subjectAltName extension (which would
+/// be merged or one dropped), and a subjectAltName that does not parse (the
+/// certificate would be issued without it).
+fn requested_names(req: &X509CertificationRequest<'_>) -> anyhow::Result<(Vec<San>, Vec<String>)> {
     let mut sans = Vec::new();
     let mut ignored_exts = Vec::new();
-    if let Some(exts) = req.requested_extensions() {
-        for ext in exts {
-            match ext {
-                ParsedExtension::SubjectAlternativeName(s) => {
-                    for gn in &s.general_names {
-                        let san = San::from_general_name(gn).ok_or_else(|| {
-                            anyhow!(
-                                "the request asks for a subject alternative name mtlsctl cannot issue ({})",
-                                general_name_kind(gn)
-                            )
-                        })?;
-                        sans.push(san);
-                    }
+    let mut san_exts = 0;
+    let mut requests = 0;
+    for attr in req.certification_request_info.iter_attributes() {
+        if attr.oid.to_id_string() != EXTENSION_REQUEST {
+            continue;
+        }
+        requests += 1;
+        if requests > 1 {
+            bail!("the request holds more than one extensionRequest attribute; a request has at most one");
+        }
+        let ParsedCriAttribute::ExtensionRequest(exts) = attr.parsed_attribute() else {
+            bail!("the request's extensionRequest attribute is malformed");
+        };
+        for ext in &exts.extensions {
+            if ext.oid.to_id_string() == SUBJECT_ALT_NAME {
+                san_exts += 1;
+                if san_exts > 1 {
+                    bail!("the request holds more than one subjectAltName extension; a request has at most one");
                 }
-                ParsedExtension::BasicConstraints(bc) => {
-                    ignored_exts.push(format!("basicConstraints CA:{}", if bc.ca { "TRUE" } else { "FALSE" }))
+            }
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectAlternativeName(s) => sans.extend(general_names(&s.general_names, sans.len())?),
+                ParsedExtension::ParseError { error } if ext.oid.to_id_string() == SUBJECT_ALT_NAME => {
+                    bail!(
+                        "the request's subjectAltName extension is malformed ({error}); it is refused rather than signed without its names"
+                    )
                 }
-                ParsedExtension::KeyUsage(_) => ignored_exts.push("keyUsage".into()),
-                ParsedExtension::ExtendedKeyUsage(_) => ignored_exts.push("extendedKeyUsage".into()),
-                ParsedExtension::NameConstraints(_) => ignored_exts.push("nameConstraints".into()),
-                ParsedExtension::SubjectKeyIdentifier(_) => ignored_exts.push("subjectKeyIdentifier".into()),
-                _ => ignored_exts.push("other".into()),
+                other => ignored_exts.push(extension_name(other)),
             }
         }
     }
-    let spki = info.subject_pki.raw.to_vec();
-    let key_type = keys::describe_spki(&spki).unwrap_or_else(|| "unknown".into());
-    Ok(Request { der: der.clone(), cn, org, sans, spki, key_type, dropped_attrs, ignored_exts })
+    Ok((sans, ignored_exts))
+}
+
+const EXTENSION_REQUEST: &str = "1.2.840.113549.1.9.14";
+const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+
+/// The SANs of one extension, `before` of them already taken.
+fn general_names(names: &[GeneralName<'_>], before: usize) -> anyhow::Result<Vec<San>> {
+    let count = before + names.len();
+    if count > MAX_SANS {
+        bail!(
+            "the request asks for {count} subject alternative names; mtlsctl issues at most {MAX_SANS} per certificate"
+        );
+    }
+    names
+        .iter()
+        .map(|gn| {
+            San::from_general_name(gn).ok_or_else(|| {
+                anyhow!(
+                    "the request asks for a subject alternative name mtlsctl cannot issue ({})",
+                    general_name_kind(gn)
+                )
+            })
+        })
+        .collect()
+}
+
+fn extension_name(ext: &ParsedExtension<'_>) -> String {
+    match ext {
+        ParsedExtension::BasicConstraints(bc) => {
+            format!("basicConstraints CA:{}", if bc.ca { "TRUE" } else { "FALSE" })
+        }
+        ParsedExtension::KeyUsage(_) => "keyUsage".into(),
+        ParsedExtension::ExtendedKeyUsage(_) => "extendedKeyUsage".into(),
+        ParsedExtension::NameConstraints(_) => "nameConstraints".into(),
+        ParsedExtension::SubjectKeyIdentifier(_) => "subjectKeyIdentifier".into(),
+        _ => "other".into(),
+    }
 }
 
 fn general_name_kind(gn: &GeneralName<'_>) -> &'static str {
@@ -118,11 +174,69 @@ fn general_name_kind(gn: &GeneralName<'_>) -> &'static str {
     }
 }
 
+/// The signature algorithms mtlsctl checks a request's proof of possession
+/// with, by OID: (name, the key types it goes with).
+const SIGNATURES: &[(&str, &str, &[&str])] = &[
+    ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256", &["ec-p256", "ec-p384"]),
+    ("1.2.840.10045.4.3.3", "ecdsa-with-SHA384", &["ec-p256", "ec-p384"]),
+    ("1.3.101.112", "Ed25519", &["ed25519"]),
+    ("1.2.840.113549.1.1.11", "sha256WithRSAEncryption", &["rsa"]),
+    ("1.2.840.113549.1.1.12", "sha384WithRSAEncryption", &["rsa"]),
+    ("1.2.840.113549.1.1.13", "sha512WithRSAEncryption", &["rsa"]),
+];
+
+/// Signatures over SHA-1, refused whatever the key.
+const SHA1_SIGNATURES: &[(&str, &str)] = &[
+    ("1.2.840.113549.1.1.5", "sha1WithRSAEncryption"),
+    ("1.3.14.3.2.29", "sha1WithRSA"),
+    ("1.2.840.10045.4.1", "ecdsa-with-SHA1"),
+];
+
+/// The largest RSA key whose signature can be checked (and that TLS stacks take).
+const MAX_RSA_BITS: u32 = 8192;
+
+/// Refuse, before checking the signature, a request signed in a way mtlsctl
+/// cannot check, so that it is not reported as altered; and SHA-1, which
+/// collisions broke (a chosen-prefix collision costs little since 2020), for RSA
+/// and ECDSA alike.
+pub fn check_signature_algorithm(sig_oid: &str, key_type: &str) -> anyhow::Result<()> {
+    if let Some((_, name)) = SHA1_SIGNATURES.iter().find(|(oid, _)| *oid == sig_oid) {
+        bail!(
+            "the request is signed with {name}: SHA-1 signatures can be forged by collision (SHAttered, 2017); sign it with SHA-256 or stronger"
+        );
+    }
+    let rsa_bits = key_type.strip_prefix("rsa-").and_then(|b| b.parse::<u32>().ok());
+    let family = if rsa_bits.is_some() { "rsa" } else { key_type };
+    let supported = SIGNATURES.iter().find(|(oid, _, _)| *oid == sig_oid);
+    let name = supported.map_or_else(|| signature_name(sig_oid), |(_, n, _)| (*n).to_string());
+    let fits = supported.is_some_and(|(_, _, keys)| keys.contains(&family));
+    if !fits || rsa_bits.is_some_and(|b| b > MAX_RSA_BITS) {
+        bail!(
+            "unsupported key/signature algorithm: the request is signed with {name} by a {key_type} key; mtlsctl takes \
+             ECDSA P-256/P-384 with SHA-256/384, Ed25519, or RSA 2048-{MAX_RSA_BITS} bits with SHA-256/384/512"
+        );
+    }
+    Ok(())
+}
+
+/// A name for a signature algorithm mtlsctl does not take.
+fn signature_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512".into(),
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS".into(),
+        "1.3.101.113" => "Ed448".into(),
+        other => format!("the algorithm {other}"),
+    }
+}
+
 /// Refuse keys no modern peer accepts rather than issue a certificate that fails later.
 pub fn check_key(key_type: &str) -> anyhow::Result<()> {
     if let Some(bits) = key_type.strip_prefix("rsa-").and_then(|b| b.parse::<u32>().ok()) {
         if bits < 2048 {
             bail!("the request's key is RSA {bits} bits; at least 2048 are required");
+        }
+        if bits > MAX_RSA_BITS {
+            bail!("the request's key is RSA {bits} bits; at most {MAX_RSA_BITS} are supported");
         }
         return Ok(());
     }
@@ -157,5 +271,31 @@ impl Request {
     /// Whether the requested key is RSA (its certificate then gets keyEncipherment).
     pub fn rsa_key(&self) -> bool {
         self.key_type.starts_with("rsa-")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_algorithms_are_named_not_called_altered() {
+        assert!(check_signature_algorithm("1.2.840.10045.4.3.2", "ec-p256").is_ok());
+        assert!(check_signature_algorithm("1.2.840.113549.1.1.11", "rsa-4096").is_ok());
+        assert!(check_signature_algorithm("1.3.101.112", "ed25519").is_ok());
+        for (oid, key) in [
+            ("1.2.840.10045.4.3.4", "ec-p384"),
+            ("1.2.840.10045.4.3.3", "ec-p521"),
+            ("1.3.101.113", "1.3.101.113"),
+            ("1.2.840.113549.1.1.10", "rsa-2048"),
+            ("1.2.840.113549.1.1.11", "rsa-16384"),
+        ] {
+            let e = check_signature_algorithm(oid, key).unwrap_err().to_string();
+            assert!(e.starts_with("unsupported key/signature algorithm"), "{oid} {key}: {e}");
+        }
+        for (oid, key) in [("1.2.840.113549.1.1.5", "rsa-2048"), ("1.2.840.10045.4.1", "ec-p256")] {
+            let e = check_signature_algorithm(oid, key).unwrap_err().to_string();
+            assert!(e.contains("SHA-1"), "{e}");
+        }
     }
 }

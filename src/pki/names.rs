@@ -20,13 +20,16 @@ pub enum San {
     Email(String),
 }
 
+/// For people: values from untrusted certificates and requests may hold
+/// terminal escapes, so control characters are shown escaped (`printable`);
+/// the JSON (`Serialize`) keeps the real value.
 impl std::fmt::Display for San {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Dns(v) => write!(f, "dns:{v}"),
+            Self::Dns(v) => write!(f, "dns:{}", printable(v)),
             Self::Ip(v) => write!(f, "ip:{v}"),
-            Self::Uri(v) => write!(f, "uri:{v}"),
-            Self::Email(v) => write!(f, "email:{v}"),
+            Self::Uri(v) => write!(f, "uri:{}", printable(v)),
+            Self::Email(v) => write!(f, "email:{}", printable(v)),
         }
     }
 }
@@ -77,6 +80,12 @@ impl San {
                 {
                     bail!("invalid SAN '{spec}': not a valid URI");
                 }
+                let scheme = scheme.to_ascii_lowercase();
+                if ACTIVE_SCHEMES.contains(&scheme.as_str()) {
+                    bail!(
+                        "invalid SAN '{spec}': a {scheme}: URI is content a browser runs or opens, not an identity; use spiffe://, https:// or urn:"
+                    );
+                }
                 Ok(Self::Uri(value.to_string()))
             }
             _ => {
@@ -118,6 +127,10 @@ impl San {
     }
 }
 
+/// URI schemes that carry content to run or open rather than name a party:
+/// a URI SAN with one is refused (a viewer that links SANs would run it).
+const ACTIVE_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "file", "blob", "about"];
+
 /// A DNS name as certificates carry it: ASCII labels of letters, digits and
 /// hyphens (underscores tolerated, as service names use them), an optional
 /// leading `*.` wildcard, at most 253 characters.
@@ -128,6 +141,17 @@ pub fn check_dns_name(name: &str) -> anyhow::Result<()> {
     }
     if bare.is_empty() {
         bail!("empty DNS name");
+    }
+    let labels: Vec<&str> = bare.trim_end_matches('.').split('.').collect();
+    // No top-level domain is all digits: such a name is an IP address, which
+    // peers match only against IP SANs.
+    if labels.last().is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit())) {
+        bail!("'{name}' is an IP address (or ends in a numeric label), not a DNS name: give it as ip:ADDR");
+    }
+    if name.starts_with("*.") && labels.len() < 2 {
+        bail!(
+            "'{name}' would match every name under a top-level domain; a wildcard needs two labels after it, like *.example.com"
+        );
     }
     for label in bare.trim_end_matches('.').split('.') {
         if label.is_empty() || label.len() > 63 {
@@ -187,6 +211,34 @@ pub fn check_common_name(cn: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// An organization (O) as a subject attribute: the same rules as the common
+/// name, at most 64 characters (RFC 5280 ub-organization-name).
+pub fn check_organization(org: &str) -> anyhow::Result<()> {
+    if org.trim().is_empty() {
+        bail!("the organization (O) is empty");
+    }
+    let len = org.chars().count();
+    if len > 64 {
+        bail!("the organization (O) is {len} characters long; X.509 allows at most 64 (RFC 5280 ub-organization-name)");
+    }
+    if org.chars().any(char::is_control) {
+        bail!("the organization (O) contains control characters");
+    }
+    Ok(())
+}
+
+/// The most subject alternative names a certificate may carry: real ones have
+/// a handful; thousands make certificates that peers choke on.
+pub const MAX_SANS: usize = 256;
+
+/// Refuse more than `MAX_SANS` names, with the count.
+pub fn check_san_count(count: usize) -> anyhow::Result<()> {
+    if count > MAX_SANS {
+        bail!("{count} subject alternative names is too many; mtlsctl issues at most {MAX_SANS} per certificate");
+    }
+    Ok(())
+}
+
 /// A certificate subject as mtlsctl issues it: CN, O, SANs and profile, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
@@ -235,6 +287,10 @@ impl Subject {
         profile: Option<Profile>,
     ) -> anyhow::Result<Self> {
         check_subject_cn(cn)?;
+        if let Some(o) = org {
+            check_organization(o)?;
+        }
+        check_san_count(sans.len() + usize::from(spiffe_id.is_some()))?;
         let mut out: Vec<San> = Vec::new();
         for s in sans {
             if !out.contains(s) {
@@ -340,6 +396,43 @@ fn push_escaped(out: &mut String, bytes: &[u8]) {
     }
 }
 
+/// Undo `X509_NAME_oneline` escaping: `\/`, `\+` and `\xHH` (UTF-8 bytes).
+/// Works on bytes: an index line written by another tool may put a backslash
+/// anywhere, even before a multi-byte character.
+pub fn unescape_oneline(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            match bytes.get(i + 1) {
+                Some(&b @ (b'/' | b'+')) => {
+                    out.push(b);
+                    i += 2;
+                    continue;
+                }
+                Some(b'x') => {
+                    if let Some(b) = bytes.get(i + 2..i + 4).and_then(hex_byte) {
+                        out.push(b);
+                        i += 4;
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Two ASCII hex digits as a byte.
+fn hex_byte(pair: &[u8]) -> Option<u8> {
+    let digit = |c: u8| char::from(c).to_digit(16);
+    u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()
+}
+
 /// An attribute's text: UTF-8 and the ASCII string types as they are,
 /// BMPString (UTF-16) decoded, anything else read leniently.
 fn attr_text(attr: &x509_parser::x509::AttributeTypeAndValue<'_>) -> String {
@@ -367,6 +460,12 @@ pub fn check_name_sane(name: &X509Name<'_>) -> anyhow::Result<()> {
             if attr.attr_type().to_id_string() == "2.5.4.3" && value.chars().count() > 64 {
                 bail!(
                     "the common name is {} characters long; X.509 allows at most 64 (RFC 5280 ub-common-name)",
+                    value.chars().count()
+                );
+            }
+            if attr.attr_type().to_id_string() == "2.5.4.10" && value.chars().count() > 64 {
+                bail!(
+                    "the organization (O) is {} characters long; X.509 allows at most 64 (RFC 5280 ub-organization-name)",
                     value.chars().count()
                 );
             }
@@ -417,8 +516,45 @@ mod tests {
         assert_eq!(San::parse("ip:::1").unwrap(), San::Ip("::1".parse().unwrap()));
         assert!(matches!(San::parse("uri:spiffe://td/a").unwrap(), San::Uri(_)));
         assert!(matches!(San::parse("email:a@b.c").unwrap(), San::Email(_)));
-        for bad in ["dns:", "ip:300.1.1.1", "dns:a b", "email:nobody", "uri:noscheme", "dns:-a.com"] {
+        assert!(matches!(San::parse("dns:*.example.com").unwrap(), San::Dns(_)));
+        assert!(matches!(San::parse("dns:1.example.com").unwrap(), San::Dns(_)));
+        assert!(matches!(San::parse("uri:https://example.com/x").unwrap(), San::Uri(_)));
+        for bad in [
+            "dns:",
+            "ip:300.1.1.1",
+            "dns:a b",
+            "email:nobody",
+            "uri:noscheme",
+            "dns:-a.com",
+            "dns:127.0.0.1",
+            "dns:10.1",
+            "dns:*.com",
+            "dns:*.com.",
+            "uri:javascript:alert(1)",
+            "uri:JavaScript:alert(1)",
+            "uri:data:text/html,x",
+        ] {
             assert!(San::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn oneline_escape_before_a_multibyte_character() {
+        assert_eq!(unescape_oneline("\\x€"), "\\x€");
+        assert_eq!(unescape_oneline("a\\x4€"), "a\\x4€");
+        assert_eq!(unescape_oneline("\\xC3\\xA9\\/\\+"), "é/+");
+        assert_eq!(unescape_oneline("tail\\"), "tail\\");
+    }
+
+    #[test]
+    fn san_display_escapes_terminal_controls() {
+        let osc = "a\u{1b}]0;owned\u{7}.example.com";
+        for san in [San::Dns(osc.into()), San::Uri(format!("https://{osc}")), San::Email(format!("x@{osc}"))] {
+            let shown = san.to_string();
+            assert!(!shown.chars().any(char::is_control), "{shown:?}");
+            assert!(shown.contains("\\u{1b}") && shown.contains("\\u{7}"), "{shown}");
+            let json = serde_json::to_string(&san).unwrap();
+            assert!(json.contains("\\u001b"), "the JSON keeps the real value: {json}");
         }
     }
 
@@ -436,7 +572,7 @@ mod tests {
 mod props {
     use proptest::prelude::*;
 
-    use super::San;
+    use super::{San, push_escaped, unescape_oneline};
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
@@ -446,6 +582,20 @@ mod props {
             if let Ok(s) = San::parse(&text) {
                 let _ = s.to_rcgen();
             }
+        }
+
+        /// Any text, backslashes and multi-byte characters mixed, unescapes
+        /// without a panic; escaped printable ASCII reads back as it was.
+        #[test]
+        fn oneline_unescape_never_panics(text in "(\\\\|\\\\x|x|[0-9a-fA-F]|€|é|/|\\+|.){0,40}") {
+            let _ = unescape_oneline(&text);
+        }
+
+        #[test]
+        fn oneline_round_trips_printable_ascii(text in "[ -\\[\\]-~]{0,40}") {
+            let mut escaped = String::new();
+            push_escaped(&mut escaped, text.as_bytes());
+            prop_assert_eq!(unescape_oneline(&escaped), text);
         }
     }
 }

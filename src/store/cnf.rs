@@ -88,8 +88,28 @@ authorityKeyIdentifier  = keyid:always
 [ crl_ext ]
 authorityKeyIdentifier  = keyid:always
 "#,
-        dir = dir.display()
+        dir = config_value(&dir.display().to_string())
     )
+}
+
+/// A value as OpenSSL's config syntax reads it back unchanged: as it is when
+/// it holds nothing special, else in double quotes with `\` and `"` escaped
+/// (inside quotes `#` starts no comment and `$` expands nothing).
+pub fn config_value(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=~".contains(c) || !c.is_ascii();
+    if !value.is_empty() && value.chars().all(plain) {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c == '\\' || c == '"' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }
 
 /// An openssl.cnf read as sections of key = value, with `$var`, `${var}`,
@@ -147,11 +167,29 @@ impl Cnf {
     }
 
     fn expand(&self, section: &str, value: &str) -> String {
-        let value = value.trim_matches('"');
         let mut out = String::new();
         let chars: Vec<char> = value.chars().collect();
         let mut i = 0;
         while i < chars.len() {
+            // Quoted text is literal, as is the character after a backslash.
+            if chars[i] == '"' || chars[i] == '\'' {
+                let q = chars[i];
+                i += 1;
+                while i < chars.len() && chars[i] != q {
+                    if chars[i] == '\\' && i + 1 < chars.len() {
+                        i += 1;
+                    }
+                    out.push(chars[i]);
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            if chars[i] == '\\' && i + 1 < chars.len() {
+                out.push(chars[i + 1]);
+                i += 2;
+                continue;
+            }
             if chars[i] == '$' && i + 1 < chars.len() {
                 let (name, next) = if chars[i + 1] == '{' || chars[i + 1] == '(' {
                     let close = if chars[i + 1] == '{' { '}' } else { ')' };
@@ -181,14 +219,45 @@ impl Cnf {
     }
 }
 
+/// The line without its comment: a `#` outside quotes and not escaped.
 fn strip_comment(line: &str) -> &str {
-    match line.find('#') {
-        Some(i) => &line[..i],
-        None => line,
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else if c == '"' || c == '\'' {
+            quote = Some(c);
+        } else if c == '#' {
+            return &line[..i];
+        }
     }
+    line
 }
 
-/// The `dir = ...` value of the generated file's `[CA_default]`, if it has one, raw.
+/// A value with OpenSSL's quoting and escapes undone, no variable expanded.
+fn unquote(value: &str) -> String {
+    let mut out = String::new();
+    let mut chars = value.chars();
+    let mut quote = None;
+    while let Some(c) = chars.next() {
+        match (c, quote) {
+            ('\\', _) => out.extend(chars.next()),
+            (c, Some(q)) if c == q => quote = None,
+            ('"' | '\'', None) => quote = Some(c),
+            (c, _) => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `dir = ...` value of the generated file's `[CA_default]`, if it has one, unquoted.
 pub fn dir_line(text: &str) -> Option<(usize, String)> {
     let mut in_ca = false;
     for (i, line) in text.lines().enumerate() {
@@ -200,7 +269,7 @@ pub fn dir_line(text: &str) -> Option<(usize, String)> {
         if in_ca {
             if let Some((k, v)) = t.split_once('=') {
                 if k.trim() == "dir" {
-                    return Some((i, v.trim().to_string()));
+                    return Some((i, unquote(strip_comment(v).trim())));
                 }
             }
         }
@@ -214,7 +283,7 @@ pub fn with_dir(text: &str, dir: &Path) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 64);
     for (i, line) in text.lines().enumerate() {
         if i == no {
-            out.push_str(&format!("dir               = {}", dir.display()));
+            out.push_str(&format!("dir               = {}", config_value(&dir.display().to_string())));
         } else {
             out.push_str(line);
         }
@@ -235,6 +304,21 @@ mod tests {
         assert_eq!(cnf.get("CA_default", "database"), Some("/srv/pki/index.txt"));
         let moved = with_dir(&text, Path::new("/other")).unwrap();
         assert_eq!(Cnf::parse(&moved).unwrap().get("CA_default", "certificate"), Some("/other/certs/ca.crt"));
+    }
+
+    #[test]
+    fn store_paths_with_config_syntax_read_back_unchanged() {
+        for dir in ["/srv/weird#dir/pki", "/srv/a$b/pki", "/srv/back\\slash", "/srv/quo\"te's", "/srv/sp ace"] {
+            let text = generate(Path::new(dir), 90, 7);
+            let cnf = Cnf::parse(&text).unwrap();
+            assert_eq!(cnf.get("CA_default", "private_key"), Some(format!("{dir}/private/ca.key").as_str()), "{text}");
+            assert_eq!(dir_line(&text).map(|(_, d)| d), Some(dir.to_string()));
+            let moved = with_dir(&text, Path::new(dir)).unwrap();
+            assert_eq!(moved, text);
+        }
+        assert_eq!(config_value("/srv/pki"), "/srv/pki");
+        assert_eq!(config_value("/a#b"), "\"/a#b\"");
+        assert_eq!(config_value("/a\"b\\"), "\"/a\\\"b\\\\\"");
     }
 }
 

@@ -293,19 +293,80 @@ pub fn append_durable(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     done
 }
 
-/// Read a file, naming it in the error.
-pub fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
-    fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+/// The most mtlsctl reads of a certificate, request, key or passphrase file:
+/// real ones are a few kilobytes, so anything larger is refused before parsing.
+pub const SMALL_INPUT: u64 = 1 << 20;
+/// The most it reads of a CRL, index.txt or bundle (a 100,000-entry CRL is 6.5 MB).
+pub const LARGE_INPUT: u64 = 256 << 20;
+
+fn limit_words(limit: u64) -> String {
+    if limit.is_multiple_of(1 << 20) { format!("{} MiB", limit >> 20) } else { format!("{limit} bytes") }
 }
 
-/// Read a file or `-` for stdin.
-pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read standard input")?;
-        return Ok(buf);
+/// Read a file of at most `LARGE_INPUT` bytes, naming it in the error.
+pub fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    read_limited(path, LARGE_INPUT)
+}
+
+/// Read a file of at most `limit` bytes. A device (`/dev/zero`, a terminal) or
+/// directory is refused before reading, and a pipe is read no further than
+/// the limit, so no input makes mtlsctl read forever.
+pub fn read_limited(path: &Path, limit: u64) -> anyhow::Result<Vec<u8>> {
+    read_limited_io(path, limit).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// `read_limited` with the plain I/O error, for callers that type it.
+pub fn read_limited_io(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    use std::os::unix::fs::FileTypeExt;
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return Err(Error::new(ErrorKind::IsADirectory, "it is a directory"));
     }
-    read(path)
+    if kind.is_char_device() || kind.is_block_device() || kind.is_socket() {
+        return Err(Error::new(ErrorKind::InvalidInput, "it is a device, not a file"));
+    }
+    if kind.is_file() && meta.len() > limit {
+        let msg = format!("it is {} bytes, over the {} limit for this input", meta.len(), limit_words(limit));
+        return Err(Error::new(ErrorKind::FileTooLarge, msg));
+    }
+    read_bounded(file, limit)
+}
+
+/// A UTF-8 text file of at most `limit` bytes (the index, openssl.cnf).
+pub fn read_text(path: &Path, limit: u64) -> anyhow::Result<String> {
+    read_text_io(path, limit).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// `read_text` with the plain I/O error.
+pub fn read_text_io(path: &Path, limit: u64) -> std::io::Result<String> {
+    String::from_utf8(read_limited_io(path, limit)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
+fn read_bounded(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(reader, limit + 1), &mut buf)?;
+    if buf.len() as u64 > limit {
+        let msg = format!("more than the {} limit for this input", limit_words(limit));
+        return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, msg));
+    }
+    Ok(buf)
+}
+
+/// Read a file or `-` for stdin, at most `LARGE_INPUT` bytes.
+pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    read_input_limited(path, LARGE_INPUT)
+}
+
+/// Read a file or `-` for stdin, at most `limit` bytes.
+pub fn read_input_limited(path: &Path, limit: u64) -> anyhow::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        return read_bounded(std::io::stdin().lock(), limit).context("cannot read standard input");
+    }
+    read_limited(path, limit)
 }
 
 /// Refuse a private key file that others can read, with the fix.

@@ -256,31 +256,7 @@ pub fn subject_field(subject: &str, key: &str) -> Option<String> {
     })
 }
 
-/// Undo `X509_NAME_oneline` escaping: `\/`, `\+` and `\xHH` (UTF-8 bytes).
-pub fn unescape_oneline(v: &str) -> String {
-    let bytes = v.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' && i + 1 < bytes.len() {
-            if bytes[i + 1] == b'/' || bytes[i + 1] == b'+' {
-                out.push(bytes[i + 1]);
-                i += 2;
-                continue;
-            }
-            if bytes[i + 1] == b'x' && i + 3 < bytes.len() {
-                if let Ok(b) = u8::from_str_radix(&v[i + 2..i + 4], 16) {
-                    out.push(b);
-                    i += 4;
-                    continue;
-                }
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub use crate::pki::names::unescape_oneline;
 
 /// A whole index.txt.
 #[derive(Debug, Clone, Default)]

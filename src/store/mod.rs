@@ -265,7 +265,7 @@ impl Store {
             return Ok(Some(Self::with_paths(paths, None)));
         }
         for cnf_path in cnf_candidates(root) {
-            let text = std::fs::read_to_string(&cnf_path)
+            let text = fsio::read_text_io(&cnf_path, fsio::SMALL_INPUT)
                 .map_err(|source| StoreError::Unreadable { path: cnf_path.clone(), source })?;
             let Ok(cnf) = cnf::Cnf::parse(&text) else { continue };
             if let Some(paths) = paths_from_cnf(&cnf, &cnf_path) {
@@ -277,7 +277,7 @@ impl Store {
 
     /// `openssl.cnf` names the store by absolute path; keep it true after a move.
     fn fix_moved_cnf(&self) {
-        let Ok(text) = std::fs::read_to_string(&self.paths.cnf) else { return };
+        let Ok(text) = fsio::read_text(&self.paths.cnf, fsio::SMALL_INPUT) else { return };
         let Some((_, current)) = cnf::dir_line(&text) else { return };
         if Path::new(&current) == self.paths.root {
             return;
@@ -378,14 +378,14 @@ impl Store {
 
     /// index.txt as text, for a single pass with `Index::each`.
     pub fn read_index_text(&self) -> anyhow::Result<String> {
-        std::fs::read_to_string(&self.paths.index)
+        fsio::read_text(&self.paths.index, fsio::LARGE_INPUT)
             .with_context(|| format!("cannot read {}", self.paths.index.display()))
     }
 
     /// The index line for one serial, found without parsing the whole file
     /// (a byte search for `\tSERIAL\t`), so a lookup stays cheap in a large store.
     pub fn find_entry(&self, serial: &str) -> anyhow::Result<Option<Entry>> {
-        let text = std::fs::read_to_string(&self.paths.index)
+        let text = fsio::read_text(&self.paths.index, fsio::LARGE_INPUT)
             .with_context(|| format!("cannot read {}", self.paths.index.display()))?;
         let want = format!("\t{}\t", index::normalize_serial(serial));
         let Some(at) = memchr::memmem::find(text.as_bytes(), want.as_bytes()) else { return Ok(None) };
@@ -432,8 +432,15 @@ impl Store {
     pub fn signer(&self, pass: &dyn PassphraseSource) -> anyhow::Result<Signer> {
         let cert_der = self.ca_cert_der()?;
         let key_path = &self.paths.ca_key;
-        if !key_path.exists() {
-            return Err(StoreError::CaKeyMissing(key_path.clone()).into());
+        // `exists()` is false for a key mtlsctl may not look at (another user's store).
+        match std::fs::metadata(key_path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::CaKeyMissing(key_path.clone()).into());
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("cannot read the CA key {}", key_path.display())));
+            }
+            Ok(_) => {}
         }
         fsio::check_secret_mode(key_path)?;
         let bytes = Zeroizing::new(fsio::read(key_path)?);
