@@ -4,6 +4,7 @@
 // Crate-wide once verify and probe are split (issue 11).
 #![warn(clippy::too_many_lines, unreachable_pub)]
 
+pub mod check;
 pub mod common;
 pub mod completions;
 pub mod csr;
@@ -68,6 +69,7 @@ pub enum Command {
     Renew(renew::RenewArgs),
     Export(export::ExportArgs),
     NginxConfig(nginx_config::NginxConfigArgs),
+    Check(check::CheckArgs),
     Completions(completions::CompletionsArgs),
 }
 
@@ -86,6 +88,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Export(a) => export::run(ctx, &a),
         Command::NginxConfig(a) => nginx_config::run(ctx, &a),
         Command::Probe(a) => probe::run(ctx, &a),
+        Command::Check(a) => check::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }
 }

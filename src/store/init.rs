@@ -67,6 +67,8 @@ fn stage_tree(root: &Path, parent: &Path, ca_der: &[u8], chain: &[Vec<u8>]) -> a
         fsio::write_atomic_nosync_dir(p, bytes, Mode::Public)?;
     }
     fsio::write_atomic_nosync_dir(&t.index_attr(), b"unique_subject = no\n", Mode::Public)?;
+    // The empty index is mtlsctl's own: the first command need not validate it.
+    super::stamp::store(&t.index);
     for d in [tmp.path(), &tmp.path().join("certs"), &tmp.path().join("private")] {
         fsio::sync_dir(d)?;
     }

@@ -1,0 +1,117 @@
+//! index.txt as mtlsctl last left it: a one-line stamp (size, mtime, ctime,
+//! inode, device) in `index.txt.stamp`. `openssl ca`, easy-rsa or an editor
+//! change at least one of them (a rename gives a new inode, ctime cannot be set
+//! back), so a stamp that no longer matches means another tool wrote the file
+//! since: the next writing command validates every line once (a bad line in
+//! the middle is reported, never buried under new appends), and otherwise the
+//! check costs one `stat`.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::index::Index;
+
+/// What identifies one state of index.txt.
+pub type Mark = String;
+
+/// `index.txt.stamp` beside index.txt.
+pub fn path(index: &Path) -> PathBuf {
+    let mut s = index.as_os_str().to_os_string();
+    s.push(".stamp");
+    PathBuf::from(s)
+}
+
+/// The mark of index.txt as it is now, if it exists.
+pub fn current(index: &Path) -> Option<Mark> {
+    let m = std::fs::metadata(index).ok()?;
+    Some(format!(
+        "{} {}.{:09} {}.{:09} {} {}",
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+        m.ino(),
+        m.dev()
+    ))
+}
+
+fn stored(index: &Path) -> Option<Mark> {
+    std::fs::read_to_string(path(index)).ok().map(|s| s.trim_end().to_string())
+}
+
+/// Whether index.txt is as mtlsctl last left it.
+pub fn unchanged(index: &Path) -> bool {
+    matches!((current(index), stored(index)), (Some(c), Some(s)) if c == s)
+}
+
+/// Remember index.txt's present state as validated. Best effort: a stamp that
+/// cannot be written only costs one more full validation later.
+pub fn store(index: &Path) {
+    if let Some(mark) = current(index) {
+        std::fs::write(path(index), format!("{mark}\n")).ok();
+    }
+}
+
+/// After mtlsctl's own write: advance the stamp only if index.txt was as last
+/// validated just before it (`before`), so a change by another tool in
+/// between is still caught.
+pub fn advance(index: &Path, before: Option<Mark>) {
+    if before.is_some() && before == stored(index) {
+        store(index);
+    }
+}
+
+/// Validate every line of index.txt when another tool changed it since mtlsctl
+/// last wrote it, then stamp it. The caller holds the store lock.
+pub fn validate_if_changed(index: &Path) -> anyhow::Result<()> {
+    if unchanged(index) || !index.exists() {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(index).with_context(|| format!("cannot read {}", index.display()))?;
+    Index::each(&text, |_| Ok(())).with_context(|| {
+        format!(
+            "corrupt {}: it was changed outside mtlsctl; fix or remove the line (`mtlsctl check` lists every problem)",
+            index.display()
+        )
+    })?;
+    store(index);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_appends_keep_the_stamp_and_another_writer_breaks_it() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let index = tmp.path().join("index.txt");
+        std::fs::write(&index, "").expect("write");
+        assert!(!unchanged(&index), "no stamp yet: must validate once");
+        validate_if_changed(&index).expect("an empty index is valid");
+        assert!(unchanged(&index));
+        // mtlsctl's own append advances the stamp: no full validation next time.
+        let before = current(&index);
+        crate::store::fsio::append_durable(&index, b"V\t301231235959Z\t\t01\tunknown\t/CN=a\n").expect("append");
+        advance(&index, before);
+        assert!(unchanged(&index));
+        // Another tool renames a new file over it (as `openssl ca` does): a new inode.
+        let other = tmp.path().join("index.txt.new");
+        std::fs::write(&other, "V\t301231235959Z\t\t01\tunknown\t/CN=a\nbroken\n").expect("write");
+        std::fs::rename(&other, &index).expect("rename");
+        assert!(!unchanged(&index));
+        let err = validate_if_changed(&index).expect_err("the broken line is found");
+        assert!(format!("{err:#}").contains("line 2"), "{err:#}");
+        // An append by someone else between validation and mtlsctl's write is not blessed.
+        std::fs::write(&index, "").expect("write");
+        validate_if_changed(&index).expect("valid");
+        std::fs::write(&index, "garbage\n").expect("write");
+        let before = current(&index);
+        crate::store::fsio::append_durable(&index, b"V\t301231235959Z\t\t02\tunknown\t/CN=b\n").expect("append");
+        advance(&index, before);
+        assert!(!unchanged(&index));
+    }
+}
