@@ -303,6 +303,13 @@ fn mode_of(p: &Path) -> Option<u32> {
 
 /// Private directories 0700, private files 0600 (nothing for group or others).
 fn modes(store: &Store, findings: &mut Vec<Finding>) {
+    if !store.paths.ca_key.exists() {
+        findings.push(Finding::new(
+            "ca_key_missing",
+            "the CA key is missing: this store cannot sign",
+            Some(&store.paths.ca_key),
+        ));
+    }
     let mut check = |p: &Path, want: u32| {
         if let Some(m) = mode_of(p).filter(|m| m & 0o077 != 0) {
             findings.push(Finding::new(
