@@ -8,6 +8,7 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::Context;
 
@@ -55,19 +56,32 @@ pub fn store(index: &Path) {
     }
 }
 
-/// After mtlsctl's own write: advance the stamp only if index.txt was as last
-/// validated just before it (`before`), so a change by another tool in
-/// between is still caught.
+/// The state of index.txt this process validated in full, not yet stamped.
+static VALIDATED: Mutex<Option<(PathBuf, Mark)>> = Mutex::new(None);
+
+fn validated_here(index: &Path, mark: &Mark) -> bool {
+    VALIDATED.lock().is_ok_and(|v| v.as_ref().is_some_and(|(p, m)| p == index && m == mark))
+}
+
+/// After mtlsctl's own write: advance the stamp only if index.txt was, just
+/// before it (`before`), as last stamped or as validated by this process, so
+/// a change by another tool in between is still caught.
 pub fn advance(index: &Path, before: Option<Mark>) {
-    if before.is_some() && before == stored(index) {
+    let Some(before) = before else { return };
+    if Some(&before) == stored(index).as_ref() || validated_here(index, &before) {
         store(index);
     }
 }
 
 /// Validate every line of index.txt when another tool changed it since mtlsctl
-/// last wrote it, then stamp it. The caller holds the store lock.
+/// last wrote it; the stamp follows with this command's own write. The caller
+/// holds the store lock.
 pub fn validate_if_changed(index: &Path) -> anyhow::Result<()> {
     if unchanged(index) || !index.exists() {
+        return Ok(());
+    }
+    let mark = current(index);
+    if mark.as_ref().is_some_and(|m| validated_here(index, m)) {
         return Ok(());
     }
     let text = std::fs::read_to_string(index).with_context(|| format!("cannot read {}", index.display()))?;
@@ -77,7 +91,9 @@ pub fn validate_if_changed(index: &Path) -> anyhow::Result<()> {
             index.display()
         )
     })?;
-    store(index);
+    if let (Some(m), Ok(mut v)) = (mark, VALIDATED.lock()) {
+        *v = Some((index.to_path_buf(), m));
+    }
     Ok(())
 }
 
@@ -92,6 +108,8 @@ mod tests {
         std::fs::write(&index, "").expect("write");
         assert!(!unchanged(&index), "no stamp yet: must validate once");
         validate_if_changed(&index).expect("an empty index is valid");
+        assert!(!unchanged(&index), "validation alone must not write the stamp");
+        store(&index);
         assert!(unchanged(&index));
         // mtlsctl's own append advances the stamp: no full validation next time.
         let before = current(&index);
@@ -108,6 +126,11 @@ mod tests {
         // An append by someone else between validation and mtlsctl's write is not blessed.
         std::fs::write(&index, "").expect("write");
         validate_if_changed(&index).expect("valid");
+        // The validated state, then mtlsctl's own append: stamped.
+        let before = current(&index);
+        crate::store::fsio::append_durable(&index, b"V\t301231235959Z\t\t01\tunknown\t/CN=a\n").expect("append");
+        advance(&index, before);
+        assert!(unchanged(&index));
         std::fs::write(&index, "garbage\n").expect("write");
         let before = current(&index);
         crate::store::fsio::append_durable(&index, b"V\t301231235959Z\t\t02\tunknown\t/CN=b\n").expect("append");
