@@ -150,6 +150,12 @@ fn name_constraints_of_every_ca_above_apply() {
     ie.run(&["issue", "--cn", "ok", "--san", "dns:api.example.com"]).ok();
     let (csr, _key) = openssl_csr(env.path(), "bad", "/CN=bad", &["-addext", "subjectAltName=DNS:evil.com"]);
     ie.run(&["sign", &csr]).error().stderr_has("evil.com");
+    // renew refuses too: a certificate `openssl ca` (which checks no constraints) signed for evil.com.
+    let (csr, _key) = openssl_csr(env.path(), "ossl", "/CN=ossl", &["-addext", "subjectAltName=DNS:evil.com"]);
+    let cnf = int.join("openssl.cnf");
+    openssl(env.path(), &["ca", "-config", utf8(&cnf), "-batch", "-notext", "-in", &csr, "-out", "ossl.crt"]);
+    let serial = cert_serial(env.path(), &env.path().join("ossl.crt"));
+    ie.run(&["renew", "--serial", &serial]).error().stderr_has("evil.com");
     // A narrower subordinate is accepted.
     let int2 = env.path().join("int2");
     Env::at(&int2)
