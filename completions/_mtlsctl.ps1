@@ -44,12 +44,13 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
             [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'mtlsctl;init-ca' {
-            [CompletionResult]::new('--cn', '--cn', [CompletionResultType]::ParameterName, 'The CA''s common name')
+            [CompletionResult]::new('--cn', '--cn', [CompletionResultType]::ParameterName, 'The CA''s common name [default: "mtlsctl Root CA"; "mtlsctl Intermediate CA" with --parent]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The CA''s organization (O)')
             [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'Key algorithm of the CA')
             [CompletionResult]::new('--validity', '--validity', [CompletionResultType]::ParameterName, 'How long the CA is valid (e.g. 10y, 3650d) [default: 10y; 5y with --parent, cut to the parent''s expiry]')
@@ -303,6 +304,20 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mtlsctl;check' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--repair', '--repair', [CompletionResultType]::ParameterName, 'Re-add the index lines of orphan certificates and remove stale temporary files')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mtlsctl;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
@@ -330,6 +345,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
             [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -371,6 +387,9 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             break
         }
         'mtlsctl;help;nginx-config' {
+            break
+        }
+        'mtlsctl;help;check' {
             break
         }
         'mtlsctl;help;completions' {

@@ -16,6 +16,9 @@ _mtlsctl() {
             ",$1")
                 cmd="mtlsctl"
                 ;;
+            mtlsctl,check)
+                cmd="mtlsctl__subcmd__check"
+                ;;
             mtlsctl,completions)
                 cmd="mtlsctl__subcmd__completions"
                 ;;
@@ -60,6 +63,9 @@ _mtlsctl() {
                 ;;
             mtlsctl,verify)
                 cmd="mtlsctl__subcmd__verify"
+                ;;
+            mtlsctl__subcmd__help,check)
+                cmd="mtlsctl__subcmd__help__subcmd__check"
                 ;;
             mtlsctl__subcmd__help,completions)
                 cmd="mtlsctl__subcmd__help__subcmd__completions"
@@ -113,8 +119,30 @@ _mtlsctl() {
 
     case "${cmd}" in
         mtlsctl)
-            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help"
+            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__check)
+            opts="-q -h -V --repair --dir --json --quiet --batch --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -295,8 +323,22 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help)
-            opts="init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config completions help"
+            opts="init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -41,11 +41,12 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
+            cand check 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mtlsctl;init-ca'= {
-            cand --cn 'The CA''s common name'
+            cand --cn 'The CA''s common name [default: "mtlsctl Root CA"; "mtlsctl Intermediate CA" with --parent]'
             cand --org 'The CA''s organization (O)'
             cand --key-type 'Key algorithm of the CA'
             cand --validity 'How long the CA is valid (e.g. 10y, 3650d) [default: 10y; 5y with --parent, cut to the parent''s expiry]'
@@ -286,6 +287,19 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mtlsctl;check'= {
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --repair 'Re-add the index lines of orphan certificates and remove stale temporary files'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mtlsctl;completions'= {
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
@@ -312,6 +326,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
+            cand check 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -340,6 +355,8 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;help;export'= {
         }
         &'mtlsctl;help;nginx-config'= {
+        }
+        &'mtlsctl;help;check'= {
         }
         &'mtlsctl;help;completions'= {
         }

@@ -17,6 +17,7 @@ mod probe;
 mod probe_servers;
 mod renew_export;
 mod revoke_crl;
+mod store_check;
 mod store_integrity;
 mod store_ops;
 mod verify;

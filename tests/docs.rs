@@ -285,6 +285,12 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
         .or_default()
         .push(json_of(&env.run(&["--json", "nginx-config", "--server", "api.example.com"]).ok()));
 
+    // A store with problems: no CRL yet, and an orphan certificate.
+    let chk = Env::new().with_ca();
+    chk.run(&["issue", "--cn", "lost"]).ok();
+    std::fs::write(chk.store().join("index.txt"), "").expect("empty the index");
+    out.entry("check").or_default().push(json_of(&chk.run(&["--json", "check"]).code(3)));
+
     let inter = Env::new();
     let parent = env.store();
     out.entry("init-ca --parent")

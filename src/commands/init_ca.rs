@@ -16,7 +16,7 @@ use crate::pki::build::Signer;
 use crate::pki::build::{self, BACKDATE, CaSpec};
 use crate::pki::dates::{human_time, rfc3339};
 use crate::pki::keys::{self, KeyType};
-use crate::pki::{certinfo, names};
+use crate::pki::{certinfo, names, policy};
 use crate::prompt::{PASSPHRASE_ENV, PassSource};
 use crate::store::fsio;
 use crate::store::{Paths, Store, init};
@@ -39,9 +39,9 @@ use crate::store::{Paths, Store, init};
   MTLSCTL_CA_PASSPHRASE=... mtlsctl --batch init-ca
   mtlsctl init-ca --dir pki-issuing --parent pki --cn 'Example Issuing CA 1'")]
 pub struct InitCaArgs {
-    /// The CA's common name
-    #[arg(long, default_value = "mtlsctl Root CA")]
-    pub cn: String,
+    /// The CA's common name [default: "mtlsctl Root CA"; "mtlsctl Intermediate CA" with --parent]
+    #[arg(long)]
+    pub cn: Option<String>,
     /// The CA's organization (O)
     #[arg(long)]
     pub org: Option<String>,
@@ -92,6 +92,45 @@ struct Parent {
     store: Store,
     signer: Signer,
     not_after: OffsetDateTime,
+    /// The parent's chain (DER), the parent first, up to the root.
+    chain: Vec<Vec<u8>>,
+}
+
+const ROOT_CN: &str = "mtlsctl Root CA";
+const INTERMEDIATE_CN: &str = "mtlsctl Intermediate CA";
+
+impl InitCaArgs {
+    /// The CA's common name: --cn, else a default that differs for an intermediate.
+    fn common_name(&self) -> &str {
+        match (&self.cn, &self.parent) {
+            (Some(cn), _) => cn,
+            (None, Some(_)) => INTERMEDIATE_CN,
+            (None, None) => ROOT_CN,
+        }
+    }
+}
+
+/// A CA with the subject of a CA above it breaks path building and CRL
+/// matching (a verifier takes one for the other), so it is refused.
+fn refuse_same_subject(spec: &CaSpec, key: &rcgen::KeyPair, chain: &[Vec<u8>]) -> anyhow::Result<()> {
+    let probe = build::self_sign(&build::ca_params(spec), key)?;
+    let probe = certinfo::parse(&probe)?;
+    let mine = names::display_name(probe.subject()).to_lowercase();
+    for der in chain {
+        let above = certinfo::parse(der)?;
+        if above.subject().as_raw() == probe.subject().as_raw()
+            || names::display_name(above.subject()).to_lowercase() == mine
+        {
+            return Err(hinted(
+                format!(
+                    "the new CA's subject \"{}\" is the subject of a CA above it: verifiers and CRL checks would confuse the two",
+                    names::display_name(probe.subject())
+                ),
+                "give the intermediate its own --cn (e.g. --cn 'Example Issuing CA 1')",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn open_parent(ctx: &Ctx, parent: &Path, dir: &Path, args: &InitCaArgs) -> anyhow::Result<Parent> {
@@ -132,7 +171,11 @@ fn open_parent(ctx: &Ctx, parent: &Path, dir: &Path, args: &InitCaArgs) -> anyho
         }
     }
     let not_after = certinfo::not_after(&cert);
-    Ok(Parent { store, signer, not_after })
+    let chain = store.ca_chain_ders()?;
+    // The new CA's name and its own constraints must fit every CA above it.
+    policy::check_names_in_chain(&chain, args.common_name(), &[]).context("invalid --cn")?;
+    policy::check_subtrees_in_chain(&chain, &args.permitted_dns)?;
+    Ok(Parent { store, signer, not_after, chain })
 }
 
 /// An intermediate never outlives its parent: the default is cut with a notice,
@@ -170,7 +213,7 @@ fn intermediate_not_after(
 pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     let dir = &ctx.global.dir;
     refuse_existing(dir)?;
-    names::check_common_name(&args.cn).context("invalid --cn")?;
+    names::check_common_name(args.common_name()).context("invalid --cn")?;
     for d in args.permitted_dns.iter().chain(&args.excluded_dns) {
         names::check_dns_name(d.trim_start_matches('.')).with_context(|| format!("invalid name constraint '{d}'"))?;
     }
@@ -205,7 +248,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     let key = args.key_type.generate()?;
     let now = OffsetDateTime::now_utc();
     let mut spec = CaSpec {
-        cn: args.cn.clone(),
+        cn: args.common_name().to_string(),
         org: args.org.clone(),
         path_len: args.path_len,
         permitted_dns: args.permitted_dns.clone(),
@@ -227,13 +270,11 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
         Some(p) => {
             spec.path_len = Some(args.path_len.unwrap_or(0));
             spec.not_after = intermediate_not_after(ctx, args, now + validity, p.not_after)?;
-            // Signed and recorded like any certificate the parent issues; the new
-            // store is created only once the parent knows its certificate.
-            let issued = p.store.issue_ca(&p.signer, &spec, &key);
+            refuse_same_subject(&spec, &key, &p.chain)?;
+            // The parent records the certificate only once the new store holds its key.
+            let issued = init::create_intermediate(&p.store, &p.signer, &spec, &key, &root, key_pem.as_bytes());
             ctx.notices(&p.store);
-            let issued = issued?;
-            init::create(&root, &issued.der, &issued.chain, key_pem.as_bytes())?;
-            issued.der
+            issued?.der
         }
     };
 
@@ -258,7 +299,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     ctx.info(format!(
         "Created {} CA \"{}\" ({}) in {shown}/, valid until {}.\n  CA certificate: {}\n  CA key:         {}{}\n\nNext:\n  mtlsctl{} issue --cn my-service                               # a client certificate\n  mtlsctl{} issue --cn api.example.com --profile server         # a server certificate",
         if parent.is_some() { "intermediate" } else { "root" },
-        args.cn,
+        args.common_name(),
         args.key_type.name(),
         human_time(certinfo::not_after(&cert)),
         show_path(&paths.ca_cert),

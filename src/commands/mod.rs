@@ -1,6 +1,7 @@
 //! The command line and one module per subcommand; `Command` and `dispatch`
 //! are the only places that know them all.
 
+pub mod check;
 pub mod common;
 pub mod completions;
 pub mod csr;
@@ -62,6 +63,7 @@ pub enum Command {
     Renew(renew::RenewArgs),
     Export(export::ExportArgs),
     NginxConfig(nginx_config::NginxConfigArgs),
+    Check(check::CheckArgs),
     Completions(completions::CompletionsArgs),
 }
 
@@ -80,6 +82,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Export(a) => export::run(ctx, &a),
         Command::NginxConfig(a) => nginx_config::run(ctx, &a),
         Command::Probe(a) => probe::run(ctx, &a),
+        Command::Check(a) => check::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }
 }

@@ -252,7 +252,7 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
     let ca = certinfo::parse(&signer.cert_der)?;
     let ca_end = certinfo::not_after(&ca);
     let not_after = new_not_after(ctx, args, &old, now, ca_end)?;
-    policy::check_names(&ca, &subject.cn, &subject.sans)?;
+    policy::check_names_in_chain(&store.ca_chain_ders()?, &subject.cn, &subject.sans)?;
     let (spki, key_pem, rsa_key) = new_key(ctx, args, &id, &old, &entry.serial)?;
     let issued = store.issue_leaf(
         &signer,

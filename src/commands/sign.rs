@@ -66,7 +66,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let ca = certinfo::parse(&signer.cert_der)?;
     let now = OffsetDateTime::now_utc();
     let not_after = common::not_after_within_ca(args.validity.text(), validity, now, certinfo::not_after(&ca))?;
-    policy::check_names(&ca, &subject.cn, &subject.sans).map_err(|e| {
+    policy::check_names_in_chain(&store.ca_chain_ders()?, &subject.cn, &subject.sans).map_err(|e| {
         hinted(
             format!("refusing to sign {name}: {e}"),
             "the CA may only sign names inside its constraints; ask for a name there",

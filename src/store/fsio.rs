@@ -237,17 +237,34 @@ pub fn sync_dir(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Create a directory (and parents) with `mode` bits; tighten an existing one's mode if asked.
+/// Create a directory (and parents) with 0755, or 0700 when `private`. Modes
+/// are set only on directories made here: an existing directory (a 1777 /tmp,
+/// another user's, the working directory) keeps its mode. One that others may
+/// write to is refused for private files, since they could swap or read what
+/// goes in it.
 pub fn create_dir(path: &Path, private: bool) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if let Ok(meta) = fs::metadata(path).map(|m| (m.is_dir(), m.mode() & 0o7777)) {
+        let (is_dir, mode) = meta;
+        if is_dir && private && mode & 0o022 != 0 {
+            bail!(
+                "{} is writable by other users (mode {mode:04o}); private keys need a directory only you can write to",
+                path.display()
+            );
+        }
+        if is_dir {
+            return Ok(());
+        }
+    }
     let mode = if private { 0o700 } else { 0o755 };
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(mode)
-        .create(path)
-        .with_context(|| format!("cannot create directory {}", path.display()))?;
-    if private {
-        fs::set_permissions(path, fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("cannot restrict directory {}", path.display()))?;
+    if let Some(up) = path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        create_dir(up, false)?;
+    }
+    match fs::DirBuilder::new().mode(mode).create(path) {
+        Ok(()) => {}
+        // Made by a concurrent command in between: theirs, left as it is.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot create directory {}", path.display())),
     }
     Ok(())
 }

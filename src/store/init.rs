@@ -1,20 +1,43 @@
-//! Creating a store: the whole tree at once, or nothing.
+//! Creating a store: the whole tree at once, or nothing; an intermediate's
+//! tree before its parent records it.
+//!
+//! The CA key never sits in a hidden temporary directory: the tree is staged
+//! and renamed into place without it, and the key is written last, straight
+//! to `private/ca.key`. A kill before that leaves no key anywhere (at worst a
+//! visible store without its key, which `check` reports); an error removes
+//! the new tree.
 
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::Context;
+use rcgen::KeyPair;
 
-use super::Paths;
-use super::cnf;
 use super::fsio::{self, Mode};
+use super::issue::IssuedCa;
+use super::{Paths, Store, cnf};
+use crate::pki::build::{self, CaSpec, Signer};
+use crate::pki::certinfo;
 use crate::pki::hex;
-use crate::pki::{build, certinfo};
 
-/// Build the whole store in a temporary sibling directory and rename it into
-/// place, so an interrupted init-ca leaves either nothing or a complete store.
+/// Build the store in a temporary sibling directory, rename it into place,
+/// then write the key, so an interrupted init-ca leaves no hidden key and an
+/// error leaves nothing.
 pub fn create(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8]) -> anyhow::Result<()> {
     let parent = root.parent().context("the store cannot be the root directory")?;
     fsio::create_dir(parent, false)?;
+    stage_tree(root, parent, ca_der, chain)?;
+    let key = Paths::standard(root).ca_key;
+    if let Err(e) = write_new_secret(&key, key_pem) {
+        let _ = std::fs::remove_dir_all(root);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Every file but the key, staged in `.<name>.init-*` and renamed to `root`.
+fn stage_tree(root: &Path, parent: &Path, ca_der: &[u8], chain: &[Vec<u8>]) -> anyhow::Result<()> {
     let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "pki".into());
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.init-"))
@@ -31,19 +54,20 @@ pub fn create(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8]) -> 
     let serial = format!("{}\n", hex::hex_upper(&build::random_serial()?));
     let cnf_text = cnf::generate(root, 90, 7);
     let ca_pem = certinfo::to_pem(ca_der);
-    let files: [(&Path, &[u8], Mode); 7] = [
-        (&t.cnf, cnf_text.as_bytes(), Mode::Public),
-        (&t.ca_cert, ca_pem.as_bytes(), Mode::Public),
-        (&t.ca_chain, chain_pem.as_bytes(), Mode::Public),
-        (&t.ca_key, key_pem, Mode::Secret),
-        (&t.index, b"", Mode::Public),
-        (&t.serial, serial.as_bytes(), Mode::Public),
-        (&t.crlnumber, b"01\n", Mode::Public),
+    let files: [(&Path, &[u8]); 6] = [
+        (&t.cnf, cnf_text.as_bytes()),
+        (&t.ca_cert, ca_pem.as_bytes()),
+        (&t.ca_chain, chain_pem.as_bytes()),
+        (&t.index, b""),
+        (&t.serial, serial.as_bytes()),
+        (&t.crlnumber, b"01\n"),
     ];
-    for (p, bytes, mode) in files {
-        fsio::write_atomic_nosync_dir(p, bytes, mode)?;
+    for (p, bytes) in files {
+        fsio::write_atomic_nosync_dir(p, bytes, Mode::Public)?;
     }
     fsio::write_atomic_nosync_dir(&t.index_attr(), b"unique_subject = no\n", Mode::Public)?;
+    // The empty index is mtlsctl's own: the first command need not validate it.
+    super::stamp::store(&t.index);
     for d in [tmp.path(), &tmp.path().join("certs"), &tmp.path().join("private")] {
         fsio::sync_dir(d)?;
     }
@@ -54,4 +78,47 @@ pub fn create(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8]) -> 
         return Err(e).with_context(|| format!("cannot create {}", root.display()));
     }
     fsio::sync_dir(parent)
+}
+
+/// Create `path` (0600 from the start, never replacing a file) holding `bytes`, durably.
+fn write_new_secret(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    let done = f
+        .write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+        .and_then(|()| fsio::sync_dir(path.parent().unwrap_or(Path::new("."))));
+    if done.is_err() {
+        std::fs::remove_file(path).ok();
+    }
+    done
+}
+
+/// Sign an intermediate for `key` with the parent's CA, create its store at
+/// `root`, and only then record it in the parent (newcerts/ and index.txt),
+/// all under the parent's lock, through the parent's issuance transaction. An
+/// error after the store was made removes it, so the parent never lists a CA
+/// whose key was thrown away.
+pub fn create_intermediate(
+    parent: &Store,
+    signer: &Signer,
+    spec: &CaSpec,
+    key: &KeyPair,
+    root: &Path,
+    key_pem: &[u8],
+) -> anyhow::Result<IssuedCa> {
+    parent.issue_ca(
+        signer,
+        spec,
+        key,
+        |ca| create(root, &ca.der, &ca.chain, key_pem),
+        || {
+            let _ = std::fs::remove_dir_all(root);
+        },
+    )
 }

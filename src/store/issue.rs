@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use rcgen::KeyPair;
 use time::OffsetDateTime;
 
@@ -108,17 +108,32 @@ impl Store {
     }
 
     /// Sign an intermediate CA certificate for `key` and record it, under the lock.
-    /// `spec.serial` is replaced by a fresh serial.
-    pub fn issue_ca(&self, signer: &Signer, spec: &CaSpec, key: &KeyPair) -> anyhow::Result<IssuedCa> {
+    /// `spec.serial` is replaced by a fresh serial. `place` runs between signing
+    /// and recording (init-ca creates the new CA's store there), so the record
+    /// never names a CA whose store was not made; when recording then fails,
+    /// `undo` removes what `place` made.
+    pub fn issue_ca(
+        &self,
+        signer: &Signer,
+        spec: &CaSpec,
+        key: &KeyPair,
+        place: impl FnOnce(&IssuedCa) -> anyhow::Result<()>,
+        undo: impl FnOnce(),
+    ) -> anyhow::Result<IssuedCa> {
         let parents = self.chain_of(signer)?;
         let _lock = self.lock()?;
         let (serial, _) = self.new_serial()?;
         let spec = CaSpec { serial, ..spec.clone() };
         let der = signer.sign(&ca_params(&spec), key)?;
-        self.record(&der, &[], &[])?;
         let mut chain = vec![der.clone()];
         chain.extend(parents);
-        Ok(IssuedCa { der, chain })
+        let issued = IssuedCa { der, chain };
+        place(&issued)?;
+        if let Err(e) = self.record(&issued.der, &[], &[]) {
+            undo();
+            return Err(e).context("the intermediate was not recorded in the parent; its new store was removed");
+        }
+        Ok(issued)
     }
 
     /// The CA's chain, leaf-CA first, as `ca_chain_ders` reads it. A root's chain
@@ -424,7 +439,7 @@ mod tests {
             serial: Vec::new(),
             intermediate: true,
         };
-        let ca = store.issue_ca(&signer, &spec, &key).expect("issue_ca");
+        let ca = store.issue_ca(&signer, &spec, &key, |_| Ok(()), || ()).expect("issue_ca");
         assert_eq!(ca.chain.len(), 2);
         assert_eq!(ca.chain[1], signer.cert_der);
         let serial = certinfo::serial_hex(&certinfo::parse(&ca.der).expect("parse"));

@@ -1,6 +1,7 @@
 //! The CA store: an OpenSSL `ca` directory (SPEC §1). Knows the layout, the
 //! lock and the write discipline; knows nothing of the terminal.
 
+pub mod check;
 pub mod cnf;
 pub mod error;
 pub mod fsio;
@@ -11,6 +12,7 @@ pub mod issue;
 pub mod lock;
 pub mod publish;
 pub mod revoke;
+pub mod stamp;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -302,6 +304,7 @@ impl Store {
         notices.into_iter().for_each(|n| self.notice(n));
         let l = l?;
         self.repair_torn_index()?;
+        stamp::validate_if_changed(&self.paths.index)?;
         Ok(l)
     }
 
@@ -399,7 +402,10 @@ impl Store {
 
     /// Replace index.txt as a whole (revocations). The caller holds the lock.
     pub fn write_index(&self, index: &Index) -> anyhow::Result<()> {
-        fsio::write_atomic(&self.paths.index, index.to_text().as_bytes(), Mode::Public)
+        let before = stamp::current(&self.paths.index);
+        fsio::write_atomic(&self.paths.index, index.to_text().as_bytes(), Mode::Public)?;
+        stamp::advance(&self.paths.index, before);
+        Ok(())
     }
 
     /// Add one line to index.txt. The caller holds the lock and has made the
@@ -407,7 +413,10 @@ impl Store {
     pub fn append_entry(&self, entry: &Entry) -> anyhow::Result<()> {
         let mut line = entry.to_line();
         line.push('\n');
-        fsio::append_durable(&self.paths.index, line.as_bytes())
+        let before = stamp::current(&self.paths.index);
+        fsio::append_durable(&self.paths.index, line.as_bytes())?;
+        stamp::advance(&self.paths.index, before);
+        Ok(())
     }
 
     pub fn ca_cert_der(&self) -> anyhow::Result<Vec<u8>> {
