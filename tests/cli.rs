@@ -15,5 +15,6 @@ mod renew_export;
 mod revoke_crl;
 mod store_integrity;
 mod store_ops;
+mod store_writes;
 mod verify;
 mod verify_corpus;

@@ -3,14 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use rcgen::KeyPair;
 use time::OffsetDateTime;
 
 use super::Store;
-use super::error::StoreError;
+use super::error::{Notice, Refused, StoreError};
 use super::fsio::{self, Mode};
-use super::identity::{Identity, safe_dir_name};
+use super::identity::{Identity, Staged, safe_dir_name};
 use super::index::Entry;
 use crate::pki::build::{CaSpec, LeafSpec, Signer, ca_params, leaf_params};
 use crate::pki::certinfo;
@@ -51,19 +51,100 @@ pub struct IssuedCa {
 /// A file to write with the certificate.
 type Output = (PathBuf, Vec<u8>, Mode);
 
+/// A renewal's conditions, checked under the lock before anything is signed.
+pub struct Renewal<'a> {
+    /// The serial of the certificate being renewed.
+    pub old_serial: &'a str,
+    /// Its subject, as index.txt writes it.
+    pub old_subject: &'a str,
+    /// The old key's SubjectPublicKeyInfo, when it is reused.
+    pub reused_spki: Option<&'a [u8]>,
+}
+
+/// The certificate is recorded in index.txt, but its identity directory could not be updated.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "certificate {serial} is recorded in index.txt, but {} could not be updated and still holds its previous files",
+    .dir.display()
+)]
+pub struct NotInstalled {
+    pub serial: String,
+    pub dir: PathBuf,
+    #[source]
+    pub source: anyhow::Error,
+}
+
 impl Store {
     /// Sign a leaf for `order` and record it with its identity files, all under the lock.
     pub fn issue_leaf(&self, signer: &Signer, order: &LeafOrder<'_>) -> anyhow::Result<IssuedLeaf> {
         let chain = self.ca_chain_ders()?;
         let _lock = self.lock()?;
-        // Only once the store is known to be usable, so a refused command leaves no empty directory.
-        let made_dir = !order.identity.dir.exists();
-        fsio::create_dir(&order.identity.dir, true)?;
-        let result = self.sign_leaf(signer, order, &chain);
-        if result.is_err() && made_dir {
-            std::fs::remove_dir(&order.identity.dir).ok();
+        self.sign_leaf(signer, order, &chain)
+    }
+
+    /// Renew: as `issue_leaf`, after checking under the lock that the old
+    /// certificate is not revoked, that a reused key was never revoked for
+    /// keyCompromise, and that the identity directory holds this subject's
+    /// identity (or none) and not another certificate's.
+    pub fn renew_leaf(
+        &self,
+        signer: &Signer,
+        order: &LeafOrder<'_>,
+        renewal: &Renewal<'_>,
+    ) -> anyhow::Result<IssuedLeaf> {
+        let chain = self.ca_chain_ders()?;
+        let _lock = self.lock()?;
+        self.check_renewal(order.identity, renewal)?;
+        self.sign_leaf(signer, order, &chain)
+    }
+
+    fn check_renewal(&self, id: &Identity, renewal: &Renewal<'_>) -> anyhow::Result<()> {
+        let old = self.find_entry(renewal.old_serial)?;
+        if let Some(e) = old.as_ref().filter(|e| e.status == "R") {
+            let reason = e.revocation_info().ok().and_then(|r| r.reason).map_or("no reason", |r| r.openssl_name());
+            return Err(Refused::RevokedRenewal { serial: e.serial.clone(), reason: reason.to_string() }.into());
         }
-        result
+        if let Some(spki) = renewal.reused_spki {
+            if let Some(serial) = self.compromised_with(spki)? {
+                return Err(Refused::CompromisedKey { dir: id.dir.clone(), serial }.into());
+            }
+        }
+        if let Ok(bytes) = std::fs::read(id.cert()) {
+            let holder = certinfo::load_certs(&bytes)
+                .ok()
+                .and_then(|c| c.into_iter().next())
+                .and_then(|d| certinfo::parse(&d).ok().map(|c| names::openssl_oneline(c.subject())));
+            if holder.as_deref() != Some(renewal.old_subject) {
+                return Err(Refused::IdentityTaken {
+                    dir: id.dir.clone(),
+                    holder: holder.unwrap_or_else(|| "an unreadable certificate".into()),
+                    renewed: renewal.old_subject.to_string(),
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The serial of a certificate revoked for keyCompromise whose public key is `spki`.
+    fn compromised_with(&self, spki: &[u8]) -> anyhow::Result<Option<String>> {
+        let text = self.read_index_text()?;
+        let mut found = None;
+        super::index::Index::each(&text, |e| {
+            let compromised = e.revoked.as_ref().is_some_and(|r| r.reason == Some(super::index::Reason::KeyCompromise));
+            if found.is_none() && compromised {
+                let der = std::fs::read(self.paths.newcert(e.serial))
+                    .ok()
+                    .and_then(|b| certinfo::load_certs(&b).ok())
+                    .and_then(|c| c.into_iter().next());
+                if der.as_deref().and_then(|d| certinfo::parse(d).ok()).is_some_and(|c| c.public_key().raw == spki) {
+                    found = Some(e.serial.to_string());
+                }
+            }
+            Ok(())
+        })
+        .with_context(|| format!("corrupt {}", self.paths.index.display()))?;
+        Ok(found)
     }
 
     fn sign_leaf(&self, signer: &Signer, order: &LeafOrder<'_>, chain: &[Vec<u8>]) -> anyhow::Result<IssuedLeaf> {
@@ -83,7 +164,7 @@ impl Store {
         let public = rcgen::SubjectPublicKeyInfo::from_der(order.spki)
             .map_err(|e| anyhow::anyhow!("unusable public key: {e}"))?;
         let der = signer.sign(&leaf_params(&spec)?, &public)?;
-        let mut outputs = identity_outputs(order, &der, chain, &signer.cert_der);
+        let mut outputs = Vec::new();
         let request_file = match order.request {
             Some(req) => {
                 let (path, pem) = self.request_output(&s.cn, req)?;
@@ -93,7 +174,8 @@ impl Store {
             None => None,
         };
         outputs.extend(self.easyrsa_outputs(&s.cn, &der, order.key_pem, order.identity)?);
-        let entry = self.record(&der, &outputs)?;
+        let staged = order.identity.stage(&identity_files(order, &der, chain, &signer.cert_der))?;
+        let entry = self.record(&der, &outputs, Some(staged))?;
         Ok(IssuedLeaf { der, serial: serial_hex, entry, request_file })
     }
 
@@ -105,7 +187,7 @@ impl Store {
         let (serial, _) = self.new_serial()?;
         let spec = CaSpec { serial, ..spec.clone() };
         let der = signer.sign(&ca_params(&spec), key)?;
-        self.record(&der, &[])?;
+        self.record(&der, &[], None)?;
         let mut chain = vec![der.clone()];
         chain.extend(parents);
         Ok(IssuedCa { der, chain })
@@ -163,55 +245,76 @@ impl Store {
         bail!("could not find a free serial number")
     }
 
-    /// Record a certificate the CA signed: newcerts/<SERIAL>.pem, the other
-    /// output files, then the index line, in that order so that a crash never
-    /// leaves an index line without its certificate. A failure removes the
-    /// files this call created. The caller holds the lock.
-    fn record(&self, cert_der: &[u8], outputs: &[Output]) -> anyhow::Result<Entry> {
+    /// Record a certificate the CA signed: newcerts/<SERIAL>.pem and the
+    /// other output files, then the index line, then the staged identity, in
+    /// that order: a crash never leaves an index line without its
+    /// certificate, and an identity's old files stay until the new line is
+    /// durable. A failure before the line removes the files this call created
+    /// and the stage. The caller holds the lock.
+    fn record(&self, cert_der: &[u8], outputs: &[Output], staged: Option<Staged>) -> anyhow::Result<Entry> {
         let cert = certinfo::parse(cert_der)?;
         let serial = certinfo::serial_hex(&cert);
         let subject = names::openssl_oneline(cert.subject());
         let entry = Entry::valid(certinfo::not_after(&cert), &serial, &subject);
         let pem = certinfo::to_pem(cert_der);
         let newcert = self.paths.newcert(&serial);
-        if newcert.exists() {
-            bail!("serial {serial} is already used by {}", newcert.display());
-        }
-        let mut batch = fsio::Batch::new();
-        batch.add(&newcert, pem.as_bytes(), Mode::Public, true)?;
-        for (path, bytes, mode) in outputs {
-            batch.add(path, bytes, *mode, false)?;
-        }
-        // A failed command leaves the store as it was: undo the files this one created.
-        let fresh: Vec<&Path> = outputs.iter().map(|(p, _, _)| p.as_path()).filter(|p| !p.exists()).collect();
-        if let Err(e) = batch.commit().and_then(|()| self.append_entry(&entry)) {
-            for p in fresh.into_iter().chain([newcert.as_path()]) {
-                std::fs::remove_file(p).ok();
+        let written = (|| {
+            if newcert.exists() {
+                bail!("serial {serial} is already used by {}", newcert.display());
             }
+            let mut batch = fsio::Batch::new();
+            batch.add(&newcert, pem.as_bytes(), Mode::Public, true)?;
+            for (path, bytes, mode) in outputs {
+                batch.add(path, bytes, *mode, false)?;
+            }
+            // A failed command leaves the store as it was: undo the files this one created.
+            let fresh: Vec<&Path> = outputs.iter().map(|(p, _, _)| p.as_path()).filter(|p| !p.exists()).collect();
+            if let Err(e) = batch.commit().and_then(|()| self.append_entry(&entry)) {
+                for p in fresh.into_iter().chain([newcert.as_path()]) {
+                    std::fs::remove_file(p).ok();
+                }
+                return Err(e);
+            }
+            Ok(())
+        })();
+        let Some(staged) = staged else { return written.map(|()| entry) };
+        if let Err(e) = written {
+            staged.discard();
             return Err(e);
+        }
+        // The line is durable: the certificate is recorded whatever happens next.
+        let dir = staged.target().to_path_buf();
+        match staged.install() {
+            Ok(None) => {}
+            Ok(Some(e)) => self.notice(Notice::NotFlushed { path: dir, error: format!("{e:#}") }),
+            Err(source) => return Err(NotInstalled { serial, dir, source }.into()),
         }
         Ok(entry)
     }
 }
 
 /// cert.pem, key.pem (when made here), chain.pem (the leaf and the
-/// intermediates, never the root) and ca.pem (the root).
-fn identity_outputs(order: &LeafOrder<'_>, der: &[u8], chain: &[Vec<u8>], ca_der: &[u8]) -> Vec<Output> {
+/// intermediates, never the root) and ca.pem (the root), by file name.
+fn identity_files(
+    order: &LeafOrder<'_>,
+    der: &[u8],
+    chain: &[Vec<u8>],
+    ca_der: &[u8],
+) -> Vec<(&'static str, Vec<u8>, Mode)> {
     let leaf_pem = certinfo::to_pem(der);
     let mut chain_pem = leaf_pem.clone();
     for c in chain.iter().take(chain.len().saturating_sub(1)) {
         chain_pem.push_str(&certinfo::to_pem(c));
     }
     let root_pem = certinfo::to_pem(chain.last().map_or(ca_der, |v| v));
-    let id = order.identity;
-    let mut outputs = Vec::with_capacity(4);
+    let mut files = Vec::with_capacity(4);
     if let Some(k) = order.key_pem {
-        outputs.push((id.key(), k.to_vec(), Mode::Secret));
+        files.push(("key.pem", k.to_vec(), Mode::Secret));
     }
-    outputs.push((id.cert(), leaf_pem.into_bytes(), Mode::Public));
-    outputs.push((id.chain(), chain_pem.into_bytes(), Mode::Public));
-    outputs.push((id.ca(), root_pem.into_bytes(), Mode::Public));
-    outputs
+    files.push(("cert.pem", leaf_pem.into_bytes(), Mode::Public));
+    files.push(("chain.pem", chain_pem.into_bytes(), Mode::Public));
+    files.push(("ca.pem", root_pem.into_bytes(), Mode::Public));
+    files
 }
 
 #[cfg(test)]
