@@ -359,7 +359,8 @@ impl Store {
     /// write through one would land wherever it points.
     fn refuse_symlinks(&self) -> anyhow::Result<()> {
         let p = &self.paths;
-        for f in [&p.index, &p.index_attr(), &p.lock_file(), &p.serial, &p.crlnumber, &p.newcerts, &p.crl, &p.issued] {
+        // issued/ is not among them: identities may live anywhere (--out).
+        for f in [&p.index, &p.index_attr(), &p.lock_file(), &p.serial, &p.crlnumber, &p.newcerts, &p.crl] {
             fsio::refuse_symlink(f)?;
         }
         Ok(())
