@@ -172,14 +172,55 @@ pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
 }
 
 fn key_from_der(der: PrivateKeyDer<'_>) -> anyhow::Result<KeyPair> {
+    if let PrivateKeyDer::Pkcs8(p8) = &der {
+        if let Some(kp) = pkcs8_by_oid(p8) {
+            return Ok(kp);
+        }
+    }
     let kp = KeyPair::try_from(&der).map_err(|e| anyhow!("unsupported or corrupt private key: {e}"))?;
     // SEC1 and PKCS#1 keys are re-read as PKCS#8 so they are written back in one format.
     if !matches!(der, PrivateKeyDer::Pkcs8(_)) {
         if let Ok(pkcs8) = pkcs8_of(&kp) {
+            if let Some(kp) = pkcs8_by_oid(&pkcs8.as_slice().into()) {
+                return Ok(kp);
+            }
             return KeyPair::try_from(pkcs8.as_slice()).map_err(|e| anyhow!("unsupported private key: {e}"));
         }
     }
     Ok(kp)
+}
+
+/// A PKCS#8 key read as the algorithm its OID names. rcgen's `TryFrom` tries
+/// Ed25519 first, which for an EC key parses and checks the whole key once in
+/// vain before the EC attempt does it again. `None` (an OID not listed here, or
+/// a key the named algorithm refuses) leaves the key to `TryFrom`, whose error
+/// is the one reported.
+fn pkcs8_by_oid(der: &rustls_pki_types::PrivatePkcs8KeyDer<'_>) -> Option<KeyPair> {
+    use pkcs8::ObjectIdentifier as Oid;
+    const EC: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    const P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+    const P384: Oid = Oid::new_unwrap("1.3.132.0.34");
+    const P521: Oid = Oid::new_unwrap("1.3.132.0.35");
+    const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
+    const RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+    let info = pkcs8::PrivateKeyInfo::from_der(der.secret_pkcs8_der()).ok()?;
+    let algorithm = &info.algorithm;
+    // The same choice `TryFrom` arrives at for each of these keys.
+    let alg = if algorithm.oid == EC {
+        match algorithm.parameters_oid().ok()? {
+            p if p == P256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            p if p == P384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+            p if p == P521 => &rcgen::PKCS_ECDSA_P521_SHA512,
+            _ => return None,
+        }
+    } else if algorithm.oid == ED25519 {
+        &rcgen::PKCS_ED25519
+    } else if algorithm.oid == RSA {
+        &rcgen::PKCS_RSA_SHA256
+    } else {
+        return None;
+    };
+    KeyPair::from_pkcs8_der_and_sign_algo(der, alg).ok()
 }
 
 /// Re-encode a key as PKCS#8 DER when it was read from another format.
@@ -216,6 +257,9 @@ pub fn decrypt_key(der: &[u8], passphrase: &str) -> anyhow::Result<KeyPair> {
         }
     })?;
     // A wrong passphrase can decrypt to padding-valid garbage; parsing catches it.
+    if let Some(kp) = pkcs8_by_oid(&doc.as_bytes().into()) {
+        return Ok(kp);
+    }
     Ok(KeyPair::try_from(doc.as_bytes()).map_err(|_| KeyError::DecryptedGarbage)?)
 }
 
@@ -255,6 +299,28 @@ mod tests {
             assert!(matches!(parse_key(pem.as_bytes()).unwrap(), KeyFile::Plain(_)));
         }
     }
+
+    /// The algorithm picked from the OID is the one rcgen's own detection picks.
+    #[test]
+    fn pkcs8_keys_keep_their_algorithm() {
+        for kt in [KeyType::EcP256, KeyType::EcP384, KeyType::Ed25519, KeyType::Rsa2048] {
+            let kp = kt.generate().unwrap();
+            let der = kp.serialize_der();
+            let by_oid = pkcs8_by_oid(&der.as_slice().into()).expect("known OID");
+            let detected = KeyPair::try_from(der.as_slice()).unwrap();
+            assert!(by_oid.algorithm() == detected.algorithm(), "{}", kt.name());
+            assert_eq!(by_oid.public_key_raw(), kp.public_key_raw());
+        }
+        // A P-256 OID over a P-384 key is refused here and left to rcgen.
+        let p384 = KeyType::EcP384.generate().unwrap().serialize_der();
+        let mut info = pkcs8::PrivateKeyInfo::from_der(&p384).unwrap();
+        info.algorithm.parameters = Some(pkcs8::der::asn1::AnyRef::from(&P256_OID));
+        let lying = pkcs8::der::Encode::to_der(&info).unwrap();
+        assert!(pkcs8_by_oid(&lying.as_slice().into()).is_none());
+        assert!(parse_key(&lying).is_err());
+    }
+
+    const P256_OID: pkcs8::ObjectIdentifier = pkcs8::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 
     /// OpenSSL 3.0 cannot read PKCS#8 v2: every key must go out as v1, and come back.
     #[test]

@@ -77,7 +77,7 @@ pub struct NotInstalled {
 impl Store {
     /// Sign a leaf for `order` and record it with its identity files, all under the lock.
     pub fn issue_leaf(&self, signer: &Signer, order: &LeafOrder<'_>) -> anyhow::Result<IssuedLeaf> {
-        let chain = self.ca_chain_ders()?;
+        let chain = self.chain_of(signer)?;
         let _lock = self.lock()?;
         self.sign_leaf(signer, order, &chain)
     }
@@ -92,7 +92,7 @@ impl Store {
         order: &LeafOrder<'_>,
         renewal: &Renewal<'_>,
     ) -> anyhow::Result<IssuedLeaf> {
-        let chain = self.ca_chain_ders()?;
+        let chain = self.chain_of(signer)?;
         let _lock = self.lock()?;
         self.check_renewal(order.identity, renewal)?;
         self.sign_leaf(signer, order, &chain)
@@ -165,9 +165,10 @@ impl Store {
             .map_err(|e| anyhow::anyhow!("unusable public key: {e}"))?;
         let der = signer.sign(&leaf_params(&spec)?, &public)?;
         let mut outputs = Vec::new();
+        let mut new_dirs = Vec::new();
         let request_file = match order.request {
             Some(req) => {
-                let (path, pem) = self.request_output(&s.cn, req)?;
+                let (path, pem) = self.request_output(&s.cn, req, &mut new_dirs)?;
                 outputs.push((path.clone(), pem, Mode::Public));
                 Some(path)
             }
@@ -175,26 +176,47 @@ impl Store {
         };
         outputs.extend(self.easyrsa_outputs(&s.cn, &der, order.key_pem, order.identity)?);
         let staged = order.identity.stage(&identity_files(order, &der, chain, &signer.cert_der))?;
-        let entry = self.record(&der, &outputs, Some(staged))?;
+        let entry = self.record(&der, &outputs, &new_dirs, Some(staged))?;
         Ok(IssuedLeaf { der, serial: serial_hex, entry, request_file })
     }
 
     /// Sign an intermediate CA certificate for `key` and record it, under the lock.
     /// `spec.serial` is replaced by a fresh serial.
     pub fn issue_ca(&self, signer: &Signer, spec: &CaSpec, key: &KeyPair) -> anyhow::Result<IssuedCa> {
-        let parents = self.ca_chain_ders()?;
+        let parents = self.chain_of(signer)?;
         let _lock = self.lock()?;
         let (serial, _) = self.new_serial()?;
         let spec = CaSpec { serial, ..spec.clone() };
         let der = signer.sign(&ca_params(&spec), key)?;
-        self.record(&der, &[], None)?;
+        self.record(&der, &[], &[], None)?;
         let mut chain = vec![der.clone()];
         chain.extend(parents);
         Ok(IssuedCa { der, chain })
     }
 
+    /// The CA's chain, leaf-CA first, as `ca_chain_ders` reads it. A root's chain
+    /// file holds just the CA certificate as the store wrote it: when its bytes
+    /// are exactly that, the certificate `Store::signer` already read and checked
+    /// is used instead of decoding and checking it again.
+    fn chain_of(&self, signer: &Signer) -> anyhow::Result<Vec<Vec<u8>>> {
+        match std::fs::read(&self.paths.ca_chain) {
+            Ok(bytes) if bytes == certinfo::to_pem(&signer.cert_der).as_bytes() => {
+                return Ok(vec![signer.cert_der.clone()]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![signer.cert_der.clone()]),
+            _ => {}
+        }
+        self.ca_chain_ders()
+    }
+
     /// `csr/<name>-<digest>.csr`: the request kept as PEM, named by its content.
-    fn request_output(&self, cn: &str, der: &[u8]) -> anyhow::Result<(PathBuf, Vec<u8>)> {
+    /// A new csr directory goes into `new_dirs`.
+    fn request_output<'a>(
+        &'a self,
+        cn: &str,
+        der: &[u8],
+        new_dirs: &mut Vec<&'a Path>,
+    ) -> anyhow::Result<(PathBuf, Vec<u8>)> {
         let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
         let path = self.paths.csr_dir.join(format!(
             "{}-{}.csr",
@@ -205,7 +227,9 @@ impl Store {
             &pem::Pem::new("CERTIFICATE REQUEST", der.to_vec()),
             pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
         );
-        fsio::create_dir(&self.paths.csr_dir, false)?;
+        if fsio::create_dir_new(&self.paths.csr_dir, false)? {
+            new_dirs.push(&self.paths.csr_dir);
+        }
         Ok((path, pem.into_bytes()))
     }
 
@@ -251,7 +275,13 @@ impl Store {
     /// certificate, and an identity's old files stay until the new line is
     /// durable. A failure before the line removes the files this call created
     /// and the stage. The caller holds the lock.
-    fn record(&self, cert_der: &[u8], outputs: &[Output], staged: Option<Staged>) -> anyhow::Result<Entry> {
+    fn record(
+        &self,
+        cert_der: &[u8],
+        outputs: &[Output],
+        new_dirs: &[&Path],
+        staged: Option<Staged>,
+    ) -> anyhow::Result<Entry> {
         let cert = certinfo::parse(cert_der)?;
         let serial = certinfo::serial_hex(&cert);
         let subject = names::openssl_oneline(cert.subject());
@@ -259,20 +289,20 @@ impl Store {
         let pem = certinfo::to_pem(cert_der);
         let newcert = self.paths.newcert(&serial);
         let written = (|| {
-            if newcert.exists() {
-                bail!("serial {serial} is already used by {}", newcert.display());
-            }
             let mut batch = fsio::Batch::new();
+            // Exclusive: a serial already used fails the batch before any file is placed.
             batch.add(&newcert, pem.as_bytes(), Mode::Public, true)?;
             for (path, bytes, mode) in outputs {
                 batch.add(path, bytes, *mode, false)?;
             }
-            // A failed command leaves the store as it was: undo the files this one created.
-            let fresh: Vec<&Path> = outputs.iter().map(|(p, _, _)| p.as_path()).filter(|p| !p.exists()).collect();
-            if let Err(e) = batch.commit().and_then(|()| self.append_entry(&entry)) {
-                for p in fresh.into_iter().chain([newcert.as_path()]) {
-                    std::fs::remove_file(p).ok();
-                }
+            for d in new_dirs {
+                batch.sync_dir(fsio::parent_of(d));
+            }
+            // A failed command leaves the store as it was: the batch undoes its own
+            // failure; a failed append undoes the batch.
+            let created = batch.commit()?;
+            if let Err(e) = self.append_entry(&entry) {
+                fsio::remove_all(&created);
                 return Err(e);
             }
             Ok(())
@@ -392,6 +422,46 @@ mod tests {
         assert!(issued.request_file.as_ref().is_some_and(|p| p.is_file()));
         let index = store.read_index().expect("index");
         assert_eq!(index.entries, vec![issued.entry]);
+    }
+
+    /// The crash rules, step by step: newcerts/<SERIAL>.pem flushed, placed
+    /// and its directory flushed (and csr/ with the request) before
+    /// the index line is appended; the identity's files are flushed in their
+    /// stage before the line too, and the identity is put in place (one
+    /// rename) only after it, then its parent flushed. The same when the
+    /// identity is replaced (an exchange).
+    #[test]
+    fn a_certificate_is_durable_before_its_index_line() {
+        use fsio::trace::{self, Op};
+        let (_tmp, store, signer) = store();
+        let id = store.identity("svc", None);
+        let key = KeyType::EcP256.generate().expect("key");
+        for round in ["new", "replaced"] {
+            trace::start();
+            let issued = issue(&store, &signer, &id, &key).expect("issue");
+            let ops = trace::take();
+            let at = |want: &Op| {
+                ops.iter().position(|o| o == want).unwrap_or_else(|| panic!("{round}: no {want:?} in {ops:#?}"))
+            };
+            let newcert = store.paths.newcert(&issued.serial);
+            let append = at(&Op::Append(store.paths.index.clone()));
+            assert!(at(&Op::FlushFile(newcert.clone())) < at(&Op::Place(newcert.clone())), "{round}: {ops:#?}");
+            assert!(at(&Op::Place(newcert.clone())) < at(&Op::FlushDir(store.paths.newcerts.clone())), "{ops:#?}");
+            assert!(at(&Op::FlushDir(store.paths.newcerts.clone())) < append, "{round}: {ops:#?}");
+            let staged = ops[..append]
+                .iter()
+                .filter(|o| matches!(o, Op::FlushFile(p) if p.to_string_lossy().contains(".svc.stage-")))
+                .count();
+            assert_eq!(staged, 4, "{round}: the identity's four files are flushed before the line: {ops:#?}");
+            let install = at(&Op::Place(id.dir.clone()));
+            assert!(append < install, "{round}: the identity was put in place before its line: {ops:#?}");
+            let parent = Op::FlushDir(id.dir.parent().expect("parent").to_path_buf());
+            assert!(
+                ops[install..].contains(&parent),
+                "{round}: the identity's parent is not flushed after it: {ops:#?}"
+            );
+            assert!(at(&Op::FlushDir(store.paths.csr_dir.clone())) < append, "{round}: {ops:#?}");
+        }
     }
 
     #[test]
