@@ -276,6 +276,7 @@ fn a_failure_after_the_commit_point_is_a_warning_never_a_failed_command() {
     );
     assert_eq!(r.code, 0, "renew recorded the new certificate but failed:\n{}", r.stderr);
     assert!(r.stderr.contains("was not revoked"), "{}", r.stderr);
+    assert!(!r.stderr.contains("nothing changed"), "{}", r.stderr);
     let new = r.json()["serial"].as_str().expect("serial").to_string();
     assert_eq!(check_identity(&env.store().join("issued/svc")), new);
     assert!(env.index_text().lines().any(|l| l.starts_with('V') && l.contains(&old)), "the old line changed");
@@ -312,4 +313,16 @@ fn store_files_that_are_symlinks_are_never_written_through() {
             "{args:?} replaced the link"
         );
     }
+}
+
+/// `--out` naming a file is refused before anything is signed or recorded.
+#[test]
+fn issue_into_a_path_that_is_a_file_changes_nothing() {
+    let env = Env::new().with_ca();
+    let file = env.path().join("a-file");
+    std::fs::write(&file, b"mine").expect("write");
+    let before = env.snapshot();
+    env.run(&["issue", "--cn", "x", "--out", utf8(&file)]).error().stderr_has("not a directory");
+    assert!(env.snapshot() == before, "a refused issue changed the store");
+    assert_eq!(std::fs::read(&file).expect("read"), b"mine");
 }

@@ -137,8 +137,12 @@ impl Identity {
         };
         fsio::create_dir(&parent, false)?;
         remove_stale_stages(&parent, &name);
+        if target.exists() && !target.is_dir() {
+            anyhow::bail!("{} is not a directory; nothing changed", target.display());
+        }
         let how = match std::fs::read_dir(&target) {
-            Err(_) => Install::Create,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Install::Create,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
             Ok(rd) => {
                 let names: Vec<String> = rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
                 if names.iter().any(|n| IDENTITY_FILES.contains(&n.as_str())) {
