@@ -20,5 +20,6 @@ mod revoke_crl;
 mod store_check;
 mod store_integrity;
 mod store_ops;
+mod store_writes;
 mod verify;
 mod verify_corpus;

@@ -17,12 +17,12 @@ use crate::pki::dates::{days_left, human_time, rfc3339};
 use crate::pki::keys::{self, KeyFile, KeyType};
 use crate::pki::names::{San, Subject};
 use crate::pki::{certinfo, policy};
-use crate::store::Store;
 use crate::store::fsio;
 use crate::store::identity::Identity;
 use crate::store::index::{Entry, Reason, Status};
-use crate::store::issue::{IssuedLeaf, LeafOrder};
+use crate::store::issue::{IssuedLeaf, LeafOrder, Renewal};
 use crate::store::revoke::{RevokeError, RevokeTarget};
+use crate::store::{Refused, Store};
 
 /// Re-issue a certificate with the same subject, SANs and profile
 ///
@@ -90,7 +90,14 @@ fn find(store: &Store, args: &RenewArgs) -> anyhow::Result<Entry> {
         let i = index.find_serial(serial).ok_or_else(|| {
             hinted(format!("no certificate with serial {serial} in this store"), "see `mtlsctl list`")
         })?;
-        return Ok(index.entries[i].clone());
+        let e = &index.entries[i];
+        if e.status == "R" {
+            let reason = e.revocation_info().ok().and_then(|r| r.reason).map_or("no reason", |r| r.openssl_name());
+            let why = Refused::RevokedRenewal { serial: e.serial.clone(), reason: reason.to_string() };
+            let cn = e.common_name().unwrap_or_default();
+            return Err(hinted(why.to_string(), format!("issue a new certificate: mtlsctl issue --cn {cn} --force")));
+        }
+        return Ok(e.clone());
     }
     let cn = args.cn.as_deref().unwrap_or_default();
     let now = OffsetDateTime::now_utc();
@@ -177,17 +184,17 @@ fn new_not_after(
     Ok(wanted)
 }
 
-/// Revoke the old certificate with the store's revoke. Once the new one is
-/// recorded, an old one that is already revoked is not an error: it is
-/// reported as not revoked by this command.
-fn revoke_old(store: &Store, serial: &str, reason: Reason) -> anyhow::Result<Result<Reason, RevokeError>> {
-    match store.revoke(&RevokeTarget::Serial(serial.to_string()), reason, OffsetDateTime::now_utc()) {
-        Ok(_) => Ok(Ok(reason)),
-        Err(e) => match e.downcast::<RevokeError>() {
-            Ok(why) => Ok(Err(why)),
-            Err(other) => Err(other),
+/// Revoke the old certificate with the store's revoke. The new one is
+/// recorded by then, so nothing here fails the command: an old certificate
+/// that could not be revoked is reported as not revoked, with why.
+fn revoke_old(store: &Store, serial: &str, reason: Reason) -> Result<Reason, String> {
+    store.revoke(&RevokeTarget::Serial(serial.to_string()), reason, OffsetDateTime::now_utc()).map(|_| reason).map_err(
+        |e| match e.downcast::<RevokeError>() {
+            // The new certificate is recorded: the store did change.
+            Ok(why) => why.to_string().trim_end_matches("; nothing changed").to_string(),
+            Err(other) => format!("{other:#}"),
         },
-    }
+    )
 }
 
 /// `--before` found nothing due: say so, change nothing.
@@ -254,7 +261,12 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
     let not_after = new_not_after(ctx, args, &old, now, ca_end)?;
     policy::check_names_in_chain(&store.ca_chain_ders()?, &subject.cn, &subject.sans)?;
     let (spki, key_pem, rsa_key) = new_key(ctx, args, &id, &old, &entry.serial)?;
-    let issued = store.issue_leaf(
+    let renewal = Renewal {
+        old_serial: &entry.serial,
+        old_subject: &entry.subject,
+        reused_spki: args.reuse_key.then_some(old.public_key().raw),
+    };
+    let issued = store.renew_leaf(
         &signer,
         &LeafOrder {
             subject: &subject,
@@ -266,11 +278,12 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
             identity: &id,
             request: None,
         },
+        &renewal,
     )?;
     // The new certificate is recorded first: a crash in between leaves both
     // valid, never the service without a certificate.
     let revoked = match args.revoke_old {
-        Some(reason) => Some(revoke_old(&store, &entry.serial, reason)?),
+        Some(reason) => Some(revoke_old(&store, &entry.serial, reason)),
         None => None,
     };
     ctx.notices(&store);
@@ -287,7 +300,7 @@ fn report(
     subject: &Subject,
     issued: &IssuedLeaf,
     id: &Identity,
-    revoked: Option<&Result<Reason, RevokeError>>,
+    revoked: Option<&Result<Reason, String>>,
 ) -> anyhow::Result<()> {
     let na = certinfo::not_after(&certinfo::parse(&issued.der)?);
     ctx.emit(&Renewed {
@@ -320,7 +333,10 @@ fn report(
         Some(Ok(r)) => {
             text.push_str(&format!("\n  the old certificate is revoked ({}); run `mtlsctl gen-crl`", r.openssl_name()))
         }
-        Some(Err(why)) => text.push_str(&format!("\n  the old certificate was not revoked: {why}")),
+        Some(Err(why)) => ctx.warn(format!(
+            "the new certificate is recorded, but the old one ({}) was not revoked: {why}; revoke it with `mtlsctl revoke --serial {}`",
+            entry.serial, entry.serial
+        )),
         None => {
             text.push_str("\n  the old certificate stays valid until it expires (--revoke-old superseded revokes it)")
         }

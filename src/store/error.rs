@@ -36,6 +36,26 @@ pub enum StoreError {
     EasyrsaIssued { crt: PathBuf, name: String, cn: String },
 }
 
+/// A write the store refuses before changing anything (the store is as it was).
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("{} is a symbolic link: mtlsctl does not write through links inside the store; nothing changed", .0.display())]
+    Symlink(PathBuf),
+    #[error(
+        "{} holds the identity of {holder}, not of the certificate being renewed ({renewed}); nothing changed",
+        .dir.display()
+    )]
+    IdentityTaken { dir: PathBuf, holder: String, renewed: String },
+    #[error("certificate {serial} is revoked ({reason}): a revoked certificate is never renewed; nothing changed")]
+    RevokedRenewal { serial: String, reason: String },
+    #[error(
+        "the key of {dir} belongs to certificate {serial}, revoked for keyCompromise: a compromised key is never reused; nothing changed"
+    )]
+    CompromisedKey { dir: PathBuf, serial: String },
+    #[error("{} holds {entry}, which is not part of an identity: the identity directory is swapped as a whole; nothing changed", .dir.display())]
+    ForeignEntry { dir: PathBuf, entry: String },
+}
+
 /// Something the user should hear about that did not stop the operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
@@ -49,6 +69,13 @@ pub enum Notice {
     StaleEasyrsaLock { path: PathBuf, pid: Option<u32> },
     /// A failed CRL publication could not put `crlnumber` back.
     CrlNumberNotRestored { path: PathBuf, error: String },
+    /// index.txt's last line was whole but lacked its newline (an editor's save): the newline was added.
+    IndexNewlineAdded { index: PathBuf, line: String },
+    /// A change was made (renamed into place), but flushing its directory failed:
+    /// it may not survive a power loss.
+    NotFlushed { path: PathBuf, error: String },
+    /// The change was made; a copy beside it could not be written.
+    CopyNotWritten { path: PathBuf, error: String },
 }
 
 impl Notice {
@@ -80,6 +107,19 @@ impl std::fmt::Display for Notice {
             ),
             Self::CrlNumberNotRestored { path, error } => {
                 write!(f, "could not restore {}: {error}", path.display())
+            }
+            Self::IndexNewlineAdded { index, line } => write!(
+                f,
+                "repaired {}: its last line lacked the final newline; kept it and added the newline ({line:?})",
+                index.display()
+            ),
+            Self::NotFlushed { path, error } => write!(
+                f,
+                "{} was written, but flushing its directory failed, so it may not survive a power loss: {error}",
+                path.display()
+            ),
+            Self::CopyNotWritten { path, error } => {
+                write!(f, "the change is made, but the copy {} was not written: {error}", path.display())
             }
         }
     }

@@ -293,8 +293,10 @@ pub fn parent_of(path: &Path) -> &Path {
 
 /// Append bytes to a file and make them durable. The caller holds the store lock.
 pub fn append_durable(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let mut f = OpenOptions::new()
         .append(true)
+        .custom_flags(nofollow())
         .open(path)
         .with_context(|| format!("cannot open {} for appending", path.display()))?;
     let len = f.metadata().with_context(|| format!("cannot read {}", path.display()))?.len();
@@ -402,6 +404,72 @@ pub fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
         return Ok(p);
     }
     std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
+}
+
+/// `O_NOFOLLOW` for `OpenOptionsExt::custom_flags`: a store file that is a
+/// symbolic link is refused (ELOOP) instead of written through.
+pub fn nofollow() -> i32 {
+    rustix::fs::OFlags::NOFOLLOW.bits() as i32
+}
+
+/// Refuse a store file that is a symbolic link: a write through it would land
+/// outside the store (or wherever the link points).
+pub fn refuse_symlink(path: &Path) -> anyhow::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(super::error::Refused::Symlink(path.to_path_buf()).into()),
+        _ => Ok(()),
+    }
+}
+
+/// As `write_atomic`, telling the commit point apart: an error is returned
+/// only when `path` still holds its old contents; once the new file is
+/// renamed into place, a failed directory flush comes back as `Ok(Some(..))`
+/// (the change is made, its durability is not certain).
+pub fn write_atomic_committed(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result<Option<anyhow::Error>> {
+    write_atomic_nosync_dir(path, bytes, mode)?;
+    Ok(sync_dir(parent(path)).err())
+}
+
+/// Swap two directory entries in one step (`renameat2(RENAME_EXCHANGE)`):
+/// a reader sees one or the other at each path, never neither.
+pub fn exchange(a: &Path, b: &Path) -> anyhow::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE)
+        .map_err(std::io::Error::from)
+        .with_context(|| format!("cannot swap {} into place", b.display()))?;
+    trace!(trace::Op::Place(b.to_path_buf()));
+    Ok(())
+}
+
+/// Rename `from` to `to`, refusing to replace an existing `to`.
+pub fn rename_noreplace(from: &Path, to: &Path) -> anyhow::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE)
+        .map_err(std::io::Error::from)
+        .with_context(|| format!("cannot move {} into place", to.display()))?;
+    trace!(trace::Op::Place(to.to_path_buf()));
+    Ok(())
+}
+
+/// Write `bytes` to a new file `path` (which must not exist) and flush it;
+/// the caller flushes the directory.
+pub fn write_new(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode.bits())
+        .custom_flags(nofollow())
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    // umask may have removed bits of a public file.
+    if mode == Mode::Public {
+        f.set_permissions(fs::Permissions::from_mode(mode.bits())).ok();
+    }
+    f.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    f.sync_data().with_context(|| format!("cannot flush {} to disk", path.display()))?;
+    trace!(trace::Op::FlushFile(path.to_path_buf()));
+    Ok(())
 }
 
 #[cfg(test)]

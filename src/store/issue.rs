@@ -8,9 +8,9 @@ use rcgen::KeyPair;
 use time::OffsetDateTime;
 
 use super::Store;
-use super::error::StoreError;
+use super::error::{Notice, Refused, StoreError};
 use super::fsio::{self, Mode};
-use super::identity::{Identity, safe_dir_name};
+use super::identity::{Identity, Staged, safe_dir_name};
 use super::index::Entry;
 use crate::pki::build::{CaSpec, LeafSpec, Signer, ca_params, leaf_params};
 use crate::pki::certinfo;
@@ -51,28 +51,103 @@ pub struct IssuedCa {
 /// A file to write with the certificate.
 type Output = (PathBuf, Vec<u8>, Mode);
 
+/// A renewal's conditions, checked under the lock before anything is signed.
+pub struct Renewal<'a> {
+    /// The serial of the certificate being renewed.
+    pub old_serial: &'a str,
+    /// Its subject, as index.txt writes it.
+    pub old_subject: &'a str,
+    /// The old key's SubjectPublicKeyInfo, when it is reused.
+    pub reused_spki: Option<&'a [u8]>,
+}
+
+/// The certificate is recorded in index.txt, but its identity directory could not be updated.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "certificate {serial} is recorded in index.txt, but {} could not be updated and still holds its previous files",
+    .dir.display()
+)]
+pub struct NotInstalled {
+    pub serial: String,
+    pub dir: PathBuf,
+    #[source]
+    pub source: anyhow::Error,
+}
+
 impl Store {
     /// Sign a leaf for `order` and record it with its identity files, all under the lock.
     pub fn issue_leaf(&self, signer: &Signer, order: &LeafOrder<'_>) -> anyhow::Result<IssuedLeaf> {
         let chain = self.chain_of(signer)?;
         let _lock = self.lock()?;
-        // Only once the store is known to be usable, so a refused command leaves no empty directory.
-        let made_dir = fsio::create_dir_new(&order.identity.dir, true)?;
-        let result = self.sign_leaf(signer, order, &chain, made_dir);
-        if result.is_err() && made_dir {
-            std::fs::remove_dir(&order.identity.dir).ok();
-        }
-        result
+        self.sign_leaf(signer, order, &chain)
     }
 
-    /// `made_dir`: the identity directory is new, so its parent is flushed with the files.
-    fn sign_leaf(
+    /// Renew: as `issue_leaf`, after checking under the lock that the old
+    /// certificate is not revoked, that a reused key was never revoked for
+    /// keyCompromise, and that the identity directory holds this subject's
+    /// identity (or none) and not another certificate's.
+    pub fn renew_leaf(
         &self,
         signer: &Signer,
         order: &LeafOrder<'_>,
-        chain: &[Vec<u8>],
-        made_dir: bool,
+        renewal: &Renewal<'_>,
     ) -> anyhow::Result<IssuedLeaf> {
+        let chain = self.chain_of(signer)?;
+        let _lock = self.lock()?;
+        self.check_renewal(order.identity, renewal)?;
+        self.sign_leaf(signer, order, &chain)
+    }
+
+    fn check_renewal(&self, id: &Identity, renewal: &Renewal<'_>) -> anyhow::Result<()> {
+        let old = self.find_entry(renewal.old_serial)?;
+        if let Some(e) = old.as_ref().filter(|e| e.status == "R") {
+            let reason = e.revocation_info().ok().and_then(|r| r.reason).map_or("no reason", |r| r.openssl_name());
+            return Err(Refused::RevokedRenewal { serial: e.serial.clone(), reason: reason.to_string() }.into());
+        }
+        if let Some(spki) = renewal.reused_spki {
+            if let Some(serial) = self.compromised_with(spki)? {
+                return Err(Refused::CompromisedKey { dir: id.dir.clone(), serial }.into());
+            }
+        }
+        if let Ok(bytes) = std::fs::read(id.cert()) {
+            let holder = certinfo::load_certs(&bytes)
+                .ok()
+                .and_then(|c| c.into_iter().next())
+                .and_then(|d| certinfo::parse(&d).ok().map(|c| names::openssl_oneline(c.subject())));
+            if holder.as_deref() != Some(renewal.old_subject) {
+                return Err(Refused::IdentityTaken {
+                    dir: id.dir.clone(),
+                    holder: holder.unwrap_or_else(|| "an unreadable certificate".into()),
+                    renewed: renewal.old_subject.to_string(),
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The serial of a certificate revoked for keyCompromise whose public key is `spki`.
+    fn compromised_with(&self, spki: &[u8]) -> anyhow::Result<Option<String>> {
+        let text = self.read_index_text()?;
+        let mut found = None;
+        super::index::Index::each(&text, |e| {
+            let compromised = e.revoked.as_ref().is_some_and(|r| r.reason == Some(super::index::Reason::KeyCompromise));
+            if found.is_none() && compromised {
+                let der = std::fs::read(self.paths.newcert(e.serial))
+                    .ok()
+                    .and_then(|b| certinfo::load_certs(&b).ok())
+                    .and_then(|c| c.into_iter().next());
+                if der.as_deref().and_then(|d| certinfo::parse(d).ok()).is_some_and(|c| c.public_key().raw == spki) {
+                    found = Some(e.serial.to_string());
+                }
+            }
+            Ok(())
+        })
+        .with_context(|| format!("corrupt {}", self.paths.index.display()))?;
+        Ok(found)
+    }
+
+    fn sign_leaf(&self, signer: &Signer, order: &LeafOrder<'_>, chain: &[Vec<u8>]) -> anyhow::Result<IssuedLeaf> {
         let (serial, serial_hex) = self.new_serial()?;
         let s = order.subject;
         let spec = LeafSpec {
@@ -89,11 +164,8 @@ impl Store {
         let public = rcgen::SubjectPublicKeyInfo::from_der(order.spki)
             .map_err(|e| anyhow::anyhow!("unusable public key: {e}"))?;
         let der = signer.sign(&leaf_params(&spec)?, &public)?;
-        let mut outputs = identity_outputs(order, &der, chain, &signer.cert_der);
+        let mut outputs = Vec::new();
         let mut new_dirs = Vec::new();
-        if made_dir {
-            new_dirs.push(order.identity.dir.as_path());
-        }
         let request_file = match order.request {
             Some(req) => {
                 let (path, pem) = self.request_output(&s.cn, req, &mut new_dirs)?;
@@ -103,7 +175,8 @@ impl Store {
             None => None,
         };
         outputs.extend(self.easyrsa_outputs(&s.cn, &der, order.key_pem, order.identity)?);
-        let entry = self.record(&der, &outputs, &new_dirs)?;
+        let staged = order.identity.stage(&identity_files(order, &der, chain, &signer.cert_der))?;
+        let entry = self.record(&der, &outputs, &new_dirs, Some(staged))?;
         Ok(IssuedLeaf { der, serial: serial_hex, entry, request_file })
     }
 
@@ -129,7 +202,7 @@ impl Store {
         chain.extend(parents);
         let issued = IssuedCa { der, chain };
         place(&issued)?;
-        if let Err(e) = self.record(&issued.der, &[], &[]) {
+        if let Err(e) = self.record(&issued.der, &[], &[], None) {
             undo();
             return Err(e).context("the intermediate was not recorded in the parent; its new store was removed");
         }
@@ -211,58 +284,82 @@ impl Store {
         bail!("could not find a free serial number")
     }
 
-    /// Record a certificate the CA signed: newcerts/<SERIAL>.pem, the other
-    /// output files, then the index line, in that order so that a crash never
-    /// leaves an index line without its certificate: every file is flushed,
-    /// then renamed into place, then its directory (and the parent of each of
-    /// `new_dirs`, directories made for this certificate) is flushed, and only
-    /// then is the line appended and flushed. A failure removes the files this
-    /// call created. The caller holds the lock.
-    fn record(&self, cert_der: &[u8], outputs: &[Output], new_dirs: &[&Path]) -> anyhow::Result<Entry> {
+    /// Record a certificate the CA signed: newcerts/<SERIAL>.pem and the
+    /// other output files, then the index line, then the staged identity, in
+    /// that order: a crash never leaves an index line without its
+    /// certificate, and an identity's old files stay until the new line is
+    /// durable. A failure before the line removes the files this call created
+    /// and the stage. The caller holds the lock.
+    fn record(
+        &self,
+        cert_der: &[u8],
+        outputs: &[Output],
+        new_dirs: &[&Path],
+        staged: Option<Staged>,
+    ) -> anyhow::Result<Entry> {
         let cert = certinfo::parse(cert_der)?;
         let serial = certinfo::serial_hex(&cert);
         let subject = names::openssl_oneline(cert.subject());
         let entry = Entry::valid(certinfo::not_after(&cert), &serial, &subject);
         let pem = certinfo::to_pem(cert_der);
         let newcert = self.paths.newcert(&serial);
-        let mut batch = fsio::Batch::new();
-        // Exclusive: a serial already used fails the batch before any file is placed.
-        batch.add(&newcert, pem.as_bytes(), Mode::Public, true)?;
-        for (path, bytes, mode) in outputs {
-            batch.add(path, bytes, *mode, false)?;
-        }
-        for d in new_dirs {
-            batch.sync_dir(fsio::parent_of(d));
-        }
-        // A failed command leaves the store as it was: the batch undoes its own
-        // failure; a failed append undoes the batch.
-        let created = batch.commit()?;
-        if let Err(e) = self.append_entry(&entry) {
-            fsio::remove_all(&created);
+        let written = (|| {
+            let mut batch = fsio::Batch::new();
+            // Exclusive: a serial already used fails the batch before any file is placed.
+            batch.add(&newcert, pem.as_bytes(), Mode::Public, true)?;
+            for (path, bytes, mode) in outputs {
+                batch.add(path, bytes, *mode, false)?;
+            }
+            for d in new_dirs {
+                batch.sync_dir(fsio::parent_of(d));
+            }
+            // A failed command leaves the store as it was: the batch undoes its own
+            // failure; a failed append undoes the batch.
+            let created = batch.commit()?;
+            if let Err(e) = self.append_entry(&entry) {
+                fsio::remove_all(&created);
+                return Err(e);
+            }
+            Ok(())
+        })();
+        let Some(staged) = staged else { return written.map(|()| entry) };
+        if let Err(e) = written {
+            staged.discard();
             return Err(e);
+        }
+        // The line is durable: the certificate is recorded whatever happens next.
+        let dir = staged.target().to_path_buf();
+        match staged.install() {
+            Ok(None) => {}
+            Ok(Some(e)) => self.notice(Notice::NotFlushed { path: dir, error: format!("{e:#}") }),
+            Err(source) => return Err(NotInstalled { serial, dir, source }.into()),
         }
         Ok(entry)
     }
 }
 
 /// cert.pem, key.pem (when made here), chain.pem (the leaf and the
-/// intermediates, never the root) and ca.pem (the root).
-fn identity_outputs(order: &LeafOrder<'_>, der: &[u8], chain: &[Vec<u8>], ca_der: &[u8]) -> Vec<Output> {
+/// intermediates, never the root) and ca.pem (the root), by file name.
+fn identity_files(
+    order: &LeafOrder<'_>,
+    der: &[u8],
+    chain: &[Vec<u8>],
+    ca_der: &[u8],
+) -> Vec<(&'static str, Vec<u8>, Mode)> {
     let leaf_pem = certinfo::to_pem(der);
     let mut chain_pem = leaf_pem.clone();
     for c in chain.iter().take(chain.len().saturating_sub(1)) {
         chain_pem.push_str(&certinfo::to_pem(c));
     }
     let root_pem = certinfo::to_pem(chain.last().map_or(ca_der, |v| v));
-    let id = order.identity;
-    let mut outputs = Vec::with_capacity(4);
+    let mut files = Vec::with_capacity(4);
     if let Some(k) = order.key_pem {
-        outputs.push((id.key(), k.to_vec(), Mode::Secret));
+        files.push(("key.pem", k.to_vec(), Mode::Secret));
     }
-    outputs.push((id.cert(), leaf_pem.into_bytes(), Mode::Public));
-    outputs.push((id.chain(), chain_pem.into_bytes(), Mode::Public));
-    outputs.push((id.ca(), root_pem.into_bytes(), Mode::Public));
-    outputs
+    files.push(("cert.pem", leaf_pem.into_bytes(), Mode::Public));
+    files.push(("chain.pem", chain_pem.into_bytes(), Mode::Public));
+    files.push(("ca.pem", root_pem.into_bytes(), Mode::Public));
+    files
 }
 
 #[cfg(test)]
@@ -342,40 +439,44 @@ mod tests {
         assert_eq!(index.entries, vec![issued.entry]);
     }
 
-    /// The crash rules, step by step: every file flushed before any is placed,
-    /// newcerts/ and the identity's directories (its parent too, as it is new)
-    /// flushed before the index line is appended, and the line flushed last.
+    /// The crash rules, step by step: newcerts/<SERIAL>.pem flushed, placed
+    /// and its directory flushed (and csr/ with the request) before
+    /// the index line is appended; the identity's files are flushed in their
+    /// stage before the line too, and the identity is put in place (one
+    /// rename) only after it, then its parent flushed. The same when the
+    /// identity is replaced (an exchange).
     #[test]
     fn a_certificate_is_durable_before_its_index_line() {
         use fsio::trace::{self, Op};
         let (_tmp, store, signer) = store();
         let id = store.identity("svc", None);
         let key = KeyType::EcP256.generate().expect("key");
-        trace::start();
-        let issued = issue(&store, &signer, &id, &key).expect("issue");
-        let ops = trace::take();
-        let at = |want: &Op| ops.iter().position(|o| o == want).unwrap_or_else(|| panic!("no {want:?} in {ops:#?}"));
-        let newcert = store.paths.newcert(&issued.serial);
-        let files = [newcert.clone(), id.key(), id.cert(), id.chain(), id.ca()];
-        let last_flush = files.iter().map(|f| at(&Op::FlushFile(f.clone()))).max().expect("files");
-        let first_place = files.iter().map(|f| at(&Op::Place(f.clone()))).min().expect("files");
-        assert!(last_flush < first_place, "a file was placed before every file was flushed: {ops:#?}");
-        assert_eq!(first_place, at(&Op::Place(newcert.clone())), "newcerts/ first: {ops:#?}");
-        let append = at(&Op::Append(store.paths.index.clone()));
-        assert_eq!(append, ops.len() - 1, "the index line is the last step: {ops:#?}");
-        let parent = id.dir.parent().expect("parent").to_path_buf();
-        for dir in [store.paths.newcerts.clone(), id.dir.clone(), parent, store.paths.csr_dir.clone()] {
-            let flushed = at(&Op::FlushDir(dir.clone()));
-            assert!(flushed > files.iter().map(|f| at(&Op::Place(f.clone()))).max().expect("files"));
-            assert!(flushed < append, "{} flushed after the index line", dir.display());
+        for round in ["new", "replaced"] {
+            trace::start();
+            let issued = issue(&store, &signer, &id, &key).expect("issue");
+            let ops = trace::take();
+            let at = |want: &Op| {
+                ops.iter().position(|o| o == want).unwrap_or_else(|| panic!("{round}: no {want:?} in {ops:#?}"))
+            };
+            let newcert = store.paths.newcert(&issued.serial);
+            let append = at(&Op::Append(store.paths.index.clone()));
+            assert!(at(&Op::FlushFile(newcert.clone())) < at(&Op::Place(newcert.clone())), "{round}: {ops:#?}");
+            assert!(at(&Op::Place(newcert.clone())) < at(&Op::FlushDir(store.paths.newcerts.clone())), "{ops:#?}");
+            assert!(at(&Op::FlushDir(store.paths.newcerts.clone())) < append, "{round}: {ops:#?}");
+            let staged = ops[..append]
+                .iter()
+                .filter(|o| matches!(o, Op::FlushFile(p) if p.to_string_lossy().contains(".svc.stage-")))
+                .count();
+            assert_eq!(staged, 4, "{round}: the identity's four files are flushed before the line: {ops:#?}");
+            let install = at(&Op::Place(id.dir.clone()));
+            assert!(append < install, "{round}: the identity was put in place before its line: {ops:#?}");
+            let parent = Op::FlushDir(id.dir.parent().expect("parent").to_path_buf());
+            assert!(
+                ops[install..].contains(&parent),
+                "{round}: the identity's parent is not flushed after it: {ops:#?}"
+            );
+            assert!(at(&Op::FlushDir(store.paths.csr_dir.clone())) < append, "{round}: {ops:#?}");
         }
-        // Issued again into the same directory: its parent is not flushed again.
-        std::fs::remove_dir_all(&id.dir).ok();
-        fsio::create_dir(&id.dir, true).expect("identity dir");
-        trace::start();
-        issue(&store, &signer, &id, &key).expect("issue");
-        let ops = trace::take();
-        assert!(!ops.contains(&Op::FlushDir(id.dir.parent().expect("parent").to_path_buf())), "{ops:#?}");
     }
 
     #[test]
@@ -403,7 +504,7 @@ mod tests {
             request: Some(b"req"),
         };
         // Past the lock (which would refuse the broken index first) to the record step.
-        let err = store.sign_leaf(&signer, &order, &chain, false).unwrap_err();
+        let err = store.sign_leaf(&signer, &order, &chain).unwrap_err();
         assert!(format!("{err:#}").contains("index.txt"), "{err:#}");
         std::fs::remove_dir(&store.paths.index).expect("rmdir index");
         let after: Vec<PathBuf> = files_under(&store.paths.root);

@@ -37,12 +37,20 @@ fn timeout() -> anyhow::Result<Duration> {
 pub fn acquire(lock_path: &Path, easyrsa_lock: Option<&Path>, notices: &mut Vec<Notice>) -> anyhow::Result<StoreLock> {
     let limit = timeout()?;
     let start = Instant::now();
+    use std::os::unix::fs::OpenOptionsExt;
+    // Never through a link: a symlinked lock file would make this create a file at its target.
     let file = OpenOptions::new()
+        .custom_flags(super::fsio::nofollow())
         .create(true)
         .truncate(false)
         .write(true)
         .open(lock_path)
-        .with_context(|| format!("cannot open the store lock {}", lock_path.display()))?;
+        .map_err(|e| match e.raw_os_error() {
+            Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => {
+                anyhow::Error::from(super::error::Refused::Symlink(lock_path.to_path_buf()))
+            }
+            _ => anyhow::Error::from(e).context(format!("cannot open the store lock {}", lock_path.display())),
+        })?;
     let mut pause = Duration::from_millis(1);
     loop {
         match file.try_lock() {

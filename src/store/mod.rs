@@ -16,13 +16,14 @@ pub mod stamp;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, anyhow, bail};
 use zeroize::Zeroizing;
 
 use crate::pki::build::Signer;
 use crate::pki::keys::{self, KeyFile};
-pub use error::{Notice, StoreError};
+pub use error::{Notice, Refused, StoreError};
 use fsio::Mode;
 use index::{Entry, Index};
 
@@ -148,6 +149,40 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// The last line of a file ending in a newline (`tail` is its last bytes,
+/// `whole` when that is the whole file) must be a valid entry.
+fn check_last_line(path: &Path, tail: &[u8], whole: bool) -> anyhow::Result<()> {
+    let body = &tail[..tail.len() - 1];
+    let line = match memchr::memrchr(b'\n', body) {
+        Some(i) => &body[i + 1..],
+        None if whole => body,
+        None => return Ok(()),
+    };
+    let line = std::str::from_utf8(line).map_err(|_| anyhow!("the last line is not UTF-8"));
+    line.and_then(|l| index::EntryRef::parse(l).map(|_| ())).with_context(|| {
+        format!("corrupt {}: its last line is invalid; fix or remove it before adding to it", path.display())
+    })
+}
+
+/// Where the last line of a file of `len` bytes starts: one past its last
+/// newline (0 for none), found reading backwards in blocks.
+fn last_newline_end(f: &mut std::fs::File, len: u64) -> anyhow::Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut end = len;
+    let mut buf = vec![0u8; 64 * 1024];
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let n = (end - start) as usize;
+        f.seek(SeekFrom::Start(start))?;
+        f.read_exact(&mut buf[..n])?;
+        if let Some(pos) = buf[..n].iter().rposition(|b| *b == b'\n') {
+            return Ok(start + pos as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
 /// An opened store.
 #[derive(Debug)]
 pub struct Store {
@@ -156,11 +191,18 @@ pub struct Store {
     pub easyrsa_lock: Option<PathBuf>,
     /// What the face should tell the user, collected as it happens.
     notices: Mutex<Vec<Notice>>,
+    /// index.txt was repaired by this command (so it must not say "nothing changed").
+    repaired: AtomicBool,
 }
 
 impl Clone for Store {
     fn clone(&self) -> Self {
-        Self { paths: self.paths.clone(), easyrsa_lock: self.easyrsa_lock.clone(), notices: Mutex::new(Vec::new()) }
+        Self {
+            paths: self.paths.clone(),
+            easyrsa_lock: self.easyrsa_lock.clone(),
+            notices: Mutex::new(Vec::new()),
+            repaired: AtomicBool::new(false),
+        }
     }
 }
 
@@ -202,7 +244,7 @@ impl Store {
     }
 
     fn with_paths(paths: Paths, easyrsa_lock: Option<PathBuf>) -> Self {
-        Self { paths, easyrsa_lock, notices: Mutex::new(Vec::new()) }
+        Self { paths, easyrsa_lock, notices: Mutex::new(Vec::new()), repaired: AtomicBool::new(false) }
     }
 
     /// The notices collected since the last call, oldest first.
@@ -299,28 +341,50 @@ impl Store {
 
     /// Take the store lock, then repair a torn last index line left by a crash.
     pub fn lock(&self) -> anyhow::Result<lock::StoreLock> {
+        self.lock_noting().map(|(l, _)| l)
+    }
+
+    /// As `lock`; also whether a repair changed index.txt during this command.
+    pub fn lock_noting(&self) -> anyhow::Result<(lock::StoreLock, bool)> {
+        self.refuse_symlinks()?;
         let mut notices = Vec::new();
         let l = lock::acquire(&self.paths.lock_file(), self.easyrsa_lock.as_deref(), &mut notices);
         notices.into_iter().for_each(|n| self.notice(n));
         let l = l?;
-        self.repair_torn_index()?;
+        if self.repair_torn_index()? {
+            self.repaired.store(true, Ordering::Relaxed);
+        }
         stamp::validate_if_changed(&self.paths.index)?;
-        Ok(l)
+        Ok((l, self.repaired.load(Ordering::Relaxed)))
     }
 
-    /// An append cut short by a crash leaves a last line without its newline.
-    /// That line was never acknowledged, so it is dropped.
-    fn repair_torn_index(&self) -> anyhow::Result<()> {
+    /// A writing command refuses a store whose files are symbolic links: a
+    /// write through one would land wherever it points.
+    fn refuse_symlinks(&self) -> anyhow::Result<()> {
+        let p = &self.paths;
+        // issued/ is not among them: identities may live anywhere (--out).
+        for f in [&p.index, &p.index_attr(), &p.lock_file(), &p.serial, &p.crlnumber, &p.newcerts, &p.crl] {
+            fsio::refuse_symlink(f)?;
+        }
+        Ok(())
+    }
+
+    /// A last line without its newline: whole (an editor saved the file
+    /// without the final newline) it is kept and the newline added; torn (an
+    /// append cut short by a crash, never acknowledged) it is dropped. Whether
+    /// index.txt changed.
+    fn repair_torn_index(&self) -> anyhow::Result<bool> {
         use std::io::{Read, Seek, SeekFrom};
+        use std::os::unix::fs::OpenOptionsExt;
         let path = &self.paths.index;
-        let mut f = match std::fs::OpenOptions::new().read(true).write(true).open(path) {
+        let mut f = match std::fs::OpenOptions::new().read(true).write(true).custom_flags(fsio::nofollow()).open(path) {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
         };
         let len = f.metadata()?.len();
         if len == 0 {
-            return Ok(());
+            return Ok(false);
         }
         // The last complete line is checked too: an append after a bad line
         // (a hand edit, another tool) would bury it where only readers see it.
@@ -329,49 +393,41 @@ impl Store {
         f.seek(SeekFrom::Start(len - tail_len))?;
         f.read_exact(&mut tail)?;
         if tail.last() == Some(&b'\n') {
-            let body = &tail[..tail.len() - 1];
-            let line = match memchr::memrchr(b'\n', body) {
-                Some(i) => &body[i + 1..],
-                None if tail_len == len => body,
-                None => return Ok(()),
-            };
-            let line = std::str::from_utf8(line).map_err(|_| anyhow::anyhow!("the last line is not UTF-8"));
-            if let Err(e) = line.and_then(|l| index::EntryRef::parse(l).map(|_| ())) {
-                return Err(e).with_context(|| {
-                    format!(
-                        "corrupt {}: its last line is invalid; fix or remove it before adding to it",
-                        path.display()
-                    )
-                });
-            }
-            return Ok(());
+            check_last_line(path, &tail, tail_len == len)?;
+            return Ok(false);
         }
-        // Find the last newline, reading backwards in blocks.
-        let mut end = len;
-        let mut keep = 0u64;
-        let mut buf = vec![0u8; 64 * 1024];
-        while end > 0 {
-            let start = end.saturating_sub(buf.len() as u64);
-            let n = (end - start) as usize;
-            f.seek(SeekFrom::Start(start))?;
-            f.read_exact(&mut buf[..n])?;
-            if let Some(pos) = buf[..n].iter().rposition(|b| *b == b'\n') {
-                keep = start + pos as u64 + 1;
-                break;
-            }
-            end = start;
+        let keep = last_newline_end(&mut f, len)?;
+        let mut last = vec![0u8; (len - keep) as usize];
+        f.seek(SeekFrom::Start(keep))?;
+        f.read_exact(&mut last)?;
+        if let Some(line) = std::str::from_utf8(&last).ok().filter(|l| self.is_whole_line(l)) {
+            f.seek(SeekFrom::End(0))?;
+            std::io::Write::write_all(&mut f, b"\n").with_context(|| format!("cannot repair {}", path.display()))?;
+            f.sync_data().with_context(|| format!("cannot flush {} to disk", path.display()))?;
+            self.notice(Notice::IndexNewlineAdded { index: path.clone(), line: line.to_string() });
+            return Ok(true);
         }
-        let torn = String::from_utf8_lossy(&{
-            let mut t = vec![0u8; (len - keep).min(200) as usize];
-            f.seek(SeekFrom::Start(keep))?;
-            f.read_exact(&mut t)?;
-            t
-        })
-        .into_owned();
+        let torn = String::from_utf8_lossy(&last[..last.len().min(200)]).into_owned();
         f.set_len(keep).with_context(|| format!("cannot repair {}", path.display()))?;
         f.sync_data()?;
         self.notice(Notice::TornLineRepaired { index: path.clone(), torn });
-        Ok(())
+        Ok(true)
+    }
+
+    /// A last line without a newline that parses as an entry. A crash can cut
+    /// an append only inside the subject (the other fields come first), so a
+    /// line whose certificate file names another subject is torn; a line
+    /// without a certificate file was not appended by mtlsctl, which always
+    /// writes the file first.
+    fn is_whole_line(&self, line: &str) -> bool {
+        let Ok(e) = index::EntryRef::parse(line) else { return false };
+        let Ok(bytes) = std::fs::read(self.paths.newcert(e.serial)) else { return true };
+        let Some(der) = crate::pki::certinfo::load_certs(&bytes).ok().and_then(|c| c.into_iter().next()) else {
+            return true;
+        };
+        crate::pki::certinfo::parse(&der)
+            .map(|c| crate::pki::names::openssl_oneline(c.subject()) == e.subject)
+            .unwrap_or(true)
     }
 
     pub fn read_index(&self) -> anyhow::Result<Index> {

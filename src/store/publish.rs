@@ -66,6 +66,22 @@ pub struct NotAParent {
     pub issuer: String,
 }
 
+/// A file can be written at `path`: its directory exists (checked before
+/// publishing, so a bad `--der` path fails with nothing changed).
+fn check_writable_dir(path: &Path) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!("cannot write {}: {} is not a directory; nothing changed", path.display(), dir.display());
+    }
+    if path.is_dir() {
+        anyhow::bail!("cannot write {}: it is a directory; nothing changed", path.display());
+    }
+    Ok(())
+}
+
 /// The revoked lines of index.txt, as CRL entries.
 struct Gathered {
     revoked: Vec<crl::Revoked>,
@@ -88,6 +104,10 @@ impl Store {
         let parent_crls =
             if chain.len() > 1 { self.parent_crls(&chain, order.parent_crls.as_deref())? } else { Vec::new() };
 
+        // What can fail is checked before the commit point (crl/ca.crl renamed into place).
+        if let Some(d) = order.der_copy {
+            check_writable_dir(d)?;
+        }
         let _lock = self.lock()?;
         let number = self.current_crl_number()?;
         let gathered = self.gather_revoked(order)?;
@@ -107,8 +127,9 @@ impl Store {
         drop(gathered.revoked);
         let pem = crl::to_pem(&der);
         self.write_crl(&number, &pem)?;
+        // Published: what follows only adds copies, and a failure is a notice.
         if let Some(d) = order.der_copy {
-            fsio::write_atomic(d, &der, Mode::Public)?;
+            self.copy_or_notice(d, &der);
         }
         // nginx checks a CRL for every CA of the chain: bundle ours with the parents'.
         let chain_crl = if chain.len() > 1 {
@@ -117,8 +138,11 @@ impl Store {
                 bundle.push_str(&crl::to_pem(p));
             }
             let path = &self.paths.chain_crl;
-            fsio::create_dir(path.parent().unwrap_or(&self.paths.root), false)?;
-            fsio::write_atomic(path, bundle.as_bytes(), Mode::Public)?;
+            if let Err(e) = fsio::create_dir(path.parent().unwrap_or(&self.paths.root), false) {
+                self.notice(Notice::CopyNotWritten { path: path.clone(), error: format!("{e:#}") });
+            } else {
+                self.copy_or_notice(path, bundle.as_bytes());
+            }
             Some(path.clone())
         } else {
             None
@@ -135,37 +159,54 @@ impl Store {
         })
     }
 
-    /// Bump `crlnumber`, then write the CRL; put the number back if the CRL cannot be written.
+    /// Write a copy of the published CRL; a failure is a notice (the CRL is published).
+    fn copy_or_notice(&self, path: &Path, bytes: &[u8]) {
+        match fsio::write_atomic_committed(path, bytes, Mode::Public) {
+            Ok(None) => {}
+            Ok(Some(e)) => self.notice(Notice::NotFlushed { path: path.to_path_buf(), error: format!("{e:#}") }),
+            Err(e) => self.notice(Notice::CopyNotWritten { path: path.to_path_buf(), error: format!("{e:#}") }),
+        }
+    }
+
+    /// Bump `crlnumber`, then write the CRL; put the number back if the CRL
+    /// cannot be written. Once the CRL is renamed into place it is published
+    /// and its number used: a failure after that (flushing the directory)
+    /// never puts the number back.
     fn write_crl(&self, number: &[u8], pem: &str) -> anyhow::Result<()> {
         let old_number = std::fs::read(&self.paths.crlnumber).ok();
         // crlnumber first: a crash after it skips a number, which is harmless;
         // the other order could publish two different CRLs with one number.
-        fsio::write_atomic(
+        let unflushed = fsio::write_atomic_committed(
             &self.paths.crlnumber,
             format!("{}\n", crl::format_hex_number(&crl::increment(number))).as_bytes(),
             Mode::Public,
         )?;
-        let publish = || -> anyhow::Result<()> {
+        if let Some(e) = unflushed {
+            self.notice(Notice::NotFlushed { path: self.paths.crlnumber.clone(), error: format!("{e:#}") });
+        }
+        let publish = || -> anyhow::Result<Option<anyhow::Error>> {
             if let Some(dir) = self.paths.crl.parent() {
                 fsio::create_dir(dir, false)?;
             }
-            fsio::write_atomic(&self.paths.crl, pem.as_bytes(), Mode::Public)
+            fsio::write_atomic_committed(&self.paths.crl, pem.as_bytes(), Mode::Public)
         };
-        if let Err(e) = publish() {
-            // A failed command leaves the store as it was: put the number back.
-            let back = match &old_number {
-                Some(b) => fsio::write_atomic(&self.paths.crlnumber, b, Mode::Public),
-                None => std::fs::remove_file(&self.paths.crlnumber).map_err(Into::into),
-            };
-            if let Err(b) = back {
-                self.notice(Notice::CrlNumberNotRestored {
-                    path: self.paths.crlnumber.clone(),
-                    error: format!("{b:#}"),
-                });
+        let e = match publish() {
+            Ok(None) => return Ok(()),
+            Ok(Some(unflushed)) => {
+                self.notice(Notice::NotFlushed { path: self.paths.crl.clone(), error: format!("{unflushed:#}") });
+                return Ok(());
             }
-            return Err(e);
+            Err(e) => e,
+        };
+        // Not published: a failed command leaves the store as it was, so put the number back.
+        let back = match &old_number {
+            Some(b) => fsio::write_atomic(&self.paths.crlnumber, b, Mode::Public),
+            None => std::fs::remove_file(&self.paths.crlnumber).map_err(Into::into),
+        };
+        if let Err(b) = back {
+            self.notice(Notice::CrlNumberNotRestored { path: self.paths.crlnumber.clone(), error: format!("{b:#}") });
         }
-        Ok(())
+        Err(e)
     }
 
     fn gather_revoked(&self, order: &CrlOrder<'_>) -> anyhow::Result<Gathered> {

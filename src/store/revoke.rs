@@ -5,6 +5,8 @@ use anyhow::Context;
 use time::OffsetDateTime;
 
 use super::Store;
+use super::error::Notice;
+use super::fsio::{self, Mode};
 use super::index::{Entry, Index, Reason, Status, normalize_serial};
 use crate::pki::{certinfo, names};
 
@@ -42,6 +44,11 @@ pub enum RevokeError {
     #[error("the certificate was issued by {issuer}, not by this store's CA ({ca}); nothing changed")]
     ForeignCert { issuer: String, ca: String },
 }
+
+/// Nothing was revoked, but taking the lock repaired index.txt first.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}; index.txt was repaired first (see above), nothing else changed", .0.to_string().trim_end_matches("; nothing changed"))]
+pub struct AfterRepair(pub RevokeError);
 
 /// What `revoke` changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,10 +146,18 @@ impl Store {
         })
     }
 
-    /// What `revoke` would change, read without the lock (to ask before revoking).
+    /// What `revoke` would change (to ask before revoking).
+    /// The lock is taken only to repair a last line a crash or an editor left, then released.
     pub fn revoke_preview(&self, target: &RevokeTarget, now: OffsetDateTime) -> anyhow::Result<Vec<Entry>> {
-        let index = self.read_index()?;
-        let picked = select(&index, target, now)?;
+        let (index, repaired) = {
+            let (_lock, repaired) = self.lock_noting()?;
+            (self.read_index()?, repaired)
+        };
+        let picked = match select(&index, target, now) {
+            Ok(p) => p,
+            Err(why) if repaired => return Err(AfterRepair(why).into()),
+            Err(why) => return Err(why.into()),
+        };
         match target {
             RevokeTarget::Cert { der, .. } if picked.is_empty() => Ok(vec![entry_of(der)?]),
             _ => Ok(picked.iter().map(|&i| index.entries[i].clone()).collect()),
@@ -150,10 +165,17 @@ impl Store {
     }
 
     /// Revoke what `target` names at `now` with `reason`, under the lock.
+    /// Once the new index.txt is renamed into place the revocation is made:
+    /// a failure after that (flushing the directory) is a notice, not an error.
     pub fn revoke(&self, target: &RevokeTarget, reason: Reason, now: OffsetDateTime) -> anyhow::Result<Revoked> {
-        let _lock = self.lock()?;
+        let (_lock, repaired) = self.lock_noting()?;
         let mut index = self.read_index()?;
-        let mut positions = select(&index, target, now)?;
+        let mut positions = match select(&index, target, now) {
+            Ok(p) => p,
+            // The lock's repair changed index.txt: never claim "nothing changed".
+            Err(why) if repaired => return Err(AfterRepair(why).into()),
+            Err(why) => return Err(why.into()),
+        };
         let mut added = None;
         if let (RevokeTarget::Cert { der, .. }, true) = (target, positions.is_empty()) {
             let entry = entry_of(der)?;
@@ -166,7 +188,11 @@ impl Store {
             index.entries[i].revoke(now, reason);
             entries.push(index.entries[i].clone());
         }
-        self.write_index(&index).context("cannot record the revocation")?;
+        let unflushed = fsio::write_atomic_committed(&self.paths.index, index.to_text().as_bytes(), Mode::Public)
+            .context("cannot record the revocation")?;
+        if let Some(e) = unflushed {
+            self.notice(Notice::NotFlushed { path: self.paths.index.clone(), error: format!("{e:#}") });
+        }
         Ok(Revoked { entries, added })
     }
 }
