@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod issue;
 pub mod list;
 pub mod nginx_config;
+pub mod ocsp;
 pub mod probe;
 pub mod renew;
 pub mod revoke;
@@ -59,6 +60,7 @@ pub enum Command {
     GenCrl(gen_crl::GenCrlArgs),
     Verify(verify::VerifyArgs),
     Probe(probe::ProbeArgs),
+    Ocsp(ocsp::OcspArgs),
     List(list::ListArgs),
     Inspect(inspect::InspectArgs),
     Renew(renew::RenewArgs),
@@ -82,6 +84,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Export(a) => export::run(ctx, &a),
         Command::NginxConfig(a) => nginx_config::run(ctx, &a),
         Command::Probe(a) => probe::run(ctx, &a),
+        Command::Ocsp(a) => ocsp::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }
 }

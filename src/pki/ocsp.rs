@@ -82,7 +82,7 @@ impl HashAlg {
 }
 
 /// A serial number's magnitude: big-endian, no leading zero bytes.
-fn trim_zeros(raw: &[u8]) -> &[u8] {
+pub fn serial_magnitude(raw: &[u8]) -> &[u8] {
     let start = raw.iter().position(|b| *b != 0).unwrap_or(raw.len().saturating_sub(1));
     &raw[start..]
 }
@@ -156,7 +156,7 @@ pub fn parse_request(der: &[u8]) -> anyhow::Result<RequestInfo> {
                 hash: HashAlg::from_oid(&id.hash_algorithm.oid),
                 name_hash: id.issuer_name_hash.as_bytes().to_vec(),
                 key_hash: id.issuer_key_hash.as_bytes().to_vec(),
-                serial: trim_zeros(id.serial_number.as_bytes()).to_vec(),
+                serial: serial_magnitude(id.serial_number.as_bytes()).to_vec(),
                 id,
             }
         })
@@ -195,7 +195,7 @@ impl IssuerId {
 
     /// A CertID for `serial` (magnitude bytes) under this issuer.
     pub fn cert_ref(&self, alg: HashAlg, serial: &[u8]) -> anyhow::Result<CertRef> {
-        let serial = trim_zeros(serial).to_vec();
+        let serial = serial_magnitude(serial).to_vec();
         let id = CertId {
             hash_algorithm: AlgorithmIdentifierOwned { oid: alg.oid(), parameters: Some(Null.into()) },
             issuer_name_hash: octets(alg.digest(&self.name_der))?,
@@ -563,7 +563,7 @@ fn single_info(s: &SingleResponse) -> SingleInfo {
     };
     SingleInfo {
         hash: HashAlg::from_oid(&s.cert_id.hash_algorithm.oid),
-        serial: serial_hex(trim_zeros(s.cert_id.serial_number.as_bytes())),
+        serial: serial_hex(serial_magnitude(s.cert_id.serial_number.as_bytes())),
         status,
         revoked_at,
         reason,
