@@ -36,6 +36,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand gen-crl 'Sign and publish a CRL of every revoked certificate'
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
             cand probe 'Perform an mTLS handshake and explain it'
+            cand ocsp 'Answer OCSP requests for the store''s CA, or pre-sign the answers'
             cand list 'List the store''s certificates (from index.txt)'
             cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
@@ -202,6 +203,69 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mtlsctl;ocsp'= {
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run an OCSP responder (RFC 6960 over HTTP) for the store''s CA'
+            cand sign 'Pre-sign an OCSP response for every certificate in index.txt'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mtlsctl;ocsp;serve'= {
+            cand --listen 'The address to listen on, exactly (IP:PORT)'
+            cand --prefix 'The URL path requests come under'
+            cand --validity 'How long each answer is valid (its nextUpdate)'
+            cand --signer 'Who signs the answers'
+            cand --responder-lifetime 'The lifetime of the delegated responder certificate issued at start'
+            cand --responses 'Also serve the pre-signed answers in DIR (`ocsp sign --out DIR` on a parent store)'
+            cand --workers 'Requests answered at once (worker threads)'
+            cand --request-timeout 'The longest a client may take to send its request'
+            cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;ocsp;sign'= {
+            cand --out 'The directory to write the responses to'
+            cand --validity 'How long each response is valid (its nextUpdate)'
+            cand --signer 'Who signs: the CA key (default), or a responder certificate issued to outlive the responses'
+            cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;ocsp;help'= {
+            cand serve 'Run an OCSP responder (RFC 6960 over HTTP) for the store''s CA'
+            cand sign 'Pre-sign an OCSP response for every certificate in index.txt'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mtlsctl;ocsp;help;serve'= {
+        }
+        &'mtlsctl;ocsp;help;sign'= {
+        }
+        &'mtlsctl;ocsp;help;help'= {
+        }
         &'mtlsctl;list'= {
             cand --expiring 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)'
             cand --dir 'The CA store directory'
@@ -307,6 +371,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand gen-crl 'Sign and publish a CRL of every revoked certificate'
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
             cand probe 'Perform an mTLS handshake and explain it'
+            cand ocsp 'Answer OCSP requests for the store''s CA, or pre-sign the answers'
             cand list 'List the store''s certificates (from index.txt)'
             cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
@@ -330,6 +395,14 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;help;verify'= {
         }
         &'mtlsctl;help;probe'= {
+        }
+        &'mtlsctl;help;ocsp'= {
+            cand serve 'Run an OCSP responder (RFC 6960 over HTTP) for the store''s CA'
+            cand sign 'Pre-sign an OCSP response for every certificate in index.txt'
+        }
+        &'mtlsctl;help;ocsp;serve'= {
+        }
+        &'mtlsctl;help;ocsp;sign'= {
         }
         &'mtlsctl;help;list'= {
         }

@@ -9,6 +9,7 @@ mod docs;
 mod interop;
 mod issue;
 mod layout;
+mod ocsp;
 mod probe;
 mod probe_servers;
 mod renew_export;

@@ -285,6 +285,11 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
         .or_default()
         .push(json_of(&env.run(&["--json", "nginx-config", "--server", "api.example.com"]).ok()));
 
+    let ocsp_out = env.path().join("ocsp-out");
+    let signed = json_of(&env.run(&["--json", "ocsp", "sign", "--out", ocsp_out.to_str().expect("utf-8")]).ok());
+    out.entry("ocsp").or_default().push(signed);
+    out.entry("ocsp").or_default().extend(crate::ocsp::serve_json_outputs(&env));
+
     let inter = Env::new();
     let parent = env.store();
     out.entry("init-ca --parent")

@@ -25,7 +25,14 @@ use crate::pki::ocsp::{IssuerId, ResponderBy, ResponseSigner};
 const EXIT_RESTART: i32 = 75;
 
 /// Answer OCSP requests for the store's CA, or pre-sign the answers
+///
+/// `serve` runs a responder that nginx (ssl_ocsp), Apache (SSLOCSPEnable) and
+/// openssl ask per connection; `sign` writes one signed answer per certificate
+/// for ssl_stapling_file, static web servers and CDNs.
 #[derive(Args, Debug)]
+#[command(after_long_help = "Examples:
+  mtlsctl ocsp serve --listen 127.0.0.1:8888
+  mtlsctl ocsp sign --out /srv/ocsp --validity 7d")]
 pub struct OcspArgs {
     #[command(subcommand)]
     pub command: OcspCommand,
