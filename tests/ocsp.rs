@@ -128,7 +128,7 @@ fn openssl_ocsp_every_status_in_sha1_and_sha256() {
         .clone();
     let serial = responder["serial"].as_str().expect("serial");
     let pem = env.store().join(format!("newcerts/{serial}.pem"));
-    let text = openssl_ok(env.path(), &["x509", "-in", &s(&pem), "-noout", "-text"]).stdout;
+    let text = openssl(env.path(), &["x509", "-in", &s(&pem), "-noout", "-text"]).stdout;
     for want in ["OCSP Signing", "OCSP No Check", "CA:FALSE"] {
         assert!(text.contains(want), "responder certificate lacks {want}:\n{text}");
     }
@@ -155,7 +155,7 @@ fn signer_ca_and_a_revocation_without_restart() {
     // And by `openssl ca -revoke`, which rewrites index.txt its own way.
     let cnf = s(&env.store().join("openssl.cnf"));
     let localhost = cert(&env, "localhost");
-    openssl_ok(
+    openssl(
         env.path(),
         &["ca", "-config", &cnf, "-batch", "-revoke", &localhost, "-crl_reason", "cessationOfOperation"],
     );
@@ -184,7 +184,7 @@ fn http(port: u16, request: &[u8]) -> (u16, Vec<u8>) {
 fn request_der(env: &Env, cn: &str) -> Vec<u8> {
     let out = env.path().join(format!("{cn}.req"));
     let ca = s(&env.store().join("certs/ca.crt"));
-    openssl_ok(env.path(), &["ocsp", "-no_nonce", "-issuer", &ca, "-cert", &cert(env, cn), "-reqout", &s(&out)]);
+    openssl(env.path(), &["ocsp", "-no_nonce", "-issuer", &ca, "-cert", &cert(env, cn), "-reqout", &s(&out)]);
     std::fs::read(out).expect("request")
 }
 
@@ -196,7 +196,7 @@ fn b64(der: &[u8]) -> String {
 fn ocsp_status_of(env: &Env, body: &[u8]) -> String {
     let f = env.path().join("resp.der");
     std::fs::write(&f, body).expect("write");
-    let r = openssl_ok(env.path(), &["ocsp", "-respin", &s(&f), "-resp_text", "-noverify"]);
+    let r = openssl(env.path(), &["ocsp", "-respin", &s(&f), "-resp_text", "-noverify"]);
     r.stdout
 }
 
@@ -412,7 +412,7 @@ fn nginx_staples_an_ocsp_sign_response() {
     assert!(text.contains("Cert Status: good"), "{text}");
     // The revoked certificate's pre-signed response says revoked, and verifies.
     let bad = out.join(format!("{}.der", cert_serial(&env, "bad")));
-    let v = openssl_ok(
+    let v = openssl(
         env.path(),
         &["ocsp", "-respin", &s(&bad), "-CAfile", &ca, "-issuer", &ca, "-cert", &cert(&env, "bad")],
     );
@@ -420,7 +420,7 @@ fn nginx_staples_an_ocsp_sign_response() {
 }
 
 fn cert_serial(env: &Env, cn: &str) -> String {
-    let r = openssl_ok(env.path(), &["x509", "-in", &cert(env, cn), "-noout", "-serial"]);
+    let r = openssl(env.path(), &["x509", "-in", &cert(env, cn), "-noout", "-serial"]);
     r.stdout.trim().trim_start_matches("serial=").to_string()
 }
 
