@@ -312,7 +312,9 @@ fn nginx_ssl_ocsp_on_and_leaf() {
 
 /// Apache httpd in the foreground with its own config in `dir`.
 fn start_apache(env: &Env, dir: &Path, ocsp_url: &str) -> Server {
-    let apache = require_peer("apache2");
+    // Debian keeps it in /usr/sbin, which is not on every PATH.
+    let sbin = PathBuf::from("/usr/sbin/apache2");
+    let apache = if sbin.exists() { sbin } else { require_peer("apache2") };
     let port = free_port();
     let docs = dir.join("htdocs");
     std::fs::create_dir_all(&docs).expect("htdocs");
@@ -447,6 +449,19 @@ fn responses_dir_serves_a_parents_presigned_answers() {
     let leaf = s(&inter.issued("leaf", "cert.pem"));
     let q = peer("openssl", &["ocsp", "-url", &url, "-issuer", &ica, "-CAfile", &chain, "-cert", &leaf], inter.path());
     assert!(q.stderr.contains("Response verify OK") && q.stdout.contains(": good"), "{q:?}");
+}
+
+#[test]
+fn exits_75_when_the_responder_certificate_nears_its_end() {
+    let env = store();
+    let started = Instant::now();
+    let mut c = env.batch_cmd();
+    let listen = format!("127.0.0.1:{}", free_port());
+    c.args(["ocsp", "serve", "--listen", &listen, "--responder-lifetime", "4s", "--validity", "2s"]);
+    let r = to_run(c.output().expect("run"));
+    assert_eq!(r.code, 75, "{r:?}");
+    assert!(r.stderr.contains("exiting for a restart") && r.stderr.contains("restart the responder"), "{r:?}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }
 
 #[test]

@@ -2,16 +2,15 @@
 //! compact sorted table, rebuilt whenever the file's (inode, size, mtime)
 //! changes, whoever wrote it (mtlsctl, `openssl ca`, a hand edit).
 
-use std::io::BufRead;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use time::OffsetDateTime;
 
 use crate::pki::ocsp::CertState;
-use crate::store::index::{EntryRef, Reason, Status};
+use crate::store::index::Reason;
 
 /// What identifies one version of a file without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,11 +32,24 @@ impl Stamp {
 /// Serials longer than this cannot appear in a CertID (RFC 5280: 20 octets).
 const MAX_SERIAL: usize = 20;
 
-/// One index line, 32 bytes: the serial's magnitude and its status.
+/// A serial as a sort key: its length, then its magnitude, zero-padded, so
+/// that comparing keys bytewise compares the serials as numbers.
+type Key = [u8; MAX_SERIAL + 1];
+
+fn key_of(serial: &[u8]) -> Option<Key> {
+    if serial.len() > MAX_SERIAL {
+        return None;
+    }
+    let mut k = [0u8; MAX_SERIAL + 1];
+    k[0] = serial.len() as u8;
+    k[1..=serial.len()].copy_from_slice(serial);
+    Some(k)
+}
+
+/// One index line, 32 bytes: the serial and its status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Row {
-    serial: [u8; MAX_SERIAL],
-    len: u8,
+    key: Key,
     /// 0 revoked, 1 good: revoked sorts first, so a duplicate serial is revoked.
     kind: u8,
     reason: u8,
@@ -47,8 +59,8 @@ struct Row {
 const NO_REASON: u8 = 0xff;
 
 impl Row {
-    fn key(&self) -> &[u8] {
-        &self.serial[..self.len as usize]
+    fn serial(&self) -> &[u8] {
+        &self.key[1..=usize::from(self.key[0])]
     }
 }
 
@@ -64,13 +76,14 @@ pub struct Table {
 impl Table {
     /// The status of `serial` (magnitude bytes): unknown when this CA never issued it.
     pub fn state(&self, serial: &[u8]) -> CertState {
-        let i = self.rows.partition_point(|r| cmp_key(r.key(), serial).is_lt());
-        self.found(serial, i)
+        let Some(key) = key_of(serial) else { return CertState::Unknown };
+        let i = self.rows.partition_point(|r| r.key < key);
+        self.found(&key, i)
     }
 
-    fn found(&self, serial: &[u8], i: usize) -> CertState {
+    fn found(&self, key: &Key, i: usize) -> CertState {
         match self.rows.get(i) {
-            Some(r) if r.key() == serial => match r.kind {
+            Some(r) if r.key == *key => match r.kind {
                 0 => CertState::Revoked {
                     time: OffsetDateTime::from_unix_timestamp(r.revoked_at).unwrap_or(OffsetDateTime::UNIX_EPOCH),
                     reason: (r.reason != NO_REASON).then_some(r.reason),
@@ -83,7 +96,7 @@ impl Table {
 
     /// Every serial (magnitude bytes) with its status, in serial order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], CertState)> {
-        self.rows.iter().enumerate().map(|(i, r)| (r.key(), self.found(r.key(), i)))
+        self.rows.iter().enumerate().map(|(i, r)| (r.serial(), self.found(&r.key, i)))
     }
 
     pub fn len(&self) -> usize {
@@ -95,11 +108,6 @@ impl Table {
     }
 }
 
-/// Serials compare as numbers: shorter magnitudes first, then bytewise.
-fn cmp_key(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-}
-
 fn hex_val(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -109,69 +117,110 @@ fn hex_val(c: u8) -> Option<u8> {
     }
 }
 
-/// One line's row; `None` for a serial too long to be asked about.
-fn row(e: &EntryRef<'_>) -> anyhow::Result<Option<Row>> {
-    let hex = e.serial.as_bytes();
+/// One line's row; `None` for a serial too long to be asked about. Only the
+/// fields OCSP answers from are read (status, serial, revocation), but each
+/// line must still have its six fields, a known status and a hex serial.
+fn row(line: &[u8]) -> anyhow::Result<Option<Row>> {
+    let mut fields = [&line[..0]; 6];
+    let mut n = 0;
+    let mut start = 0;
+    for tab in memchr::memchr_iter(b'\t', line).chain(std::iter::once(line.len())) {
+        if n < 6 {
+            fields[n] = &line[start..tab];
+        }
+        n += 1;
+        start = tab + 1;
+    }
+    if n != 6 {
+        bail!("expected 6 tab-separated fields, found {n}");
+    }
+    let [status, _expiry, revocation, hex, _file, _subject] = fields;
+    if hex.is_empty() || hex.len() % 2 != 0 {
+        bail!("bad serial: expected an even number of hex digits");
+    }
     let mut bytes = [0u8; 32];
     let n = hex.len() / 2;
     if n > bytes.len() {
         return Ok(None);
     }
     for (i, pair) in hex.chunks_exact(2).enumerate() {
-        let (Some(h), Some(l)) = (hex_val(pair[0]), hex_val(pair[1])) else { anyhow::bail!("bad serial") };
+        let (Some(h), Some(l)) = (hex_val(pair[0]), hex_val(pair[1])) else { bail!("bad serial: not hex") };
         bytes[i] = h << 4 | l;
     }
     let start = bytes[..n].iter().position(|b| *b != 0).unwrap_or(n.saturating_sub(1));
-    let mag = &bytes[start..n];
-    if mag.len() > MAX_SERIAL {
-        return Ok(None);
-    }
-    let mut serial = [0u8; MAX_SERIAL];
-    serial[..mag.len()].copy_from_slice(mag);
-    let mut r = Row { serial, len: mag.len() as u8, kind: 1, reason: NO_REASON, revoked_at: 0 };
-    match e.status()? {
-        Status::Valid | Status::Expired => {}
-        // S lines (suspended) are held: revoked with certificateHold, as a CRL lists them.
-        Status::Revoked | Status::Suspended => {
-            let rev = e.revoked.clone();
-            let reason = rev.as_ref().and_then(|v| v.reason).or((e.status == "S").then_some(Reason::CertificateHold));
+    let Some(key) = key_of(&bytes[start..n]) else { return Ok(None) };
+    let mut r = Row { key, kind: 1, reason: NO_REASON, revoked_at: 0 };
+    match status {
+        b"V" | b"E" => {}
+        b"R" => {
+            let field = std::str::from_utf8(revocation).map_err(|_| anyhow::anyhow!("bad revocation field"))?;
+            let rev = crate::store::index::parse_revocation(field)?;
             // removeFromCRL takes a held certificate off the list: it is good again.
-            if reason != Some(Reason::RemoveFromCrl) {
+            if rev.reason != Some(Reason::RemoveFromCrl) {
                 r.kind = 0;
-                r.reason = reason.map_or(NO_REASON, Reason::code);
-                r.revoked_at = rev.map_or(0, |v| v.time.unix_timestamp());
+                r.reason = rev.reason.map_or(NO_REASON, Reason::code);
+                r.revoked_at = rev.time.unix_timestamp();
             }
         }
+        // S (suspended) is held: revoked with certificateHold, as a CRL lists it.
+        b"S" => {
+            r.kind = 0;
+            r.reason = Reason::CertificateHold.code();
+        }
+        other => bail!("unknown status '{}' (expected V, R, E or S)", String::from_utf8_lossy(other)),
     }
     Ok(Some(r))
 }
 
-/// Read index.txt line by line into a table. A last line without its newline
-/// is an append still being written: it is left for the next reload.
+/// Read index.txt into a table, in 1 MiB blocks (a 1,000,000-line index is
+/// 100 MB; the table is a third of that). A last line without its newline is
+/// an append still being written: it is left for the next reload.
 pub fn load(path: &Path, generation: u64) -> anyhow::Result<Table> {
-    let stamp = Stamp::of(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    // Lines are about 90 bytes: reserve once instead of doubling a 1,000,000-row vector.
-    let mut rows = Vec::with_capacity((stamp.size / 64) as usize + 16);
-    let mut reader = std::io::BufReader::with_capacity(1 << 16, f);
-    let mut line = String::new();
-    let mut n = 0usize;
+    use std::io::Read;
+    let what = || format!("cannot read {}", path.display());
+    let stamp = Stamp::of(path).with_context(what)?;
+    let mut f = std::fs::File::open(path).with_context(what)?;
+    // Lines are about 90 bytes: reserve once instead of doubling a large vector.
+    let mut rows = Vec::with_capacity((stamp.size / 80) as usize + 16);
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut filled, mut line_no) = (0usize, 0usize);
     loop {
-        line.clear();
-        if reader.read_line(&mut line).with_context(|| format!("cannot read {}", path.display()))? == 0 {
+        if filled == buf.len() {
+            // One line longer than the buffer (a huge subject): grow for it.
+            buf.resize(buf.len() * 2, 0);
+        }
+        let got = f.read(&mut buf[filled..]).with_context(what)?;
+        if got == 0 {
             break;
         }
-        n += 1;
-        let Some(text) = line.strip_suffix('\n') else { break };
-        let e = EntryRef::parse(text).with_context(|| format!("corrupt {} line {n}", path.display()))?;
-        if let Some(r) = row(&e).with_context(|| format!("corrupt {} line {n}", path.display()))? {
-            rows.push(r);
+        filled += got;
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', &buf[..filled]) {
+            line_no += 1;
+            let parsed = row(&buf[start..end]).with_context(|| format!("corrupt {} line {line_no}", path.display()))?;
+            rows.extend(parsed);
+            start = end + 1;
         }
+        buf.copy_within(start..filled, 0);
+        filled -= start;
     }
-    rows.sort_unstable_by(|a, b| cmp_key(a.key(), b.key()).then(a.kind.cmp(&b.kind)));
-    rows.dedup_by(|later, first| later.key() == first.key());
+    rows.sort_unstable_by(|a, b| a.key.cmp(&b.key).then(a.kind.cmp(&b.kind)));
+    rows.dedup_by(|later, first| later.key == first.key);
     rows.shrink_to_fit();
     Ok(Table { rows, generation, stamp: Some(stamp) })
+}
+
+/// `load`, giving a writer that replaces the file in two renames (`openssl ca`:
+/// index.txt to index.txt.old, then index.txt.new to index.txt) a moment to
+/// finish when the file is briefly missing.
+fn load_settled(path: &Path, generation: u64) -> anyhow::Result<Table> {
+    for _ in 0..20 {
+        if path.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    load(path, generation)
 }
 
 /// The current table of an index.txt, reloaded when the file changes.
@@ -217,7 +266,7 @@ impl Watch {
             return cur;
         }
         *generation += 1;
-        let fresh = Arc::new(load(&self.path, *generation).map_err(|e| format!("{e:#}")));
+        let fresh = Arc::new(load_settled(&self.path, *generation).map_err(|e| format!("{e:#}")));
         match self.current.write() {
             Ok(mut g) => *g = Arc::clone(&fresh),
             Err(p) => *p.into_inner() = Arc::clone(&fresh),
