@@ -269,8 +269,10 @@ fn logger(json: bool) -> Logger {
                 s
             }
         };
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{line}");
+        // One write per line: stderr is unbuffered, and lines from threads must not interleave.
+        let mut line = line;
+        line.push('\n');
+        let _ = std::io::stderr().write_all(line.as_bytes());
     })
 }
 

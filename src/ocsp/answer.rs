@@ -3,7 +3,7 @@
 //! while they are fresh (keyed by CertID and status, dropped on index change).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use time::{Duration, OffsetDateTime};
 
@@ -60,7 +60,7 @@ pub struct Responder {
     index: Watch,
     validity: Duration,
     presigned: Option<Presigned>,
-    cache: Mutex<HashMap<Vec<u8>, Cached>>,
+    cache: RwLock<HashMap<Vec<u8>, Cached>>,
 }
 
 impl Responder {
@@ -71,7 +71,7 @@ impl Responder {
         validity: Duration,
         presigned: Option<Presigned>,
     ) -> Self {
-        Self { issuer, signer, index, validity, presigned, cache: Mutex::new(HashMap::new()) }
+        Self { issuer, signer, index, validity, presigned, cache: RwLock::new(HashMap::new()) }
     }
 
     /// Answer the OCSP request `der`.
@@ -158,7 +158,7 @@ impl Responder {
             Err(e) => return Answered::error(ErrorStatus::InternalError, format!("{e:#}")),
         };
         let reuse = REUSE_MAX.min(self.validity / 2);
-        if let Ok(cache) = self.cache.lock() {
+        if let Ok(cache) = self.cache.read() {
             if let Some(c) = cache.get(&key) {
                 if c.state == a.state && c.generation == generation && now < c.signed_at + reuse {
                     return Answered {
@@ -176,7 +176,7 @@ impl Responder {
             Ok(d) => Arc::from(d),
             Err(e) => return Answered::error(ErrorStatus::InternalError, format!("{e:#}")),
         };
-        if let Ok(mut cache) = self.cache.lock() {
+        if let Ok(mut cache) = self.cache.write() {
             // An index change makes every entry stale; a full cache starts over.
             if cache.len() >= CACHE_MAX || cache.values().next().is_some_and(|c| c.generation != generation) {
                 cache.clear();

@@ -57,6 +57,7 @@ pub enum ReadError {
 /// Read one request from `stream`, giving up at `deadline`.
 pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<Request, ReadError> {
     let mut buf = Vec::with_capacity(1024);
+    let mut timeout_set = None;
     let head_end = loop {
         if let Some(i) = memchr::memmem::find(&buf, b"\r\n\r\n") {
             break i + 4;
@@ -67,7 +68,7 @@ pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<Request
         if buf.len() > MAX_HEAD {
             return Err(ReadError::TooLarge);
         }
-        if read_some(stream, &mut buf, deadline)? == 0 {
+        if read_some(stream, &mut buf, deadline, &mut timeout_set)? == 0 {
             return Err(if buf.is_empty() { ReadError::Closed } else { ReadError::Bad });
         }
     };
@@ -111,7 +112,7 @@ pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<Request
             stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").map_err(|_| ReadError::Closed)?;
         }
         while body.len() < length {
-            if read_some(stream, &mut body, deadline)? == 0 {
+            if read_some(stream, &mut body, deadline, &mut timeout_set)? == 0 {
                 return Err(ReadError::Bad);
             }
         }
@@ -124,12 +125,23 @@ pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<Request
 }
 
 /// One read into `buf`, with the time left before `deadline` as its timeout.
-fn read_some(stream: &mut TcpStream, buf: &mut Vec<u8>, deadline: Instant) -> Result<usize, ReadError> {
-    let left = deadline.saturating_duration_since(Instant::now());
+/// The socket's timeout is set again only when a read waited since it was
+/// set (most requests arrive in one read: one system call saved each).
+fn read_some(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    deadline: Instant,
+    set_at: &mut Option<Instant>,
+) -> Result<usize, ReadError> {
+    let now = Instant::now();
+    let left = deadline.saturating_duration_since(now);
     if left.is_zero() {
         return Err(ReadError::Timeout);
     }
-    stream.set_read_timeout(Some(left.max(Duration::from_millis(1)))).map_err(|_| ReadError::Closed)?;
+    if set_at.is_none_or(|t| now.duration_since(t) > Duration::from_millis(10)) {
+        stream.set_read_timeout(Some(left.max(Duration::from_millis(1)))).map_err(|_| ReadError::Closed)?;
+        *set_at = Some(now);
+    }
     let mut chunk = [0u8; 4096];
     match stream.read(&mut chunk) {
         Ok(n) => {
@@ -139,7 +151,7 @@ fn read_some(stream: &mut TcpStream, buf: &mut Vec<u8>, deadline: Instant) -> Re
         Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
             Err(ReadError::Timeout)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => read_some(stream, buf, deadline),
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => read_some(stream, buf, deadline, set_at),
         Err(_) => Err(ReadError::Closed),
     }
 }

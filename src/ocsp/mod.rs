@@ -266,8 +266,6 @@ impl Reply {
 
 fn handle(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
     let started = Instant::now();
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_write_timeout(Some(shared.cfg.request_timeout));
     let req = http::read_request(&mut stream, started + shared.cfg.request_timeout);
     let (reply, method, target, http10) = match req {
         // Nothing was asked: close quietly (openssl#23934 spins here).
@@ -290,8 +288,14 @@ fn handle(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
         max_age: reply.max_age,
         head_only: method == Method::Head,
     };
+    // An answer that fills the socket buffer (a large CRL) must not wait forever on a stalled reader.
+    if reply.body.len() > 16 * 1024 {
+        let _ = stream.set_write_timeout(Some(shared.cfg.request_timeout));
+    }
     let written = http::write_response(&mut stream, http10, &response);
-    let _ = stream.shutdown(std::net::Shutdown::Write);
+    if reply.status >= 400 {
+        linger(&mut stream);
+    }
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let a = reply.answered.as_ref();
     let log = RequestLog {
@@ -310,6 +314,23 @@ fn handle(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
         error: reply.error.or_else(|| written.err().map(|e| format!("cannot send the answer: {e}"))),
     };
     (shared.log)(&Event::Request(&log));
+}
+
+/// After refusing a request whose body was not read (413), read a little of
+/// what is still coming, so closing does not reset the connection before the
+/// client has our answer.
+fn linger(stream: &mut TcpStream) {
+    use std::io::Read;
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(200)));
+    let mut sink = [0u8; 16 * 1024];
+    let mut total = 0;
+    while total < (1 << 20) {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => total += n,
+        }
+    }
 }
 
 fn route(shared: &Shared, req: &http::Request) -> Reply {
