@@ -759,7 +759,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__nginx__subcmd__config)
-            opts="-q -h -V --server --listen --optional --upstream --no-crl --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --server --listen --optional --upstream --no-crl --ocsp --ocsp-chain --ocsp-cache --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -774,6 +774,10 @@ _mtlsctl() {
                     return 0
                     ;;
                 --upstream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ocsp)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

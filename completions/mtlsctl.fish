@@ -43,7 +43,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "verify" -d 'Check a
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "ocsp" -d 'Answer OCSP requests for the store\'s CA, or pre-sign the answers'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
-complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
@@ -333,12 +333,15 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s V -l version 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l server -d 'The server identity (issued/<NAME>/, made with `issue --profile server`)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l listen -d 'Address nginx listens on' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Where to proxy requests' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp -d 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l optional -d 'ssl_verify_client optional instead of on (clients without a certificate get through)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l no-crl -d 'Leave out ssl_crl (no revocation checking)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp-chain -d 'With --ocsp: also ask about the intermediate CAs (`ssl_ocsp on`; the root\'s answers must be served too, e.g. `ocsp serve --responses`) [default for a root store]'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp-cache -d 'With --ocsp: cache answers in nginx (a revocation then waits for the cached answer\'s nextUpdate)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
@@ -363,7 +366,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_see
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config completions help" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config completions help" -f -a "ocsp" -d 'Answer OCSP requests for the store\'s CA, or pre-sign the answers'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config completions help" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config completions help" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config completions help" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'

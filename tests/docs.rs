@@ -289,6 +289,7 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
     let signed = json_of(&env.run(&["--json", "ocsp", "sign", "--out", ocsp_out.to_str().expect("utf-8")]).ok());
     out.entry("ocsp").or_default().push(signed);
     out.entry("ocsp").or_default().extend(crate::ocsp::serve_json_outputs(&env));
+    out.entry("inspect").or_default().extend(crate::ocsp::inspect_json_outputs(&env, &ocsp_out));
 
     let inter = Env::new();
     let parent = env.store();

@@ -490,3 +490,104 @@ pub fn serve_json_outputs(env: &Env) -> Vec<serde_json::Value> {
     }
     out
 }
+
+#[test]
+fn nginx_config_ocsp_runs_in_nginx() {
+    let env = store();
+    let r = serve(&env, &[]);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let upstream = format!("http://127.0.0.1:{}", free_port());
+    let args = [
+        "--json",
+        "nginx-config",
+        "--server",
+        "localhost",
+        "--listen",
+        &listen,
+        "--no-crl",
+        "--ocsp",
+        &r.url(),
+        "--upstream",
+        &upstream,
+    ];
+    let out = env.run(&args).ok().json();
+    assert_eq!(out["ssl_ocsp"], "on", "a root store asks about the whole chain: {out}");
+    let config = out["config"].as_str().expect("config").to_string();
+    assert!(
+        config.contains(&format!("ssl_ocsp_responder {};", r.url())) && !config.contains("ssl_ocsp_cache shared"),
+        "{config}"
+    );
+    let dir = env.path().join("nginx-generated");
+    write_nginx_conf(&dir, &config);
+    let ngx = run_nginx(&dir, port);
+    // Through TLS to the (absent) upstream: 502; refused by OCSP: 400.
+    assert_eq!(curl_as(&env, ngx.port, "good"), 502);
+    assert_eq!(curl_as(&env, ngx.port, "bad"), 400);
+    let cached =
+        env.run(&["nginx-config", "--server", "localhost", "--ocsp", "http://ocsp.example.com/", "--ocsp-cache"]).ok();
+    assert!(
+        cached.stdout.contains("ssl_ocsp_cache shared:mtls_ocsp:1m;") && cached.stdout.contains("resolver "),
+        "{}",
+        cached.stdout
+    );
+    env.run(&["nginx-config", "--server", "localhost", "--ocsp", "https://ocsp.example.com/"])
+        .error()
+        .stderr_has("http://");
+}
+
+/// For docs/json.md: `inspect --json` of an OCSP request (with a nonce) and of responses.
+pub fn inspect_json_outputs(env: &Env, signed_dir: &Path) -> Vec<serde_json::Value> {
+    let ca = s(&env.store().join("certs/ca.crt"));
+    let req = env.path().join("nonce.req");
+    openssl(env.path(), &["ocsp", "-issuer", &ca, "-cert", &cert(env, "svc"), "-reqout", &s(&req)]);
+    let mut out = vec![env.run(&["--json", "inspect", &s(&req)]).ok().json()];
+    let ders = std::fs::read_dir(signed_dir).expect("ocsp sign output").flatten().map(|e| e.path());
+    for der in ders.filter(|p| p.extension().is_some_and(|x| x == "der")).take(2) {
+        out.push(env.run(&["--json", "inspect", &s(&der)]).ok().json());
+    }
+    out
+}
+
+#[test]
+fn inspect_decodes_ocsp_requests_and_responses() {
+    let env = store();
+    let r = serve(&env, &[]);
+    let ca = s(&env.store().join("certs/ca.crt"));
+    let (req, resp) = (env.path().join("q.der"), env.path().join("a.der"));
+    let url = r.url();
+    let args = [
+        "ocsp",
+        "-sha256",
+        "-url",
+        &url,
+        "-issuer",
+        &ca,
+        "-CAfile",
+        &ca,
+        "-cert",
+        &cert(&env, "bad"),
+        "-reqout",
+        &s(&req),
+        "-respout",
+        &s(&resp),
+    ];
+    openssl(env.path(), &args);
+    let q = env.run(&["--json", "inspect", &s(&req)]).ok().json();
+    assert_eq!(q["kind"], "ocsp_request");
+    assert_eq!(q["certs"][0]["hash"], "sha256");
+    assert!(q["nonce"].is_string(), "{q}");
+    let a = env.run(&["--json", "inspect", &s(&resp)]).ok().json();
+    assert_eq!(a["kind"], "ocsp_response");
+    assert_eq!(a["status"], "successful");
+    assert_eq!(a["responses"][0]["status"], "revoked");
+    assert_eq!(a["responses"][0]["reason"], "key_compromise");
+    assert_eq!(a["nonce"], q["nonce"], "the nonce is echoed");
+    assert!(a["certificates"][0]["subject"].as_str().is_some_and(|s| s.contains("OCSP Responder")), "{a}");
+    let text = env.run(&["inspect", &s(&resp)]).ok().stdout;
+    assert!(text.contains("OCSP response: successful") && text.contains(": revoked"), "{text}");
+    let garbage = env.path().join("g.der");
+    std::fs::write(&garbage, [0x30, 0x03, 0x0a, 0x01, 0x06]).expect("write");
+    let u = env.run(&["--json", "inspect", &s(&garbage)]).ok().json();
+    assert_eq!(u["status"], "unauthorized");
+}
