@@ -1143,7 +1143,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__verify)
-            opts="-q -h -V --ca --crl --no-crl --purpose --hostname --ip --email --at --max-depth --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --ca --crl --no-crl --purpose --hostname --ip --email --at --max-depth --ocsp --ocsp-url --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1178,6 +1178,10 @@ _mtlsctl() {
                     return 0
                     ;;
                 --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ocsp-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

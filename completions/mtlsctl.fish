@@ -182,11 +182,13 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ip -d 'Also c
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l email -d 'Also check that the certificate is valid for this e-mail address' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l at -d 'Verify as of TIME (RFC 3339, a date, or now+7d) instead of now' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l max-depth -d 'Accept at most N intermediate CAs between the certificate and the trust anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ocsp-url -d 'Also check revocation by OCSP at URL (e.g. `mtlsctl ocsp serve`\'s http://127.0.0.1:8888/)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l no-crl -d 'Skip the revocation check'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ocsp -d 'Also check revocation by OCSP, at the responder the certificate\'s authorityInfoAccess names'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'

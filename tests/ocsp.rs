@@ -591,3 +591,31 @@ fn inspect_decodes_ocsp_requests_and_responses() {
     let u = env.run(&["--json", "inspect", &s(&garbage)]).ok().json();
     assert_eq!(u["status"], "unauthorized");
 }
+
+#[test]
+fn verify_ocsp_url_good_revoked_and_responder_down() {
+    let env = store();
+    env.issue("later", &[]);
+    env.run(&["gen-crl"]).ok();
+    // Revoked after the CRL was published: only OCSP knows.
+    env.run(&["revoke", "--cn", "later", "--reason", "superseded"]).ok();
+    let mut r = serve(&env, &[]);
+    let url = r.url();
+    let good = env.run(&["--json", "verify", &cert(&env, "good"), "--ocsp-url", &url]).ok().json();
+    assert_eq!((&good["ocsp_status"], &good["revocation_checked"]), (&"good".into(), &true.into()), "{good}");
+    let later = env.run(&["--json", "verify", &cert(&env, "later"), "--ocsp-url", &url]).code(3).json();
+    assert_eq!(later["code"], "revoked", "{later}");
+    assert_eq!(later["reason"], "superseded");
+    assert!(later["message"].as_str().is_some_and(|m| m.contains("OCSP")), "{later}");
+    // No authorityInfoAccess in the certificate: --ocsp says how to go on.
+    env.run(&["verify", &cert(&env, "good"), "--ocsp"]).error().stderr_has("--ocsp-url");
+    // Another CA's responder cannot vouch for this one: an error, never valid.
+    let other = Env::new().with_ca();
+    let foreign = serve(&other, &[]);
+    env.run(&["verify", &cert(&env, "good"), "--ocsp-url", &foreign.url()]).error();
+    // Responder down: exit 1 for a certificate otherwise valid, 3 for one the CRL revokes.
+    assert_eq!(r.stop().0, 0);
+    env.run(&["verify", &cert(&env, "good"), "--ocsp-url", &url]).error().stderr_has("OCSP");
+    let bad = env.run(&["--json", "verify", &cert(&env, "bad"), "--ocsp-url", &url]).code(3).json();
+    assert_eq!((&bad["code"], &bad["ocsp_status"]), (&"revoked".into(), &"unchecked".into()), "{bad}");
+}

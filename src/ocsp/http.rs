@@ -223,6 +223,46 @@ pub fn percent_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The largest answer a client reads.
+const MAX_ANSWER: u64 = 1 << 20;
+
+/// POST an OCSP request to an `http://` URL (HTTP/1.0, one connection) and
+/// return the response body; a status other than 200 is an error.
+pub fn post_ocsp(url: &str, body: &[u8], timeout: Duration) -> anyhow::Result<Vec<u8>> {
+    use anyhow::{Context, bail};
+    let Some(rest) = url.strip_prefix("http://") else { bail!("{url} is not an http:// URL") };
+    let (authority, path) = rest.find('/').map_or((rest, "/"), |i| (&rest[..i], &rest[i..]));
+    let addr = if authority.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) && !authority.ends_with(']')
+    {
+        authority.to_string()
+    } else {
+        format!("{authority}:80")
+    };
+    let target = std::net::ToSocketAddrs::to_socket_addrs(&addr)
+        .with_context(|| format!("cannot resolve {authority}"))?
+        .next()
+        .with_context(|| format!("cannot resolve {authority}"))?;
+    let mut stream =
+        TcpStream::connect_timeout(&target, timeout).with_context(|| format!("cannot connect to {url}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    let mut req = format!(
+        "POST {path} HTTP/1.0\r\nHost: {authority}\r\nContent-Type: application/ocsp-request\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(body);
+    stream.write_all(&req).with_context(|| format!("cannot send the request to {url}"))?;
+    let mut answer = Vec::new();
+    stream.take(MAX_ANSWER).read_to_end(&mut answer).with_context(|| format!("no answer from {url}"))?;
+    let Some(head_end) = memchr::memmem::find(&answer, b"\r\n\r\n") else { bail!("{url} did not answer in HTTP") };
+    let status = std::str::from_utf8(&answer[..head_end]).ok().and_then(|h| h.split(' ').nth(1)).unwrap_or("");
+    if status != "200" {
+        bail!("{url} answered HTTP {status}");
+    }
+    Ok(answer.split_off(head_end + 4))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

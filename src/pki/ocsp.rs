@@ -596,6 +596,95 @@ impl BasicInfo {
     }
 }
 
+/// What a checked response says about one certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    Good { next_update: OffsetDateTime },
+    Revoked { time: OffsetDateTime, reason: Option<u8> },
+    Unknown,
+}
+
+/// How far a response's thisUpdate may be ahead of the checking clock.
+const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
+/// Check `der`, the answer to a request for `id` (with `nonce`, when one was
+/// sent), as RFC 6960 §3.2 asks: signed by the issuer or by a responder the
+/// issuer certified for OCSPSigning (valid at `at`), naming `id`, current at
+/// `at`, echoing the nonce. Any failure is an error: never a "good".
+pub fn check_response(
+    der: &[u8],
+    issuer_der: &[u8],
+    id: &CertRef,
+    nonce: Option<&[u8]>,
+    at: OffsetDateTime,
+) -> anyhow::Result<Checked> {
+    let info = parse_response(der)?;
+    let Some(basic) = info.basic else { bail!("the responder answered {}", info.status) };
+    if !basic.signed_by(issuer_der) && !basic.certs.iter().any(|c| authorized(c, issuer_der, at) && basic.signed_by(c))
+    {
+        bail!("the response is signed neither by the CA nor by a responder certificate the CA issued for OCSP signing");
+    }
+    if let (Some(sent), Some(got)) = (nonce, basic.nonce.as_deref()) {
+        if sent != got {
+            bail!("the response carries another request's nonce");
+        }
+    }
+    let Some(a) = basic.answers.iter().find(|a| {
+        a.hash == id.hash && a.name_hash == id.name_hash && a.key_hash == id.key_hash && a.serial == id.serial_hex()
+    }) else {
+        bail!("the response does not answer for serial {}", id.serial_hex());
+    };
+    if a.this_update > at + CLOCK_SKEW {
+        bail!("the response's thisUpdate is in the future");
+    }
+    let Some(next_update) = a.next_update else { bail!("the response has no nextUpdate") };
+    if next_update <= at {
+        bail!("the response expired (nextUpdate {next_update})");
+    }
+    Ok(match a.status {
+        "good" => Checked::Good { next_update },
+        "revoked" => Checked::Revoked { time: a.revoked_at.unwrap_or(a.this_update), reason: a.reason },
+        _ => Checked::Unknown,
+    })
+}
+
+/// A delegated responder certificate: issued (and signed) by the issuer, EKU
+/// OCSPSigning, valid at `at`.
+fn authorized(cert_der: &[u8], issuer_der: &[u8], at: OffsetDateTime) -> bool {
+    use x509_parser::prelude::FromDer;
+    let (Ok((_, cert)), Ok((_, issuer))) = (
+        x509_parser::certificate::X509Certificate::from_der(cert_der),
+        x509_parser::certificate::X509Certificate::from_der(issuer_der),
+    ) else {
+        return false;
+    };
+    let in_time = super::certinfo::not_before(&cert) <= at && at < super::certinfo::not_after(&cert);
+    let ocsp_signing = matches!(cert.extended_key_usage(), Ok(Some(e)) if e.value.ocsp_signing);
+    cert.issuer().as_raw() == issuer.subject().as_raw()
+        && cert.verify_signature(Some(issuer.public_key())).is_ok()
+        && ocsp_signing
+        && in_time
+}
+
+/// The OCSP URLs of a certificate's authorityInfoAccess.
+pub fn ocsp_urls(cert_der: &[u8]) -> Vec<String> {
+    use x509_parser::extensions::{GeneralName, ParsedExtension};
+    let Ok(cert) = super::certinfo::parse(cert_der) else { return Vec::new() };
+    let mut out = Vec::new();
+    for ext in cert.extensions() {
+        if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
+            for d in &aia.accessdescs {
+                if d.access_method.to_id_string() == "1.3.6.1.5.5.7.48.1" {
+                    if let GeneralName::URI(u) = &d.access_location {
+                        out.push((*u).to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -679,6 +768,33 @@ mod tests {
         assert_eq!(basic.answers[1].reason, Some(1));
         assert_eq!(basic.answers[1].revoked_at.map(|t| t.unix_timestamp()), Some(revoked_at.unix_timestamp()));
         assert_eq!(basic.responder_by_key, Some(issuer.key_hash_sha1()));
+    }
+
+    #[test]
+    fn check_response_accepts_only_the_issuer_or_its_responder() {
+        let (other, other_key) = ca();
+        let (ca, ca_key) = ca();
+        let issuer = IssuerId::from_cert(&ca).expect("issuer");
+        let id = issuer.cert_ref(HashAlg::Sha1, &[7]).expect("id");
+        let req = parse_request(&build_request(std::slice::from_ref(&id), Some(b"0123456789abcdef")).expect("req"))
+            .expect("parse");
+        let sent = req.nonce().expect("nonce").to_vec();
+        let now = OffsetDateTime::now_utc();
+        let answer =
+            |state| [Answer { id: &req.ids[0], state, this_update: now, next_update: now + time::Duration::hours(1) }];
+        let by_ca = ResponseSigner::new(&ca, ca_key, false, ResponderBy::KeyHash).expect("signer");
+        let der = by_ca.sign(&answer(CertState::Good), Some(&req), now).expect("sign");
+        assert!(matches!(check_response(&der, &ca, &req.ids[0], Some(&sent), now), Ok(Checked::Good { .. })));
+        // Another key: refused, whatever it says.
+        let by_other = ResponseSigner::new(&other, other_key, true, ResponderBy::Name).expect("signer");
+        let forged = by_other.sign(&answer(CertState::Good), Some(&req), now).expect("sign");
+        assert!(check_response(&forged, &ca, &req.ids[0], Some(&sent), now).is_err());
+        // Expired, or another request's nonce: refused.
+        assert!(check_response(&der, &ca, &req.ids[0], Some(&sent), now + time::Duration::hours(2)).is_err());
+        assert!(check_response(&der, &ca, &req.ids[0], Some(b"\x04\x02xx"), now).is_err());
+        // A different serial: not an answer for it.
+        let id2 = issuer.cert_ref(HashAlg::Sha1, &[8]).expect("id");
+        assert!(check_response(&der, &ca, &id2, None, now).is_err());
     }
 
     #[test]
