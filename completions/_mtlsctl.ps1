@@ -39,8 +39,9 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('gen-crl', 'gen-crl', [CompletionResultType]::ParameterValue, 'Sign and publish a CRL of every revoked certificate')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate against the CA, its CRL, a purpose and a name')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
+            [CompletionResult]::new('ocsp', 'ocsp', [CompletionResultType]::ParameterValue, 'Answer OCSP requests for the store''s CA, or pre-sign the answers')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the store''s certificates (from index.txt)')
-            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)')
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
             [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
@@ -179,9 +180,11 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Also check that the certificate is valid for this e-mail address')
             [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'Verify as of TIME (RFC 3339, a date, or now+7d) instead of now')
             [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Accept at most N intermediate CAs between the certificate and the trust anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)')
+            [CompletionResult]::new('--ocsp-url', '--ocsp-url', [CompletionResultType]::ParameterName, 'Also check revocation by OCSP at URL (e.g. `mtlsctl ocsp serve`''s http://127.0.0.1:8888/)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('--no-crl', '--no-crl', [CompletionResultType]::ParameterName, 'Skip the revocation check')
+            [CompletionResult]::new('--ocsp', '--ocsp', [CompletionResultType]::ParameterName, 'Also check revocation by OCSP, at the responder the certificate''s authorityInfoAccess names')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
@@ -213,6 +216,76 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mtlsctl;ocsp' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run an OCSP responder (RFC 6960 over HTTP) for the store''s CA')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign an OCSP response for every certificate in index.txt')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mtlsctl;ocsp;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'The address to listen on, exactly (IP:PORT)')
+            [CompletionResult]::new('--prefix', '--prefix', [CompletionResultType]::ParameterName, 'The URL path requests come under')
+            [CompletionResult]::new('--validity', '--validity', [CompletionResultType]::ParameterName, 'How long each answer is valid (its nextUpdate)')
+            [CompletionResult]::new('--signer', '--signer', [CompletionResultType]::ParameterName, 'Who signs the answers')
+            [CompletionResult]::new('--responder-lifetime', '--responder-lifetime', [CompletionResultType]::ParameterName, 'The lifetime of the delegated responder certificate issued at start')
+            [CompletionResult]::new('--responses', '--responses', [CompletionResultType]::ParameterName, 'Also serve the pre-signed answers in DIR (`ocsp sign --out DIR` on a parent store)')
+            [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'Requests answered at once (worker threads)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'The longest a client may take to send its request')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mtlsctl;ocsp;sign' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The directory to write the responses to')
+            [CompletionResult]::new('--validity', '--validity', [CompletionResultType]::ParameterName, 'How long each response is valid (its nextUpdate)')
+            [CompletionResult]::new('--signer', '--signer', [CompletionResultType]::ParameterName, 'Who signs: the CA key (default), or a responder certificate issued to outlive the responses')
+            [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mtlsctl;ocsp;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run an OCSP responder (RFC 6960 over HTTP) for the store''s CA')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign an OCSP response for every certificate in index.txt')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mtlsctl;ocsp;help;serve' {
+            break
+        }
+        'mtlsctl;ocsp;help;sign' {
+            break
+        }
+        'mtlsctl;ocsp;help;help' {
             break
         }
         'mtlsctl;list' {
@@ -290,10 +363,13 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server identity (issued/<NAME>/, made with `issue --profile server`)')
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address nginx listens on')
             [CompletionResult]::new('--upstream', '--upstream', [CompletionResultType]::ParameterName, 'Where to proxy requests')
+            [CompletionResult]::new('--ocsp', '--ocsp', [CompletionResultType]::ParameterName, 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('--optional', '--optional', [CompletionResultType]::ParameterName, 'ssl_verify_client optional instead of on (clients without a certificate get through)')
             [CompletionResult]::new('--no-crl', '--no-crl', [CompletionResultType]::ParameterName, 'Leave out ssl_crl (no revocation checking)')
+            [CompletionResult]::new('--ocsp-chain', '--ocsp-chain', [CompletionResultType]::ParameterName, 'With --ocsp: also ask about the intermediate CAs (`ssl_ocsp on`; the root''s answers must be served too, e.g. `ocsp serve --responses`) [default for a root store]')
+            [CompletionResult]::new('--ocsp-cache', '--ocsp-cache', [CompletionResultType]::ParameterName, 'With --ocsp: cache answers in nginx (a revocation then waits for the cached answer''s nextUpdate)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
@@ -340,8 +416,9 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('gen-crl', 'gen-crl', [CompletionResultType]::ParameterValue, 'Sign and publish a CRL of every revoked certificate')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Check a certificate against the CA, its CRL, a purpose and a name')
             [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Perform an mTLS handshake and explain it')
+            [CompletionResult]::new('ocsp', 'ocsp', [CompletionResultType]::ParameterValue, 'Answer OCSP requests for the store''s CA, or pre-sign the answers')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the store''s certificates (from index.txt)')
-            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)')
             [CompletionResult]::new('renew', 'renew', [CompletionResultType]::ParameterValue, 'Re-issue a certificate with the same subject, SANs and profile')
             [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret')
             [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
@@ -372,6 +449,17 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             break
         }
         'mtlsctl;help;probe' {
+            break
+        }
+        'mtlsctl;help;ocsp' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run an OCSP responder (RFC 6960 over HTTP) for the store''s CA')
+            [CompletionResult]::new('sign', 'sign', [CompletionResultType]::ParameterValue, 'Pre-sign an OCSP response for every certificate in index.txt')
+            break
+        }
+        'mtlsctl;help;ocsp;serve' {
+            break
+        }
+        'mtlsctl;help;ocsp;sign' {
             break
         }
         'mtlsctl;help;list' {

@@ -49,6 +49,9 @@ _mtlsctl() {
             mtlsctl,nginx-config)
                 cmd="mtlsctl__subcmd__nginx__subcmd__config"
                 ;;
+            mtlsctl,ocsp)
+                cmd="mtlsctl__subcmd__ocsp"
+                ;;
             mtlsctl,probe)
                 cmd="mtlsctl__subcmd__probe"
                 ;;
@@ -97,6 +100,9 @@ _mtlsctl() {
             mtlsctl__subcmd__help,nginx-config)
                 cmd="mtlsctl__subcmd__help__subcmd__nginx__subcmd__config"
                 ;;
+            mtlsctl__subcmd__help,ocsp)
+                cmd="mtlsctl__subcmd__help__subcmd__ocsp"
+                ;;
             mtlsctl__subcmd__help,probe)
                 cmd="mtlsctl__subcmd__help__subcmd__probe"
                 ;;
@@ -112,6 +118,30 @@ _mtlsctl() {
             mtlsctl__subcmd__help,verify)
                 cmd="mtlsctl__subcmd__help__subcmd__verify"
                 ;;
+            mtlsctl__subcmd__help__subcmd__ocsp,serve)
+                cmd="mtlsctl__subcmd__help__subcmd__ocsp__subcmd__serve"
+                ;;
+            mtlsctl__subcmd__help__subcmd__ocsp,sign)
+                cmd="mtlsctl__subcmd__help__subcmd__ocsp__subcmd__sign"
+                ;;
+            mtlsctl__subcmd__ocsp,help)
+                cmd="mtlsctl__subcmd__ocsp__subcmd__help"
+                ;;
+            mtlsctl__subcmd__ocsp,serve)
+                cmd="mtlsctl__subcmd__ocsp__subcmd__serve"
+                ;;
+            mtlsctl__subcmd__ocsp,sign)
+                cmd="mtlsctl__subcmd__ocsp__subcmd__sign"
+                ;;
+            mtlsctl__subcmd__ocsp__subcmd__help,help)
+                cmd="mtlsctl__subcmd__ocsp__subcmd__help__subcmd__help"
+                ;;
+            mtlsctl__subcmd__ocsp__subcmd__help,serve)
+                cmd="mtlsctl__subcmd__ocsp__subcmd__help__subcmd__serve"
+                ;;
+            mtlsctl__subcmd__ocsp__subcmd__help,sign)
+                cmd="mtlsctl__subcmd__ocsp__subcmd__help__subcmd__sign"
+                ;;
             *)
                 ;;
         esac
@@ -119,7 +149,7 @@ _mtlsctl() {
 
     case "${cmd}" in
         mtlsctl)
-            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help"
+            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,7 +353,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help)
-            opts="init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help"
+            opts="init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -479,6 +509,48 @@ _mtlsctl() {
         mtlsctl__subcmd__help__subcmd__nginx__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__help__subcmd__ocsp)
+            opts="serve sign"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__help__subcmd__ocsp__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__help__subcmd__ocsp__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -729,7 +801,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__nginx__subcmd__config)
-            opts="-q -h -V --server --listen --optional --upstream --no-crl --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --server --listen --optional --upstream --no-crl --ocsp --ocsp-chain --ocsp-cache --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,6 +816,184 @@ _mtlsctl() {
                     return 0
                     ;;
                 --upstream)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ocsp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__ocsp)
+            opts="-q -h -V --dir --json --quiet --batch --color --help --version serve sign help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__ocsp__subcmd__help)
+            opts="serve sign help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__ocsp__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__ocsp__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__ocsp__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__ocsp__subcmd__serve)
+            opts="-q -h -V --listen --prefix --validity --signer --responder-lifetime --responses --workers --request-timeout --passphrase-file --dir --json --quiet --batch --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --validity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signer)
+                    COMPREPLY=($(compgen -W "delegated ca" -- "${cur}"))
+                    return 0
+                    ;;
+                --responder-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --responses)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__ocsp__subcmd__sign)
+            opts="-q -h -V --out --validity --signer --passphrase-file --dir --json --quiet --batch --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --validity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signer)
+                    COMPREPLY=($(compgen -W "delegated ca" -- "${cur}"))
+                    return 0
+                    ;;
+                --passphrase-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -935,7 +1185,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__verify)
-            opts="-q -h -V --ca --crl --no-crl --purpose --hostname --ip --email --at --max-depth --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --ca --crl --no-crl --purpose --hostname --ip --email --at --max-depth --ocsp --ocsp-url --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -970,6 +1220,10 @@ _mtlsctl() {
                     return 0
                     ;;
                 --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ocsp-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -36,8 +36,9 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand gen-crl 'Sign and publish a CRL of every revoked certificate'
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
             cand probe 'Perform an mTLS handshake and explain it'
+            cand ocsp 'Answer OCSP requests for the store''s CA, or pre-sign the answers'
             cand list 'List the store''s certificates (from index.txt)'
-            cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+            cand inspect 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
@@ -169,9 +170,11 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand --email 'Also check that the certificate is valid for this e-mail address'
             cand --at 'Verify as of TIME (RFC 3339, a date, or now+7d) instead of now'
             cand --max-depth 'Accept at most N intermediate CAs between the certificate and the trust anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)'
+            cand --ocsp-url 'Also check revocation by OCSP at URL (e.g. `mtlsctl ocsp serve`''s http://127.0.0.1:8888/)'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
             cand --no-crl 'Skip the revocation check'
+            cand --ocsp 'Also check revocation by OCSP, at the responder the certificate''s authorityInfoAccess names'
             cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
             cand -q 'Print only warnings and errors'
             cand --quiet 'Print only warnings and errors'
@@ -202,6 +205,69 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'mtlsctl;ocsp'= {
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run an OCSP responder (RFC 6960 over HTTP) for the store''s CA'
+            cand sign 'Pre-sign an OCSP response for every certificate in index.txt'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mtlsctl;ocsp;serve'= {
+            cand --listen 'The address to listen on, exactly (IP:PORT)'
+            cand --prefix 'The URL path requests come under'
+            cand --validity 'How long each answer is valid (its nextUpdate)'
+            cand --signer 'Who signs the answers'
+            cand --responder-lifetime 'The lifetime of the delegated responder certificate issued at start'
+            cand --responses 'Also serve the pre-signed answers in DIR (`ocsp sign --out DIR` on a parent store)'
+            cand --workers 'Requests answered at once (worker threads)'
+            cand --request-timeout 'The longest a client may take to send its request'
+            cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;ocsp;sign'= {
+            cand --out 'The directory to write the responses to'
+            cand --validity 'How long each response is valid (its nextUpdate)'
+            cand --signer 'Who signs: the CA key (default), or a responder certificate issued to outlive the responses'
+            cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mtlsctl;ocsp;help'= {
+            cand serve 'Run an OCSP responder (RFC 6960 over HTTP) for the store''s CA'
+            cand sign 'Pre-sign an OCSP response for every certificate in index.txt'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mtlsctl;ocsp;help;serve'= {
+        }
+        &'mtlsctl;ocsp;help;sign'= {
+        }
+        &'mtlsctl;ocsp;help;help'= {
         }
         &'mtlsctl;list'= {
             cand --expiring 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)'
@@ -274,10 +340,13 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand --server 'The server identity (issued/<NAME>/, made with `issue --profile server`)'
             cand --listen 'Address nginx listens on'
             cand --upstream 'Where to proxy requests'
+            cand --ocsp 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
             cand --optional 'ssl_verify_client optional instead of on (clients without a certificate get through)'
             cand --no-crl 'Leave out ssl_crl (no revocation checking)'
+            cand --ocsp-chain 'With --ocsp: also ask about the intermediate CAs (`ssl_ocsp on`; the root''s answers must be served too, e.g. `ocsp serve --responses`) [default for a root store]'
+            cand --ocsp-cache 'With --ocsp: cache answers in nginx (a revocation then waits for the cached answer''s nextUpdate)'
             cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
             cand -q 'Print only warnings and errors'
             cand --quiet 'Print only warnings and errors'
@@ -321,8 +390,9 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand gen-crl 'Sign and publish a CRL of every revoked certificate'
             cand verify 'Check a certificate against the CA, its CRL, a purpose and a name'
             cand probe 'Perform an mTLS handshake and explain it'
+            cand ocsp 'Answer OCSP requests for the store''s CA, or pre-sign the answers'
             cand list 'List the store''s certificates (from index.txt)'
-            cand inspect 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+            cand inspect 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)'
             cand renew 'Re-issue a certificate with the same subject, SANs and profile'
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
@@ -345,6 +415,14 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;help;verify'= {
         }
         &'mtlsctl;help;probe'= {
+        }
+        &'mtlsctl;help;ocsp'= {
+            cand serve 'Run an OCSP responder (RFC 6960 over HTTP) for the store''s CA'
+            cand sign 'Pre-sign an OCSP response for every certificate in index.txt'
+        }
+        &'mtlsctl;help;ocsp;serve'= {
+        }
+        &'mtlsctl;help;ocsp;sign'= {
         }
         &'mtlsctl;help;list'= {
         }

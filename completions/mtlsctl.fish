@@ -41,8 +41,9 @@ complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "revoke" -d 'Revoke 
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "ocsp" -d 'Answer OCSP requests for the store\'s CA, or pre-sign the answers'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
-complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
@@ -182,11 +183,13 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ip -d 'Also c
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l email -d 'Also check that the certificate is valid for this e-mail address' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l at -d 'Verify as of TIME (RFC 3339, a date, or now+7d) instead of now' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l max-depth -d 'Accept at most N intermediate CAs between the certificate and the trust anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ocsp-url -d 'Also check revocation by OCSP at URL (e.g. `mtlsctl ocsp serve`\'s http://127.0.0.1:8888/)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l no-crl -d 'Skip the revocation check'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ocsp -d 'Also check revocation by OCSP, at the responder the certificate\'s authorityInfoAccess names'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
@@ -211,6 +214,54 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s q -l quiet -d 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -f -a "serve" -d 'Run an OCSP responder (RFC 6960 over HTTP) for the store\'s CA'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -f -a "sign" -d 'Pre-sign an OCSP response for every certificate in index.txt'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l listen -d 'The address to listen on, exactly (IP:PORT)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l prefix -d 'The URL path requests come under' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l validity -d 'How long each answer is valid (its nextUpdate)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l signer -d 'Who signs the answers' -r -f -a "delegated\t'A responder certificate issued at start (EKU OCSPSigning); the CA key then leaves memory'
+ca\t'The CA key itself'"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l responder-lifetime -d 'The lifetime of the delegated responder certificate issued at start' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l responses -d 'Also serve the pre-signed answers in DIR (`ocsp sign --out DIR` on a parent store)' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l workers -d 'Requests answered at once (worker threads)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l request-timeout -d 'The longest a client may take to send its request' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l out -d 'The directory to write the responses to' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l validity -d 'How long each response is valid (its nextUpdate)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l signer -d 'Who signs: the CA key (default), or a responder certificate issued to outlive the responses' -r -f -a "delegated\t'A responder certificate issued at start (EKU OCSPSigning); the CA key then leaves memory'
+ca\t'The CA key itself'"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Run an OCSP responder (RFC 6960 over HTTP) for the store\'s CA'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Pre-sign an OCSP response for every certificate in index.txt'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l expiring -d 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
@@ -285,12 +336,15 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s V -l version 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l server -d 'The server identity (issued/<NAME>/, made with `issue --profile server`)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l listen -d 'Address nginx listens on' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Where to proxy requests' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp -d 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l optional -d 'ssl_verify_client optional instead of on (clients without a certificate get through)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l no-crl -d 'Leave out ssl_crl (no revocation checking)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp-chain -d 'With --ocsp: also ask about the intermediate CAs (`ssl_ocsp on`; the root\'s answers must be served too, e.g. `ocsp serve --responses`) [default for a root store]'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp-cache -d 'With --ocsp: cache answers in nginx (a revocation then waits for the cached answer\'s nextUpdate)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
@@ -315,19 +369,22 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s q -l qui
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "csr" -d 'Generate a key and a certificate signing request (PKCS#10)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "sign" -d 'Sign a certificate request (PKCS#10) with the store\'s CA'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "revoke" -d 'Revoke certificates of the store (by serial, CN or certificate file)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL or key (PEM or DER)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "check" -d 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe list inspect renew export nginx-config check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "csr" -d 'Generate a key and a certificate signing request (PKCS#10)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "sign" -d 'Sign a certificate request (PKCS#10) with the store\'s CA'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "revoke" -d 'Revoke certificates of the store (by serial, CN or certificate file)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "ocsp" -d 'Answer OCSP requests for the store\'s CA, or pre-sign the answers'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "check" -d 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and __fish_seen_subcommand_from ocsp" -f -a "serve" -d 'Run an OCSP responder (RFC 6960 over HTTP) for the store\'s CA'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and __fish_seen_subcommand_from ocsp" -f -a "sign" -d 'Pre-sign an OCSP response for every certificate in index.txt'

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod generate;
 #[cfg(test)]
 mod hardening_props;
+pub mod ocsp;
 pub mod output;
 pub mod pki;
 pub mod probe;

@@ -13,6 +13,7 @@ mod hostile_input;
 mod interop;
 mod issue;
 mod layout;
+mod ocsp;
 mod probe;
 mod probe_servers;
 mod renew_export;

@@ -290,6 +290,11 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
     chk.run(&["issue", "--cn", "lost"]).ok();
     std::fs::write(chk.store().join("index.txt"), "").expect("empty the index");
     out.entry("check").or_default().push(json_of(&chk.run(&["--json", "check"]).code(3)));
+    let ocsp_out = env.path().join("ocsp-out");
+    let signed = json_of(&env.run(&["--json", "ocsp", "sign", "--out", ocsp_out.to_str().expect("utf-8")]).ok());
+    out.entry("ocsp").or_default().push(signed);
+    out.entry("ocsp").or_default().extend(crate::ocsp::serve_json_outputs(&env));
+    out.entry("inspect").or_default().extend(crate::ocsp::inspect_json_outputs(&env, &ocsp_out));
 
     let inter = Env::new();
     let parent = env.store();

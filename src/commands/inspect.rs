@@ -14,7 +14,7 @@ use crate::pki::decode::{Inspected, decode};
 use crate::pki::names::San;
 use crate::store::fsio;
 
-/// Decode a certificate, chain, CSR, CRL or key (PEM or DER)
+/// Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)
 ///
 /// Reads FILE, or standard input when FILE is `-`. Private keys are described
 /// (type, public key fingerprint, whether encrypted), never printed.
@@ -83,6 +83,15 @@ pub fn render(obj: &Inspected) -> String {
                 let _ = writeln!(s, "    {}  {}{reason}", r.serial, r.revoked_at);
             }
         }
+        Inspected::OcspRequest(r) => {
+            let _ = writeln!(s, "OCSP request{}", if r.signed { " (signed)" } else { "" });
+            for c in &r.certs {
+                let hash = c.hash.map_or("unknown hash", |h| h.name());
+                let _ = writeln!(s, "  certificate: serial {} ({hash} CertID)", c.serial);
+            }
+            let _ = writeln!(s, "  nonce:       {}", r.nonce.as_deref().unwrap_or("(none)"));
+        }
+        Inspected::OcspResponse(r) => render_ocsp_response(&mut s, r),
         Inspected::Key(k) => {
             let _ = writeln!(s, "Private key (contents not shown)");
             if k.encrypted {
@@ -94,6 +103,34 @@ pub fn render(obj: &Inspected) -> String {
         }
     }
     s
+}
+
+fn render_ocsp_response(s: &mut String, r: &crate::pki::decode::OcspResponseSummary) {
+    let _ = writeln!(s, "OCSP response: {}", r.status);
+    if let Some(k) = &r.responder_key_hash {
+        let _ = writeln!(s, "  responder:    key hash {k}");
+    }
+    if let Some(n) = &r.responder_name {
+        let _ = writeln!(s, "  responder:    {n}");
+    }
+    if let Some(p) = &r.produced_at {
+        let _ = writeln!(s, "  produced at:  {p}");
+    }
+    for a in &r.responses {
+        let _ = writeln!(s, "  serial {}: {}", a.serial, a.status);
+        if let Some(t) = &a.revoked_at {
+            let reason = a.reason.map(|x| format!(" ({})", x.openssl_name())).unwrap_or_default();
+            let _ = writeln!(s, "    revoked at:  {t}{reason}");
+        }
+        let _ = writeln!(s, "    this update: {}", a.this_update);
+        let _ = writeln!(s, "    next update: {}", a.next_update.as_deref().unwrap_or("(none)"));
+    }
+    if let Some(n) = &r.nonce {
+        let _ = writeln!(s, "  nonce:        {n}");
+    }
+    for c in &r.certificates {
+        let _ = writeln!(s, "  signer certificate: {} (until {})", c.subject, c.not_after);
+    }
 }
 
 fn join(sans: &[San]) -> String {

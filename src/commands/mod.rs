@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod issue;
 pub mod list;
 pub mod nginx_config;
+pub mod ocsp;
 pub mod probe;
 pub mod renew;
 pub mod revoke;
@@ -58,6 +59,7 @@ pub enum Command {
     GenCrl(gen_crl::GenCrlArgs),
     Verify(verify::VerifyArgs),
     Probe(probe::ProbeArgs),
+    Ocsp(ocsp::OcspArgs),
     List(list::ListArgs),
     Inspect(inspect::InspectArgs),
     Renew(renew::RenewArgs),
@@ -83,6 +85,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::NginxConfig(a) => nginx_config::run(ctx, &a),
         Command::Probe(a) => probe::run(ctx, &a),
         Command::Check(a) => check::run(ctx, &a),
+        Command::Ocsp(a) => ocsp::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }
 }

@@ -22,7 +22,8 @@ use crate::output::{Ctx, hinted};
 #[command(after_long_help = "Examples:
   mtlsctl nginx-config --server api.example.com > /etc/nginx/conf.d/api-mtls.conf
   mtlsctl nginx-config --server api.example.com --listen 127.0.0.1:8443 --optional
-  mtlsctl nginx-config --server api.example.com --upstream http://127.0.0.1:9000 --no-crl")]
+  mtlsctl nginx-config --server api.example.com --upstream http://127.0.0.1:9000 --no-crl
+  mtlsctl nginx-config --server api.example.com --ocsp http://127.0.0.1:8888/")]
 pub struct NginxConfigArgs {
     /// The server identity (issued/<NAME>/, made with `issue --profile server`)
     #[arg(long, value_name = "NAME")]
@@ -39,6 +40,16 @@ pub struct NginxConfigArgs {
     /// Leave out ssl_crl (no revocation checking)
     #[arg(long)]
     pub no_crl: bool,
+    /// Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection
+    #[arg(long, value_name = "URL")]
+    pub ocsp: Option<String>,
+    /// With --ocsp: also ask about the intermediate CAs (`ssl_ocsp on`; the root's
+    /// answers must be served too, e.g. `ocsp serve --responses`) [default for a root store]
+    #[arg(long, requires = "ocsp")]
+    pub ocsp_chain: bool,
+    /// With --ocsp: cache answers in nginx (a revocation then waits for the cached answer's nextUpdate)
+    #[arg(long, requires = "ocsp")]
+    pub ocsp_cache: bool,
 }
 
 #[derive(Serialize)]
@@ -50,6 +61,45 @@ struct NginxConfig {
     ssl_client_certificate: String,
     ssl_verify_depth: usize,
     ssl_crl: Option<String>,
+    /// `leaf` or `on`, with --ocsp.
+    ssl_ocsp: Option<&'static str>,
+    ssl_ocsp_responder: Option<String>,
+}
+
+/// The OCSP lines of the server block: `(text, ssl_ocsp mode)`.
+fn ocsp_lines(args: &NginxConfigArgs, root_store: bool) -> anyhow::Result<Option<(String, &'static str)>> {
+    let Some(url) = &args.ocsp else { return Ok(None) };
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(hinted(
+            format!("--ocsp {url} is not an http:// URL"),
+            "nginx asks OCSP responders over plain HTTP (the answers are signed), e.g. --ocsp http://127.0.0.1:8888/",
+        ));
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = host.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
+    let mode = if root_store || args.ocsp_chain { "on" } else { "leaf" };
+    let mut c = String::from("    # Revocation by OCSP, asked on every connection (`mtlsctl ocsp serve`).\n");
+    c.push_str(&format!("    ssl_ocsp {mode};\n    ssl_ocsp_responder {url};\n"));
+    if host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_err() {
+        c.push_str("    # nginx resolves the responder's name itself.\n");
+        c.push_str(&format!("    resolver {} valid=300s;\n", system_resolver()));
+    }
+    if args.ocsp_cache {
+        c.push_str("    # Cached answers: a revocation counts only once the cached answer's nextUpdate has passed.\n");
+        c.push_str("    ssl_ocsp_cache shared:mtls_ocsp:1m;\n");
+    } else {
+        c.push_str("    # No ssl_ocsp_cache: a revocation counts on the next connection.\n");
+    }
+    Ok(Some((c, mode)))
+}
+
+/// The first nameserver of /etc/resolv.conf, else systemd-resolved's.
+fn system_resolver() -> String {
+    std::fs::read_to_string("/etc/resolv.conf")
+        .ok()
+        .and_then(|t| t.lines().find_map(|l| l.trim().strip_prefix("nameserver").map(|v| v.trim().to_string())))
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| "127.0.0.53".into(), |v| if v.contains(':') { format!("[{v}]") } else { v })
 }
 
 pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
@@ -97,6 +147,7 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
             ));
         }
     }
+    let ocsp = ocsp_lines(args, ca_chain.len() == 1)?;
     let listen = if args.listen.contains(':') || args.listen.chars().all(|c| c.is_ascii_digit()) {
         args.listen.clone()
     } else {
@@ -122,6 +173,9 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
         c.push_str("    # Revocation: regenerate before nextUpdate or nginx rejects every client.\n");
         c.push_str(&format!("    ssl_crl {};\n", crl.display()));
     }
+    if let Some((lines, _)) = &ocsp {
+        c.push_str(lines);
+    }
     c.push_str("\n    location / {\n");
     c.push_str("        # WARNING: the upstream must not be reachable without going through nginx,\n");
     c.push_str("        # or any caller can set these headers and claim any identity.\n");
@@ -140,6 +194,8 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
         ssl_client_certificate: root.display().to_string(),
         ssl_verify_depth: depth,
         ssl_crl: crl.map(|p| p.display().to_string()),
+        ssl_ocsp: ocsp.as_ref().map(|(_, mode)| *mode),
+        ssl_ocsp_responder: args.ocsp.clone(),
     })?;
     ctx.result(c);
     Ok(Outcome::Done)

@@ -14,9 +14,10 @@ use x509_parser::prelude::FromDer;
 use super::common::{self, show_path};
 use crate::Outcome;
 use crate::cli;
-use crate::output::Ctx;
+use crate::output::{Ctx, hinted};
 use crate::pki::dates;
 use crate::pki::names;
+use crate::pki::ocsp::Checked;
 use crate::pki::reason::Reason;
 use crate::pki::verify::{self as policy, Code, Labels, MissingCaCrl, Request, Revocation, Subject, Verdict};
 use crate::pki::{certinfo, crl};
@@ -68,6 +69,12 @@ pub struct VerifyArgs {
     /// anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)
     #[arg(long, value_name = "N")]
     pub max_depth: Option<usize>,
+    /// Also check revocation by OCSP, at the responder the certificate's authorityInfoAccess names
+    #[arg(long)]
+    pub ocsp: bool,
+    /// Also check revocation by OCSP at URL (e.g. `mtlsctl ocsp serve`'s http://127.0.0.1:8888/)
+    #[arg(long, value_name = "URL", conflicts_with = "ocsp")]
+    pub ocsp_url: Option<String>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +116,11 @@ struct VerifyReport {
     crl_next_update: Option<String>,
     revoked_at: Option<String>,
     reason: Option<Reason>,
+    /// The OCSP responder asked (--ocsp, --ocsp-url).
+    ocsp: Option<String>,
+    /// Its answer: `good`, `revoked`, `unknown`; `unchecked` when it could not be asked
+    /// and the certificate was refused anyway.
+    ocsp_status: Option<&'static str>,
 }
 
 type Der = Vec<u8>;
@@ -241,7 +253,8 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
         max_depth: args.max_depth,
         labels: Labels { ca: trust.label.clone(), crl: crl_label.clone().unwrap_or_default() },
     };
-    let verdict = policy::verify(&request).with_context(|| format!("cannot verify {cert_name}"))?;
+    let mut verdict = policy::verify(&request).with_context(|| format!("cannot verify {cert_name}"))?;
+    let ocsp = ocsp_check(args, &leaf_der, &trust, at, &mut verdict)?;
 
     if args.ca.is_none()
         && let Some(s) = &store
@@ -251,7 +264,78 @@ pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     for note in &verdict.notes {
         ctx.warn(note.words());
     }
-    report(ctx, args, &cert_name, &leaf_der, &purposes, at, &crls, crl_label, verdict)
+    report(ctx, args, &cert_name, &leaf_der, &purposes, at, &crls, crl_label, verdict, ocsp)
+}
+
+/// With --ocsp or --ocsp-url: ask the responder about the certificate and fold
+/// its answer into the verdict. A responder that cannot be asked, or whose
+/// answer does not check out, is an error (exit 1), never "valid"; when the
+/// certificate is refused anyway the refusal stands (exit 3).
+fn ocsp_check(
+    args: &VerifyArgs,
+    leaf_der: &[u8],
+    trust: &Trust,
+    at: OffsetDateTime,
+    verdict: &mut Verdict,
+) -> anyhow::Result<Option<(String, &'static str)>> {
+    let url = match (&args.ocsp_url, args.ocsp) {
+        (Some(u), _) => u.clone(),
+        (None, true) => crate::pki::ocsp::ocsp_urls(leaf_der).into_iter().next().ok_or_else(|| {
+            hinted("the certificate names no OCSP responder (authorityInfoAccess)", "give one with --ocsp-url URL")
+        })?,
+        (None, false) => return Ok(None),
+    };
+    let checked = match ask_ocsp(&url, leaf_der, trust, at) {
+        Ok(c) => c,
+        Err(_) if !verdict.valid() => return Ok(Some((url, "unchecked"))),
+        Err(e) => return Err(e.context(format!("cannot check revocation by OCSP at {url}"))),
+    };
+    let status = match checked {
+        Checked::Good { .. } => "good",
+        Checked::Revoked { time, reason } => {
+            let reason = reason.and_then(Reason::from_code);
+            if verdict.valid() {
+                let why = reason.map(|r| format!(" for {}", r.openssl_name())).unwrap_or_default();
+                verdict.code = Code::Revoked;
+                verdict.message = format!("revoked on {}{why}, says the OCSP responder {url}", dates::human_time(time));
+                verdict.listed = Some(crl::Listed { revoked_at: time, reason, invalidity: None });
+            }
+            "revoked"
+        }
+        Checked::Unknown => {
+            if verdict.valid() {
+                verdict.code = Code::RevocationUnknown;
+                verdict.message = format!("the OCSP responder {url} does not know this certificate (status unknown)");
+            }
+            "unknown"
+        }
+    };
+    Ok(Some((url, status)))
+}
+
+/// One OCSP exchange about `leaf_der` with its issuer among the trusted CAs, with a nonce.
+fn ask_ocsp(url: &str, leaf_der: &[u8], trust: &Trust, at: OffsetDateTime) -> anyhow::Result<Checked> {
+    use crate::pki::ocsp::{self, HashAlg, IssuerId};
+    let leaf = certinfo::parse(leaf_der)?;
+    let issuer = trust
+        .anchors
+        .iter()
+        .chain(&trust.intermediates)
+        .find(|c| {
+            certinfo::parse(c).is_ok_and(|ca| {
+                ca.subject().as_raw() == leaf.issuer().as_raw() && leaf.verify_signature(Some(ca.public_key())).is_ok()
+            })
+        })
+        .ok_or_else(|| anyhow::anyhow!("the certificate's issuer is not among the CAs given"))?;
+    let id = IssuerId::from_cert(issuer)?.cert_ref(HashAlg::Sha1, leaf.raw_serial())?;
+    let mut nonce = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut nonce).map_err(|_| anyhow::anyhow!("no system randomness"))?;
+    let request = ocsp::build_request(std::slice::from_ref(&id), Some(&nonce))?;
+    let body = crate::ocsp::http::post_ocsp(url, &request, std::time::Duration::from_secs(10))?;
+    // The nonce extension's value as sent: OCTET STRING { nonce }.
+    let mut sent = vec![0x04, 16];
+    sent.extend_from_slice(&nonce);
+    ocsp::check_response(&body, issuer, &id, Some(&sent), at)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -265,6 +349,7 @@ fn report(
     crls: &[Der],
     crl_label: Option<String>,
     verdict: Verdict,
+    ocsp: Option<(String, &'static str)>,
 ) -> anyhow::Result<Outcome> {
     // A malformed certificate is an answer too: its fields are reported as far as they can be read.
     let leaf = x509_parser::certificate::X509Certificate::from_der(leaf_der).ok().map(|(_, c)| c);
@@ -288,11 +373,13 @@ fn report(
         email: args.email.clone(),
         max_depth: args.max_depth,
         at: policy::rfc3339_exact(at),
-        revocation_checked: !crls.is_empty(),
+        revocation_checked: !crls.is_empty() || ocsp.as_ref().is_some_and(|(_, st)| *st != "unchecked"),
         crl: crl_label,
         crl_next_update: crl::earliest_next_update(crls).map(dates::rfc3339),
         revoked_at: listed.map(|l| dates::rfc3339(l.revoked_at)),
         reason: listed.and_then(|l| l.reason),
+        ocsp_status: ocsp.as_ref().map(|(_, st)| *st),
+        ocsp: ocsp.map(|(url, _)| url),
     };
     ctx.emit(&report)?;
     let subject = field(&|c| names::common_name(c.subject()).unwrap_or_else(|| names::display_name(c.subject())));

@@ -20,6 +20,54 @@ pub enum Inspected {
     Csr(CsrSummary),
     Crl(CrlSummary),
     Key(KeySummary),
+    OcspRequest(OcspRequestSummary),
+    OcspResponse(OcspResponseSummary),
+}
+
+/// One CertID of an OCSP request.
+#[derive(Serialize)]
+pub struct OcspCertId {
+    /// `sha1`, `sha256`, ...; null for another hash.
+    pub hash: Option<super::ocsp::HashAlg>,
+    pub serial: String,
+    pub issuer_name_hash: String,
+    pub issuer_key_hash: String,
+}
+
+#[derive(Serialize)]
+pub struct OcspRequestSummary {
+    pub certs: Vec<OcspCertId>,
+    /// The nonce extension's value, hex.
+    pub nonce: Option<String>,
+    pub signed: bool,
+}
+
+/// One answer of an OCSP response.
+#[derive(Serialize)]
+pub struct OcspSingle {
+    pub hash: Option<super::ocsp::HashAlg>,
+    pub serial: String,
+    /// `good`, `revoked` or `unknown`.
+    pub status: &'static str,
+    pub revoked_at: Option<String>,
+    pub reason: Option<Reason>,
+    pub this_update: String,
+    pub next_update: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct OcspResponseSummary {
+    /// `successful`, `malformed_request`, `internal_error`, `try_later`, `sig_required`, `unauthorized`.
+    pub status: &'static str,
+    /// The responder's key hash (SHA-1, colon-separated hex), when named by key.
+    pub responder_key_hash: Option<String>,
+    /// The responder's name, when named by name.
+    pub responder_name: Option<String>,
+    pub produced_at: Option<String>,
+    pub responses: Vec<OcspSingle>,
+    pub nonce: Option<String>,
+    /// Certificates sent with the response (a delegated responder's).
+    pub certificates: Vec<CertSummary>,
 }
 
 #[derive(Serialize)]
@@ -83,10 +131,16 @@ pub fn decode(bytes: &[u8]) -> anyhow::Result<Inspected> {
     if CertificateRevocationList::from_der(bytes).is_ok_and(|(rest, _)| rest.is_empty()) {
         return crl(bytes);
     }
+    if let Ok(r) = super::ocsp::parse_request(bytes) {
+        return Ok(Inspected::OcspRequest(ocsp_request_summary(&r)));
+    }
+    if let Ok(r) = super::ocsp::parse_response(bytes) {
+        return Ok(Inspected::OcspResponse(ocsp_response_summary(&r)?));
+    }
     if let Ok(k) = key(bytes) {
         return Ok(k);
     }
-    bail!("not a certificate, request, CRL or private key in PEM or DER")
+    bail!("not a certificate, request, CRL, OCSP request or response, or private key in PEM or DER")
 }
 
 fn certs(bytes: &[u8]) -> anyhow::Result<Inspected> {
@@ -198,4 +252,58 @@ fn key(bytes: &[u8]) -> anyhow::Result<Inspected> {
             }
         }
     }))
+}
+
+fn ocsp_request_summary(r: &super::ocsp::RequestInfo) -> OcspRequestSummary {
+    let certs = r
+        .ids
+        .iter()
+        .map(|id| OcspCertId {
+            hash: id.hash,
+            serial: id.serial_hex(),
+            issuer_name_hash: hex::hex_colon(&id.name_hash),
+            issuer_key_hash: hex::hex_colon(&id.key_hash),
+        })
+        .collect();
+    OcspRequestSummary { certs, nonce: r.nonce().map(hex::hex_colon), signed: r.signed }
+}
+
+fn ocsp_response_summary(r: &super::ocsp::ResponseInfo) -> anyhow::Result<OcspResponseSummary> {
+    let Some(b) = &r.basic else {
+        return Ok(OcspResponseSummary {
+            status: r.status,
+            responder_key_hash: None,
+            responder_name: None,
+            produced_at: None,
+            responses: Vec::new(),
+            nonce: None,
+            certificates: Vec::new(),
+        });
+    };
+    let responder_name = b
+        .responder_name_der
+        .as_ref()
+        .and_then(|d| x509_parser::x509::X509Name::from_der(d).ok().map(|(_, n)| names::display_name(&n)));
+    let responses = b
+        .answers
+        .iter()
+        .map(|a| OcspSingle {
+            hash: a.hash,
+            serial: a.serial.clone(),
+            status: a.status,
+            revoked_at: a.revoked_at.map(dates::rfc3339),
+            reason: a.reason.and_then(Reason::from_code),
+            this_update: dates::rfc3339(a.this_update),
+            next_update: a.next_update.map(dates::rfc3339),
+        })
+        .collect();
+    Ok(OcspResponseSummary {
+        status: r.status,
+        responder_key_hash: b.responder_by_key.as_deref().map(hex::hex_colon),
+        responder_name,
+        produced_at: Some(dates::rfc3339(b.produced_at)),
+        responses,
+        nonce: b.nonce.as_deref().map(hex::hex_colon),
+        certificates: b.certs.iter().map(|d| certinfo::summarize(d)).collect::<anyhow::Result<_>>()?,
+    })
 }

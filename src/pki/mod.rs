@@ -10,6 +10,7 @@ pub mod decode;
 pub mod hex;
 pub mod keys;
 pub mod names;
+pub mod ocsp;
 pub mod policy;
 pub mod reason;
 pub mod verify;

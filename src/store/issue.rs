@@ -224,6 +224,22 @@ impl Store {
         self.ca_chain_ders()
     }
 
+    /// Sign a certificate whose parameters `params` builds from a fresh serial,
+    /// for the public key `key`, and record it, under the lock (an OCSP
+    /// responder's certificate). Returns its DER.
+    pub fn issue_with(
+        &self,
+        signer: &Signer,
+        params: impl FnOnce(&[u8]) -> rcgen::CertificateParams,
+        key: &impl rcgen::PublicKeyData,
+    ) -> anyhow::Result<Vec<u8>> {
+        let _lock = self.lock()?;
+        let (serial, _) = self.new_serial()?;
+        let der = signer.sign(&params(&serial), key)?;
+        self.record(&der, &[], &[], None)?;
+        Ok(der)
+    }
+
     /// `csr/<name>-<digest>.csr`: the request kept as PEM, named by its content.
     /// A new csr directory goes into `new_dirs`.
     fn request_output<'a>(
