@@ -448,3 +448,32 @@ fn check_reports_modes_temp_files_crl_and_cnf_and_exits_1_without_a_store() {
     // No store: the check cannot run.
     Env::new().run(&["check"]).error();
 }
+
+// ---------------------------------------------------------------------------
+// verify's rules (SPEC §6) reach check: a certificate the index holds as valid
+// but every careful validator refuses is a problem, not a healthy identity.
+
+#[test]
+fn check_runs_every_current_identity_through_verifys_path_validation() {
+    let env = Env::new().with_ca();
+    env.issue("good", &[]);
+    // openssl ca signs whatever it is given: an RSA-1024 client, recorded as V.
+    peer("openssl", &["genrsa", "-out", "weak.key", "1024"], env.path()).ok();
+    openssl(env.path(), &["req", "-new", "-key", "weak.key", "-subj", "/CN=weak", "-out", "weak.csr"]);
+    openssl_ca(&env, &["-batch", "-notext", "-in", "weak.csr", "-out", "weak.pem"]);
+    let dir = env.store().join("issued/weak");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::copy(env.path().join("weak.pem"), dir.join("cert.pem")).expect("copy cert");
+    std::fs::copy(env.path().join("weak.key"), dir.join("key.pem")).expect("copy key");
+    env.run(&["gen-crl"]).ok();
+    let r = env.run(&["--json", "check"]).code(3);
+    let j = r.json();
+    let invalid: Vec<&serde_json::Value> =
+        j["problems"].as_array().expect("problems").iter().filter(|p| p["code"] == "identity_invalid").collect();
+    assert_eq!(invalid.len(), 1, "one invalid identity expected: {j:#}");
+    let message = invalid[0]["message"].as_str().expect("message");
+    assert!(message.contains("weak_key"), "{message}");
+    assert!(invalid[0]["path"].as_str().expect("path").contains("issued/weak/cert.pem"), "{:#}", invalid[0]);
+    // The good identity is not reported.
+    assert!(!j.to_string().contains("issued/good"), "{j:#}");
+}

@@ -114,7 +114,7 @@ fn inspect(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass> {
     let lines = index_lines(store, &text, &mut findings);
     let index_ok = findings.is_empty();
     let (certificates, orphans) = certificate_files(store, &lines, &mut findings)?;
-    let identities = identities(store, &lines, &mut findings);
+    let identities = identities(store, &lines, now, &mut findings);
     modes(store, &mut findings);
     for t in stale_temp_files(store) {
         findings.push(
@@ -239,8 +239,14 @@ fn orphan_entry(file: &Path, serial: &str, ca_subject: &[u8]) -> anyhow::Result<
 }
 
 /// issued/<name>/: the certificate has its index line and its key matches it.
-fn identities(store: &Store, lines: &BTreeMap<String, Entry>, findings: &mut Vec<Finding>) -> usize {
+fn identities(
+    store: &Store,
+    lines: &BTreeMap<String, Entry>,
+    now: OffsetDateTime,
+    findings: &mut Vec<Finding>,
+) -> usize {
     let Ok(rd) = std::fs::read_dir(&store.paths.issued) else { return 0 };
+    let chain = store.ca_chain_ders().ok();
     let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.join("cert.pem").is_file()).collect();
     dirs.sort();
     for dir in &dirs {
@@ -278,7 +284,13 @@ fn identities(store: &Store, lines: &BTreeMap<String, Entry>, findings: &mut Vec
                 )
                 .serial(&serial),
             ),
-            Some(_) => {}
+            Some(e) => {
+                if let (Some(chain), Ok(index::Status::Valid)) = (&chain, e.status()) {
+                    if let Some(f) = path_problem(&der, chain, now, &cert_path) {
+                        findings.push(f.serial(&serial));
+                    }
+                }
+            }
         }
         let key_path = dir.join("key.pem");
         let Ok(key_bytes) = std::fs::read(&key_path).map(zeroize::Zeroizing::new) else { continue };
@@ -295,6 +307,34 @@ fn identities(store: &Store, lines: &BTreeMap<String, Entry>, findings: &mut Vec
         }
     }
     dirs.len()
+}
+
+/// A current identity's certificate through verify's path validation (SPEC §6)
+/// against this CA, revocation aside (the index line says that): a certificate
+/// the store holds as valid that every careful validator refuses is a problem.
+/// Expiry is not: `list` and `renew` deal with it.
+fn path_problem(der: &[u8], chain: &[Vec<u8>], now: OffsetDateTime, path: &Path) -> Option<Finding> {
+    use crate::pki::verify::{self, Code, Labels, Purpose, Request, Revocation};
+    let (anchors, intermediates) = verify::split_anchors(chain.to_vec());
+    let purposes = Purpose::defaults_for(der);
+    let verdict = verify::verify(&Request {
+        leaf: der,
+        intermediates: &intermediates,
+        anchors: &anchors,
+        crls: &[],
+        purposes: &purposes,
+        subjects: &[],
+        at: now,
+        revocation: Revocation::Off,
+        max_depth: None,
+        labels: Labels { ca: "this store's CA".into(), crl: String::new() },
+    })
+    .ok()?;
+    if verdict.valid() || verdict.code == Code::Expired {
+        return None;
+    }
+    let code = serde_json::to_value(verdict.code).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    Some(Finding::new("identity_invalid", format!("verify says {code}: {}", verdict.message), Some(path)))
 }
 
 fn mode_of(p: &Path) -> Option<u32> {
