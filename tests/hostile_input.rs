@@ -2,9 +2,11 @@
 //! other tools, terminal escapes in names, oversized and malformed requests,
 //! odd store paths and closed output streams (issue 14).
 
+use std::os::unix::fs::PermissionsExt as _;
+
 use rcgen::{CertificateParams, DnType, KeyPair};
 
-use crate::common::Env;
+use crate::common::{Env, snapshot_dir};
 
 /// Write a request for `params`, signed by a fresh P-256 key, to `name` in the env.
 fn write_csr(env: &Env, name: &str, params: CertificateParams) -> std::path::PathBuf {
@@ -487,4 +489,30 @@ fn a_signing_command_cannot_dump_core() {
     assert_eq!(owner, Some(0), "the waiting issue stayed dumpable (/proc/{pid} not root-owned)");
     assert_eq!(core.as_deref(), Some("Max core file size 0 0 bytes"), "core rlimit");
     run.ok();
+}
+
+/// An adopted CA whose openssl.cnf names a device as its serial or crlnumber
+/// file: issue and gen-crl refuse it instead of reading forever.
+#[test]
+fn serial_and_crlnumber_files_that_are_devices_are_refused_not_read_forever() {
+    for (key, command) in [("serial", &["issue", "--cn", "dev"][..]), ("crlnumber", &["gen-crl"][..])] {
+        let env = Env::new().with_ca();
+        let adopted = env.path().join("adopted");
+        std::fs::create_dir_all(adopted.join("newcerts")).expect("mkdir");
+        std::fs::copy(env.store().join("index.txt"), adopted.join("index.txt")).expect("index");
+        std::fs::copy(env.store().join("certs/ca.crt"), adopted.join("ca.pem")).expect("ca");
+        std::fs::copy(env.store().join("private/ca.key"), adopted.join("ca.key")).expect("key");
+        std::fs::set_permissions(adopted.join("ca.key"), std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let (serial, crlnumber) =
+            if key == "serial" { ("/dev/zero", "$dir/crlnumber") } else { ("$dir/serial", "/dev/zero") };
+        let cnf = format!(
+            "[ca]\ndefault_ca = CA_default\n[CA_default]\ndir = {}\ndatabase = $dir/index.txt\nnew_certs_dir = $dir/newcerts\ncertificate = $dir/ca.pem\nprivate_key = $dir/ca.key\nserial = {serial}\ncrlnumber = {crlnumber}\ncrl = $dir/crl.pem\n",
+            adopted.display()
+        );
+        std::fs::write(adopted.join("openssl.cnf"), cnf).expect("cnf");
+        std::fs::write(adopted.join("serial"), "01\n").expect("serial");
+        let before = snapshot_dir(&adopted);
+        run_within(&Env::at(&adopted), command).error().stderr_has("device");
+        assert_eq!(snapshot_dir(&adopted), before, "{key}: a refused command changed the store");
+    }
 }

@@ -288,8 +288,12 @@ impl Store {
     /// Pick a serial for a new certificate: random, and not already taken by a
     /// certificate file or by what `openssl ca` would use next. The caller holds the lock.
     fn new_serial(&self) -> anyhow::Result<(Vec<u8>, String)> {
-        let openssl_next =
-            std::fs::read_to_string(&self.paths.serial).map(|s| s.trim().to_ascii_uppercase()).unwrap_or_default();
+        // Bounded: a serial file that is a device (`serial = /dev/zero` in the cnf) is refused, not read forever.
+        let openssl_next = match fsio::read_text_io(&self.paths.serial, fsio::SMALL_INPUT) {
+            Ok(s) => s.trim().to_ascii_uppercase(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", self.paths.serial.display())),
+        };
         for _ in 0..16 {
             let bytes = crate::pki::build::random_serial()?;
             let hex = crate::pki::hex::hex_upper(&bytes);

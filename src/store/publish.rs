@@ -173,7 +173,7 @@ impl Store {
     /// and its number used: a failure after that (flushing the directory)
     /// never puts the number back.
     fn write_crl(&self, number: &[u8], pem: &str) -> anyhow::Result<()> {
-        let old_number = std::fs::read(&self.paths.crlnumber).ok();
+        let old_number = fsio::read_limited(&self.paths.crlnumber, fsio::SMALL_INPUT).ok();
         // crlnumber first: a crash after it skips a number, which is harmless;
         // the other order could publish two different CRLs with one number.
         let unflushed = fsio::write_atomic_committed(
@@ -255,13 +255,13 @@ impl Store {
     /// The number this CRL gets: `crlnumber`, or when that file is missing (easy-rsa
     /// stores), one past the current CRL's number, else 1.
     fn current_crl_number(&self) -> anyhow::Result<Vec<u8>> {
-        match std::fs::read_to_string(&self.paths.crlnumber) {
+        match fsio::read_text_io(&self.paths.crlnumber, fsio::SMALL_INPUT) {
             Ok(text) => {
                 crl::parse_hex_number(&text).with_context(|| format!("corrupt {}", self.paths.crlnumber.display()))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let previous =
-                    std::fs::read(&self.paths.crl).ok().and_then(|b| crl::load_crls(&b).ok()).and_then(|ders| {
+                    fsio::read(&self.paths.crl).ok().and_then(|b| crl::load_crls(&b).ok()).and_then(|ders| {
                         ders.first().and_then(|d| crl::parse(d).ok()?.crl_number().map(|n| n.to_bytes_be()))
                     });
                 Ok(previous.map_or_else(|| vec![1], |n| crl::increment(&n)))
