@@ -69,15 +69,9 @@ fn issue_sign_renew_and_openssl_ca_carry_the_urls() {
     assert_eq!(urls_in(&text_of(&env, &renewed_cert)), all(OCSP), "renew");
 
     // openssl ca reads the same sections: its certificates say the same.
-    openssl(
-        env.path(),
-        &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "o.key"],
-    );
+    openssl(env.path(), &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "o.key"]);
     for ext in ["client_cert", "server_cert", "peer_cert"] {
-        openssl(
-            env.path(),
-            &["req", "-new", "-key", "o.key", "-subj", &format!("/CN=openssl-{ext}"), "-out", "o.csr"],
-        );
+        openssl(env.path(), &["req", "-new", "-key", "o.key", "-subj", &format!("/CN=openssl-{ext}"), "-out", "o.csr"]);
         openssl_ca(&env, &["-batch", "-extensions", ext, "-in", "o.csr", "-out", "o.crt"]);
         let t = text_of(&env, &env.path().join("o.crt"));
         assert_eq!(urls_in(&t), all(OCSP), "openssl ca -extensions {ext}:\n{t}");
@@ -88,7 +82,10 @@ fn issue_sign_renew_and_openssl_ca_carry_the_urls() {
     assert_eq!(urls_in(&text_of(&env, &ca)), (None, None, None));
     // ca-urls reads back what init-ca wrote.
     let shown = env.run(&["--json", "ca-urls"]).ok().json();
-    assert_eq!((&shown["ocsp_url"], &shown["crl_url"], &shown["issuer_url"]), (&OCSP.into(), &CRL.into(), &ISSUER.into()));
+    assert_eq!(
+        (&shown["ocsp_url"], &shown["crl_url"], &shown["issuer_url"]),
+        (&OCSP.into(), &CRL.into(), &ISSUER.into())
+    );
     assert_eq!(shown["changed"], false);
 }
 
@@ -116,8 +113,18 @@ fn ca_urls_changes_apply_to_the_next_certificate_only() {
     // An intermediate carries its parent's URLs; it publishes its own.
     let int = env.path().join("int");
     let int_ocsp = "http://127.0.0.1:8889/";
-    env.run(&["init-ca", "--dir", utf8(&int), "--parent", utf8(&env.store()), "--cn", "Issuing", "--ocsp-url", int_ocsp])
-        .ok();
+    env.run(&[
+        "init-ca",
+        "--dir",
+        utf8(&int),
+        "--parent",
+        utf8(&env.store()),
+        "--cn",
+        "Issuing",
+        "--ocsp-url",
+        int_ocsp,
+    ])
+    .ok();
     let int_text = text_of(&env, &int.join("certs/ca.crt"));
     assert_eq!(urls_in(&int_text), all(other), "the intermediate:\n{int_text}");
     let int_env = Env::at(&int);

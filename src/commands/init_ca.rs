@@ -12,8 +12,8 @@ use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
 use crate::cli::Parsed;
 use crate::output::{Ctx, hinted};
-use crate::pki::build::{CaUrls, Signer};
 use crate::pki::build::{self, BACKDATE, CaSpec};
+use crate::pki::build::{CaUrls, Signer};
 use crate::pki::dates::{human_time, rfc3339};
 use crate::pki::keys::{self, KeyType};
 use crate::pki::{certinfo, names, policy};
@@ -116,12 +116,18 @@ const INTERMEDIATE_CN: &str = "mtlsctl Intermediate CA";
 impl InitCaArgs {
     /// The URLs of --ocsp-url, --crl-url and --issuer-url, checked.
     fn urls(&self) -> anyhow::Result<CaUrls> {
-        for (flag, url) in [("--ocsp-url", &self.ocsp_url), ("--crl-url", &self.crl_url), ("--issuer-url", &self.issuer_url)] {
+        for (flag, url) in
+            [("--ocsp-url", &self.ocsp_url), ("--crl-url", &self.crl_url), ("--issuer-url", &self.issuer_url)]
+        {
             if let Some(u) = url {
                 build::check_url(u).with_context(|| format!("invalid {flag}"))?;
             }
         }
-        Ok(CaUrls { ocsp_url: self.ocsp_url.clone(), crl_url: self.crl_url.clone(), issuer_url: self.issuer_url.clone() })
+        Ok(CaUrls {
+            ocsp_url: self.ocsp_url.clone(),
+            crl_url: self.crl_url.clone(),
+            issuer_url: self.issuer_url.clone(),
+        })
     }
 
     /// The CA's common name: --cn, else a default that differs for an intermediate.

@@ -148,7 +148,9 @@ pub fn check_url(url: &str) -> anyhow::Result<()> {
         anyhow::bail!("{url:?}: the character {c:?} is not allowed here; percent-encode it");
     }
     let Some(rest) = url.strip_prefix("http://") else {
-        anyhow::bail!("{url:?}: must be an http:// URL (OCSP, CRL and CA certificate URLs are fetched over plain HTTP; what they serve is signed)");
+        anyhow::bail!(
+            "{url:?}: must be an http:// URL (OCSP, CRL and CA certificate URLs are fetched over plain HTTP; what they serve is signed)"
+        );
     };
     let host = rest.split(['/', '?']).next().unwrap_or("");
     let name = host.rsplit_once(':').map_or(host, |(h, port)| {

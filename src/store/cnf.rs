@@ -181,7 +181,8 @@ impl Store {
             Ok(t) if t.starts_with(GENERATED) => t,
             _ => return Ok(CaUrls::default()),
         };
-        let urls = urls_of(&text).with_context(|| format!("cannot read the CA's URLs in {}", self.paths.cnf.display()))?;
+        let urls =
+            urls_of(&text).with_context(|| format!("cannot read the CA's URLs in {}", self.paths.cnf.display()))?;
         for u in [&urls.ocsp_url, &urls.crl_url, &urls.issuer_url].into_iter().flatten() {
             crate::pki::build::check_url(u).with_context(|| format!("bad URL in {}", self.paths.cnf.display()))?;
         }
