@@ -279,3 +279,75 @@ pub fn self_sign(params: &CertificateParams, key: &KeyPair) -> anyhow::Result<Ve
     let cert = params.self_signed(key).context("cannot self-sign the CA certificate")?;
     Ok(cert.der().to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x509_parser::extensions::{GeneralName, ParsedExtension};
+
+    #[test]
+    fn urls_are_checked() {
+        for ok in
+            ["http://ocsp.example.com/", "http://127.0.0.1:8888", "http://[::1]:8888/ocsp?x=1&y=%20", "http://a/b;c"]
+        {
+            check_url(ok).unwrap_or_else(|e| panic!("{ok}: {e:#}"));
+        }
+        for bad in [
+            "https://a/",
+            "http://",
+            "http://:80/",
+            "http://u@h/",
+            "ftp://a/",
+            "http://a/\t",
+            "http://a/ü",
+            "http://a/,b",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad} accepted");
+        }
+        assert!(check_url(&format!("http://a/{}", "x".repeat(1100))).is_err());
+    }
+
+    #[test]
+    fn a_leaf_carries_aia_and_cdp_as_x509_parser_reads_them() {
+        let now = OffsetDateTime::now_utc();
+        let long = format!("http://pki.example.com/{}", "p".repeat(200));
+        let spec = LeafSpec {
+            cn: "svc".into(),
+            org: None,
+            sans: Vec::new(),
+            profile: Profile::Client,
+            spiffe: false,
+            not_before: now,
+            not_after: now + Duration::days(1),
+            serial: random_serial().expect("serial"),
+            rsa_key: false,
+            urls: CaUrls {
+                ocsp_url: Some("http://127.0.0.1:8888/".into()),
+                crl_url: Some("http://pki.example.com/ca.crl".into()),
+                issuer_url: Some(long.clone()),
+            },
+        };
+        let key = KeyPair::generate().expect("key");
+        let der = leaf_params(&spec).expect("params").self_signed(&key).expect("sign").der().to_vec();
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).expect("parse");
+        let mut seen = Vec::new();
+        for ext in cert.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::AuthorityInfoAccess(aia) => {
+                    assert!(!ext.critical);
+                    for d in &aia.accessdescs {
+                        let GeneralName::URI(u) = d.access_location else { panic!("not a URI") };
+                        seen.push((d.access_method.to_id_string(), u.to_string()));
+                    }
+                }
+                ParsedExtension::CRLDistributionPoints(cdp) => seen.push(("cdp".into(), format!("{:?}", cdp.points))),
+                _ => {}
+            }
+        }
+        assert_eq!(
+            seen.iter().filter(|(k, _)| k != "cdp").cloned().collect::<Vec<_>>(),
+            vec![("1.3.6.1.5.5.7.48.1".into(), "http://127.0.0.1:8888/".into()), ("1.3.6.1.5.5.7.48.2".into(), long)]
+        );
+        assert!(seen.iter().any(|(k, v)| k == "cdp" && v.contains("http://pki.example.com/ca.crl")), "{seen:?}");
+    }
+}
