@@ -16,6 +16,9 @@ _mtlsctl() {
             ",$1")
                 cmd="mtlsctl"
                 ;;
+            mtlsctl,ca-urls)
+                cmd="mtlsctl__subcmd__ca__subcmd__urls"
+                ;;
             mtlsctl,check)
                 cmd="mtlsctl__subcmd__check"
                 ;;
@@ -66,6 +69,9 @@ _mtlsctl() {
                 ;;
             mtlsctl,verify)
                 cmd="mtlsctl__subcmd__verify"
+                ;;
+            mtlsctl__subcmd__help,ca-urls)
+                cmd="mtlsctl__subcmd__help__subcmd__ca__subcmd__urls"
                 ;;
             mtlsctl__subcmd__help,check)
                 cmd="mtlsctl__subcmd__help__subcmd__check"
@@ -149,12 +155,46 @@ _mtlsctl() {
 
     case "${cmd}" in
         mtlsctl)
-            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help"
+            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__ca__subcmd__urls)
+            opts="-q -h -V --ocsp --crl --issuer-url --clear --dir --json --quiet --batch --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ocsp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issuer-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -353,8 +393,22 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help)
-            opts="init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check completions help"
+            opts="init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__help__subcmd__ca__subcmd__urls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -633,7 +687,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__init__subcmd__ca)
-            opts="-q -h -V --cn --org --key-type --validity --path-len --parent --parent-passphrase-file --permitted-dns --excluded-dns --passphrase-file --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --cn --org --key-type --validity --path-len --parent --parent-passphrase-file --permitted-dns --excluded-dns --ocsp-url --crl-url --issuer-url --passphrase-file --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -672,6 +726,18 @@ _mtlsctl() {
                     return 0
                     ;;
                 --excluded-dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ocsp-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --crl-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issuer-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

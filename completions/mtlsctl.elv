@@ -43,6 +43,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
             cand check 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
+            cand ca-urls 'Show or change the URLs every certificate issued from now on carries'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -56,6 +57,9 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand --parent-passphrase-file 'Read the parent CA''s key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
             cand --permitted-dns 'Only allow DNS names in this domain (name constraints; repeatable)'
             cand --excluded-dns 'Never allow DNS names in this domain (name constraints; repeatable)'
+            cand --ocsp-url 'OCSP responder URL to put into every certificate this CA issues (authorityInfoAccess; http://)'
+            cand --crl-url 'CRL URL to put into every certificate this CA issues (crlDistributionPoints; http://)'
+            cand --issuer-url 'URL of this CA''s certificate for every certificate it issues (authorityInfoAccess caIssuers; http://)'
             cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
@@ -369,6 +373,22 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mtlsctl;ca-urls'= {
+            cand --ocsp 'The OCSP responder URL (authorityInfoAccess id-ad-ocsp)'
+            cand --crl 'The CRL URL (crlDistributionPoints)'
+            cand --issuer-url 'The URL of the CA certificate (authorityInfoAccess id-ad-caIssuers)'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --clear 'Remove all three URLs (before setting those given)'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mtlsctl;completions'= {
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
@@ -397,6 +417,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand export 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
             cand check 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
+            cand ca-urls 'Show or change the URLs every certificate issued from now on carries'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -435,6 +456,8 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;help;nginx-config'= {
         }
         &'mtlsctl;help;check'= {
+        }
+        &'mtlsctl;help;ca-urls'= {
         }
         &'mtlsctl;help;completions'= {
         }

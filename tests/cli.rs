@@ -7,6 +7,7 @@
 
 mod common;
 
+mod ca_urls;
 mod csr_sign;
 mod docs;
 mod hostile_input;

@@ -290,6 +290,9 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
     chk.run(&["issue", "--cn", "lost"]).ok();
     std::fs::write(chk.store().join("index.txt"), "").expect("empty the index");
     out.entry("check").or_default().push(json_of(&chk.run(&["--json", "check"]).code(3)));
+    let urls = ["--json", "ca-urls", "--ocsp", "http://127.0.0.1:8888/", "--crl", "http://127.0.0.1:8888/crl"];
+    out.entry("ca-urls").or_default().push(json_of(&chk.run(&urls).ok()));
+    out.entry("ca-urls").or_default().push(json_of(&chk.run(&["--json", "ca-urls"]).ok()));
     let ocsp_out = env.path().join("ocsp-out");
     let signed = json_of(&env.run(&["--json", "ocsp", "sign", "--out", ocsp_out.to_str().expect("utf-8")]).ok());
     out.entry("ocsp").or_default().push(signed);

@@ -12,8 +12,8 @@ use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
 use crate::cli::Parsed;
 use crate::output::{Ctx, hinted};
-use crate::pki::build::Signer;
 use crate::pki::build::{self, BACKDATE, CaSpec};
+use crate::pki::build::{CaUrls, Signer};
 use crate::pki::dates::{human_time, rfc3339};
 use crate::pki::keys::{self, KeyType};
 use crate::pki::{certinfo, names, policy};
@@ -37,7 +37,9 @@ use crate::store::{Paths, Store, init};
   mtlsctl init-ca --dir /srv/pki --cn 'Example Corp Root CA' --org 'Example Corp'
   mtlsctl init-ca --key-type rsa-4096 --validity 20y --permitted-dns example.com
   MTLSCTL_CA_PASSPHRASE=... mtlsctl --batch init-ca
-  mtlsctl init-ca --dir pki-issuing --parent pki --cn 'Example Issuing CA 1'")]
+  mtlsctl init-ca --dir pki-issuing --parent pki --cn 'Example Issuing CA 1'
+  mtlsctl init-ca --ocsp-url http://ocsp.example.com/ --crl-url http://pki.example.com/ca.crl \\
+      --issuer-url http://pki.example.com/ca.crt")]
 pub struct InitCaArgs {
     /// The CA's common name [default: "mtlsctl Root CA"; "mtlsctl Intermediate CA" with --parent]
     #[arg(long)]
@@ -66,6 +68,15 @@ pub struct InitCaArgs {
     /// Never allow DNS names in this domain (name constraints; repeatable)
     #[arg(long, value_name = "DOMAIN")]
     pub excluded_dns: Vec<String>,
+    /// OCSP responder URL to put into every certificate this CA issues (authorityInfoAccess; http://)
+    #[arg(long, value_name = "URL")]
+    pub ocsp_url: Option<String>,
+    /// CRL URL to put into every certificate this CA issues (crlDistributionPoints; http://)
+    #[arg(long, value_name = "URL")]
+    pub crl_url: Option<String>,
+    /// URL of this CA's certificate for every certificate it issues (authorityInfoAccess caIssuers; http://)
+    #[arg(long, value_name = "URL")]
+    pub issuer_url: Option<String>,
     #[command(flatten)]
     pub pass: PassArgs,
 }
@@ -85,6 +96,9 @@ struct Created {
     /// The parent store, for an intermediate.
     parent: Option<String>,
     ca_chain: String,
+    /// The URLs the new CA puts into the certificates it issues.
+    #[serde(flatten)]
+    urls: CaUrls,
 }
 
 /// The parent CA of an intermediate, unlocked.
@@ -100,6 +114,22 @@ const ROOT_CN: &str = "mtlsctl Root CA";
 const INTERMEDIATE_CN: &str = "mtlsctl Intermediate CA";
 
 impl InitCaArgs {
+    /// The URLs of --ocsp-url, --crl-url and --issuer-url, checked.
+    fn urls(&self) -> anyhow::Result<CaUrls> {
+        for (flag, url) in
+            [("--ocsp-url", &self.ocsp_url), ("--crl-url", &self.crl_url), ("--issuer-url", &self.issuer_url)]
+        {
+            if let Some(u) = url {
+                build::check_url(u).with_context(|| format!("invalid {flag}"))?;
+            }
+        }
+        Ok(CaUrls {
+            ocsp_url: self.ocsp_url.clone(),
+            crl_url: self.crl_url.clone(),
+            issuer_url: self.issuer_url.clone(),
+        })
+    }
+
     /// The CA's common name: --cn, else a default that differs for an intermediate.
     fn common_name(&self) -> &str {
         match (&self.cn, &self.parent) {
@@ -213,6 +243,7 @@ fn intermediate_not_after(
 pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     let dir = &ctx.global.dir;
     refuse_existing(dir)?;
+    let urls = args.urls()?;
     names::check_common_name(args.common_name()).context("invalid --cn")?;
     for d in args.permitted_dns.iter().chain(&args.excluded_dns) {
         names::check_dns_name(d.trim_start_matches('.')).with_context(|| format!("invalid name constraint '{d}'"))?;
@@ -264,7 +295,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
         None => {
             spec.serial = build::random_serial()?;
             let der = build::self_sign(&build::ca_params(&spec), &key)?;
-            init::create(&root, &der, std::slice::from_ref(&der), key_pem.as_bytes())?;
+            init::create(&root, &der, std::slice::from_ref(&der), key_pem.as_bytes(), &urls)?;
             der
         }
         Some(p) => {
@@ -272,7 +303,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
             spec.not_after = intermediate_not_after(ctx, args, now + validity, p.not_after)?;
             refuse_same_subject(&spec, &key, &p.chain)?;
             // The parent records the certificate only once the new store holds its key.
-            let issued = init::create_intermediate(&p.store, &p.signer, &spec, &key, &root, key_pem.as_bytes());
+            let issued = init::create_intermediate(&p.store, &p.signer, &spec, &key, &root, key_pem.as_bytes(), &urls);
             ctx.notices(&p.store);
             issued?.der
         }
@@ -293,6 +324,7 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
         openssl_cnf: paths.cnf.display().to_string(),
         parent: parent.as_ref().map(|p| p.store.paths.root.display().to_string()),
         ca_chain: paths.ca_chain.display().to_string(),
+        urls,
     };
     ctx.emit(&out)?;
     let shown = show_path(&root);

@@ -1,6 +1,7 @@
 //! The command line and one module per subcommand; `Command` and `dispatch`
 //! are the only places that know them all.
 
+pub mod ca_urls;
 pub mod check;
 pub mod common;
 pub mod completions;
@@ -66,6 +67,7 @@ pub enum Command {
     Export(export::ExportArgs),
     NginxConfig(nginx_config::NginxConfigArgs),
     Check(check::CheckArgs),
+    CaUrls(ca_urls::CaUrlsArgs),
     Completions(completions::CompletionsArgs),
 }
 
@@ -85,6 +87,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::NginxConfig(a) => nginx_config::run(ctx, &a),
         Command::Probe(a) => probe::run(ctx, &a),
         Command::Check(a) => check::run(ctx, &a),
+        Command::CaUrls(a) => ca_urls::run(ctx, &a),
         Command::Ocsp(a) => ocsp::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }

@@ -4,7 +4,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
+
+use super::Store;
+use super::fsio::{self, Mode};
+use crate::pki::build::CaUrls;
 
 /// The generated openssl.cnf. `dir` is the store's absolute path; the rest is
 /// relative to it so only that line changes when the store moves.
@@ -90,6 +94,124 @@ authorityKeyIdentifier  = keyid:always
 "#,
         dir = config_value(&dir.display().to_string())
     )
+}
+
+/// The sections `openssl ca` signs with that carry the CA's URLs.
+const URL_SECTIONS: [&str; 4] = ["client_cert", "server_cert", "peer_cert", "v3_intermediate_ca"];
+/// The first line of the generated file: only that file is ours to rewrite.
+pub const GENERATED: &str = "# openssl.cnf for an mtlsctl CA store.";
+
+/// `text` with the URL lines of every extension section replaced by `urls`'
+/// (none when it is empty), after the section's `authorityKeyIdentifier`.
+pub fn with_urls(text: &str, urls: &CaUrls) -> String {
+    let mut lines = Vec::new();
+    if let Some(ocsp) = aia_value(urls) {
+        lines.push(format!("authorityInfoAccess     = {ocsp}"));
+    }
+    if let Some(crl) = &urls.crl_url {
+        lines.push(format!("crlDistributionPoints   = URI:{crl}"));
+    }
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut section = String::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix('[') {
+            section = rest.trim_end_matches(']').trim().to_string();
+        }
+        let in_url_section = URL_SECTIONS.contains(&section.as_str());
+        let key = t.split_once('=').map(|(k, _)| k.trim());
+        if in_url_section && matches!(key, Some("authorityInfoAccess" | "crlDistributionPoints")) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+        if in_url_section && key == Some("authorityKeyIdentifier") {
+            for l in &lines {
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// `OCSP;URI:...,caIssuers;URI:...` for the URLs that are set.
+fn aia_value(urls: &CaUrls) -> Option<String> {
+    let parts: Vec<String> = [("OCSP", &urls.ocsp_url), ("caIssuers", &urls.issuer_url)]
+        .into_iter()
+        .filter_map(|(m, u)| u.as_ref().map(|u| format!("{m};URI:{u}")))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
+/// The URLs the leaf section `client_cert` of the generated file carries;
+/// what `with_urls` wrote reads back the same.
+pub fn urls_of(text: &str) -> anyhow::Result<CaUrls> {
+    let cnf = Cnf::parse(text)?;
+    let mut urls = CaUrls::default();
+    if let Some(aia) = cnf.get("client_cert", "authorityInfoAccess") {
+        for item in aia.split(',') {
+            let (method, url) = item.trim().split_once(";URI:").with_context(|| {
+                format!("authorityInfoAccess `{aia}` in [client_cert] is not `OCSP;URI:...,caIssuers;URI:...`")
+            })?;
+            match method.trim() {
+                "OCSP" => urls.ocsp_url = Some(url.trim().to_string()),
+                "caIssuers" => urls.issuer_url = Some(url.trim().to_string()),
+                other => bail!("authorityInfoAccess in [client_cert] names the access method `{other}`"),
+            }
+        }
+    }
+    if let Some(cdp) = cnf.get("client_cert", "crlDistributionPoints") {
+        let url = cdp
+            .trim()
+            .strip_prefix("URI:")
+            .filter(|u| !u.contains(','))
+            .with_context(|| format!("crlDistributionPoints `{cdp}` in [client_cert] is not one `URI:...`"))?;
+        urls.crl_url = Some(url.to_string());
+    }
+    Ok(urls)
+}
+
+impl Store {
+    /// The URLs this store's CA puts into the certificates it issues, from
+    /// openssl.cnf's `[client_cert]`. A store whose openssl.cnf mtlsctl did not
+    /// generate (easy-rsa, a hand-made `openssl ca` directory) has none.
+    pub fn ca_urls(&self) -> anyhow::Result<CaUrls> {
+        let text = match fsio::read_text(&self.paths.cnf, fsio::SMALL_INPUT) {
+            Ok(t) if t.starts_with(GENERATED) => t,
+            _ => return Ok(CaUrls::default()),
+        };
+        let urls =
+            urls_of(&text).with_context(|| format!("cannot read the CA's URLs in {}", self.paths.cnf.display()))?;
+        for u in [&urls.ocsp_url, &urls.crl_url, &urls.issuer_url].into_iter().flatten() {
+            crate::pki::build::check_url(u).with_context(|| format!("bad URL in {}", self.paths.cnf.display()))?;
+        }
+        Ok(urls)
+    }
+
+    /// Replace the CA's URLs in openssl.cnf (atomically, under the lock);
+    /// certificates issued from now on carry them. Whether anything changed.
+    pub fn set_ca_urls(&self, urls: &CaUrls) -> anyhow::Result<bool> {
+        for u in [&urls.ocsp_url, &urls.crl_url, &urls.issuer_url].into_iter().flatten() {
+            crate::pki::build::check_url(u)?;
+        }
+        let _lock = self.lock()?;
+        let text = fsio::read_text(&self.paths.cnf, fsio::SMALL_INPUT)
+            .with_context(|| format!("cannot read {}", self.paths.cnf.display()))?;
+        if !text.starts_with(GENERATED) {
+            bail!(
+                "{} was not generated by mtlsctl: set authorityInfoAccess and crlDistributionPoints in its extension sections by hand",
+                self.paths.cnf.display()
+            );
+        }
+        fsio::refuse_symlink(&self.paths.cnf)?;
+        let new_text = with_urls(&text, urls);
+        if new_text == text {
+            return Ok(false);
+        }
+        fsio::write_atomic(&self.paths.cnf, new_text.as_bytes(), Mode::Public)?;
+        Ok(true)
+    }
 }
 
 /// A value as OpenSSL's config syntax reads it back unchanged: as it is when
@@ -295,6 +417,32 @@ pub fn with_dir(text: &str, dir: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_round_trip_through_the_extension_sections() {
+        let text = generate(Path::new("/srv/pki"), 90, 7);
+        assert_eq!(urls_of(&text).unwrap(), CaUrls::default());
+        let urls = CaUrls {
+            ocsp_url: Some("http://ocsp.example.com:8888/".into()),
+            crl_url: Some("http://pki.example.com/ca.crl".into()),
+            issuer_url: Some("http://pki.example.com/ca.crt".into()),
+        };
+        let with = with_urls(&text, &urls);
+        assert_eq!(urls_of(&with).unwrap(), urls);
+        let cnf = Cnf::parse(&with).unwrap();
+        for s in URL_SECTIONS {
+            assert_eq!(
+                cnf.get(s, "authorityInfoAccess"),
+                Some("OCSP;URI:http://ocsp.example.com:8888/,caIssuers;URI:http://pki.example.com/ca.crt"),
+                "{s}"
+            );
+            assert_eq!(cnf.get(s, "crlDistributionPoints"), Some("URI:http://pki.example.com/ca.crl"), "{s}");
+        }
+        assert!(cnf.get("crl_ext", "authorityInfoAccess").is_none());
+        let only_crl = CaUrls { crl_url: urls.crl_url.clone(), ..CaUrls::default() };
+        assert_eq!(urls_of(&with_urls(&with, &only_crl)).unwrap(), only_crl);
+        assert_eq!(with_urls(&with, &CaUrls::default()), text);
+    }
 
     #[test]
     fn reads_generated() {

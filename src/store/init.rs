@@ -17,17 +17,19 @@ use rcgen::KeyPair;
 use super::fsio::{self, Mode};
 use super::issue::IssuedCa;
 use super::{Paths, Store, cnf};
-use crate::pki::build::{self, CaSpec, Signer};
+use crate::pki::build::{self, CaSpec, CaUrls, Signer};
 use crate::pki::certinfo;
 use crate::pki::hex;
 
 /// Build the store in a temporary sibling directory, rename it into place,
 /// then write the key, so an interrupted init-ca leaves no hidden key and an
 /// error leaves nothing.
-pub fn create(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8]) -> anyhow::Result<()> {
+/// `urls` go into openssl.cnf's extension sections: what the new CA puts
+/// into the certificates it issues.
+pub fn create(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8], urls: &CaUrls) -> anyhow::Result<()> {
     let parent = root.parent().context("the store cannot be the root directory")?;
     fsio::create_dir(parent, false)?;
-    stage_tree(root, parent, ca_der, chain)?;
+    stage_tree(root, parent, ca_der, chain, urls)?;
     let key = Paths::standard(root).ca_key;
     if let Err(e) = write_new_secret(&key, key_pem) {
         let _ = std::fs::remove_dir_all(root);
@@ -37,7 +39,7 @@ pub fn create(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8]) -> 
 }
 
 /// Every file but the key, staged in `.<name>.init-*` and renamed to `root`.
-fn stage_tree(root: &Path, parent: &Path, ca_der: &[u8], chain: &[Vec<u8>]) -> anyhow::Result<()> {
+fn stage_tree(root: &Path, parent: &Path, ca_der: &[u8], chain: &[Vec<u8>], urls: &CaUrls) -> anyhow::Result<()> {
     let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "pki".into());
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.init-"))
@@ -52,7 +54,7 @@ fn stage_tree(root: &Path, parent: &Path, ca_der: &[u8], chain: &[Vec<u8>]) -> a
     fsio::create_dir(&t.issued, true)?;
     let chain_pem: String = chain.iter().map(|c| certinfo::to_pem(c)).collect();
     let serial = format!("{}\n", hex::hex_upper(&build::random_serial()?));
-    let cnf_text = cnf::generate(root, 90, 7);
+    let cnf_text = cnf::with_urls(&cnf::generate(root, 90, 7), urls);
     let ca_pem = certinfo::to_pem(ca_der);
     let files: [(&Path, &[u8]); 6] = [
         (&t.cnf, cnf_text.as_bytes()),
@@ -101,7 +103,8 @@ fn write_new_secret(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Sign an intermediate for `key` with the parent's CA, create its store at
 /// `root`, and only then record it in the parent (newcerts/ and index.txt),
-/// all under the parent's lock, through the parent's issuance transaction. An
+/// all under the parent's lock, through the parent's issuance transaction
+/// (the intermediate carries the parent's URLs; `urls` are the new CA's). An
 /// error after the store was made removes it, so the parent never lists a CA
 /// whose key was thrown away.
 pub fn create_intermediate(
@@ -111,12 +114,13 @@ pub fn create_intermediate(
     key: &KeyPair,
     root: &Path,
     key_pem: &[u8],
+    urls: &CaUrls,
 ) -> anyhow::Result<IssuedCa> {
     parent.issue_ca(
         signer,
         spec,
         key,
-        |ca| create(root, &ca.der, &ca.chain, key_pem),
+        |ca| create(root, &ca.der, &ca.chain, key_pem, urls),
         || {
             let _ = std::fs::remove_dir_all(root);
         },

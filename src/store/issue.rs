@@ -160,6 +160,7 @@ impl Store {
             not_after: order.not_after,
             serial,
             rsa_key: order.rsa_key,
+            urls: self.ca_urls()?,
         };
         let public = rcgen::SubjectPublicKeyInfo::from_der(order.spki)
             .map_err(|e| anyhow::anyhow!("unusable public key: {e}"))?;
@@ -197,7 +198,9 @@ impl Store {
         let _lock = self.lock()?;
         let (serial, _) = self.new_serial()?;
         let spec = CaSpec { serial, ..spec.clone() };
-        let der = signer.sign(&ca_params(&spec), key)?;
+        let mut params = ca_params(&spec);
+        self.ca_urls()?.apply(&mut params);
+        let der = signer.sign(&params, key)?;
         let mut chain = vec![der.clone()];
         chain.extend(parents);
         let issued = IssuedCa { der, chain };
@@ -385,7 +388,7 @@ fn identity_files(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pki::build::{self, Profile};
+    use crate::pki::build::{self, CaUrls, Profile};
     use crate::pki::keys::{self, KeyType};
 
     /// A fresh store with an in-memory root CA, and its signer.
@@ -407,7 +410,8 @@ mod tests {
         };
         let der = build::self_sign(&ca_params(&spec), &key).expect("self-sign");
         let key_pem = keys::to_pkcs8_pem(&key, None).expect("pem");
-        super::super::init::create(&root, &der, std::slice::from_ref(&der), key_pem.as_bytes()).expect("create");
+        super::super::init::create(&root, &der, std::slice::from_ref(&der), key_pem.as_bytes(), &CaUrls::default())
+            .expect("create");
         let store = Store::open(&root).expect("open");
         (tmp, store, Signer { cert_der: der, key })
     }
