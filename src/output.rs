@@ -97,6 +97,25 @@ pub fn format_duration(d: time::Duration) -> String {
     }
 }
 
+/// Time left until an end, in the unit that fits: "6d23h" past 2 days,
+/// "23h59m", "45 min", "10 s", and "expired 10 s ago" once past.
+pub fn format_time_left(d: time::Duration) -> String {
+    let secs = d.whole_seconds();
+    if secs < 0 {
+        return format!("expired {} ago", format_time_left(time::Duration::seconds(-secs)));
+    }
+    let (days, hours, mins) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
+    if secs > 2 * 86_400 {
+        format!("{days}d{hours}h")
+    } else if secs >= 3600 {
+        format!("{}h{mins:02}m", secs / 3600)
+    } else if secs >= 60 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{secs} s")
+    }
+}
+
 /// The context every command receives: how to print, and whether it may prompt.
 #[derive(Debug)]
 pub struct Ctx {

@@ -239,3 +239,37 @@ mod props {
         }
     }
 }
+
+/// `--before DURATION|PERCENT`: how close to its end a certificate or CRL is
+/// due, as time left or as a share of its lifetime left.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Window {
+    Left(Duration),
+    /// Percent of the lifetime (0 to 100).
+    Share(f64),
+}
+
+impl Window {
+    /// Due when at most the window of `[start, end]` remains at `now`.
+    pub fn due(self, start: OffsetDateTime, end: OffsetDateTime, now: OffsetDateTime) -> bool {
+        let left = end - now;
+        match self {
+            Self::Left(d) => left <= d,
+            Self::Share(p) if p >= 100.0 => true,
+            Self::Share(p) => left <= (end - start) * (p / 100.0),
+        }
+    }
+}
+
+impl FlagValue for Window {
+    fn parse_flag(text: &str) -> anyhow::Result<Self> {
+        if let Some(n) = text.trim().strip_suffix('%') {
+            let p: f64 = n.trim().parse().with_context(|| format!("'{text}' is not a percentage (e.g. 33%)"))?;
+            if !(0.0..=100.0).contains(&p) {
+                bail!("'{text}' is not between 0% and 100%");
+            }
+            return Ok(Self::Share(p));
+        }
+        parse_duration(text).map(Self::Left)
+    }
+}
