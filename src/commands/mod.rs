@@ -16,6 +16,7 @@ pub mod ocsp;
 pub mod probe;
 pub mod renew;
 pub mod revoke;
+pub mod schedule;
 pub mod sign;
 pub mod verify;
 
@@ -66,6 +67,7 @@ pub enum Command {
     Export(export::ExportArgs),
     NginxConfig(nginx_config::NginxConfigArgs),
     Check(check::CheckArgs),
+    Schedule(schedule::ScheduleArgs),
     Completions(completions::CompletionsArgs),
 }
 
@@ -85,6 +87,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::NginxConfig(a) => nginx_config::run(ctx, &a),
         Command::Probe(a) => probe::run(ctx, &a),
         Command::Check(a) => check::run(ctx, &a),
+        Command::Schedule(a) => schedule::run(ctx, &a),
         Command::Ocsp(a) => ocsp::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }
