@@ -188,3 +188,73 @@ fn sigkill_during_renew_due_never_leaves_a_mixed_identity() {
     env.run(&["gen-crl"]).ok();
     env.run(&["check", "--repair"]).ok();
 }
+
+/// Stops a master-process nginx (and its workers) through its own pid file.
+struct StopNginx(std::path::PathBuf, std::path::PathBuf);
+
+impl Drop for StopNginx {
+    fn drop(&mut self) {
+        let _ = Command::new(require_peer("nginx")).arg("-p").arg(&self.0).arg("-c").arg(&self.1).args(["-s", "stop"]).output();
+    }
+}
+
+#[test]
+fn nginx_keeps_serving_while_a_30s_client_certificate_renews_itself() {
+    let env = Env::new().with_ca();
+    env.issue("localhost", &["--profile", "server", "--san", "ip:127.0.0.1", "--validity", "1h"]);
+    env.issue("client", &["--validity", "30s"]);
+    env.run(&["gen-crl"]).ok();
+    let dir = env.path().join("ng");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = env.store().join("certs/ca.crt");
+    let port = free_port();
+    let mtls = nginx_mtls(&env.issued("localhost", "chain.pem"), &env.issued("localhost", "key.pem"), &ca);
+    let conf = write_nginx_conf(
+        &dir,
+        &format!(
+            "  server {{\n    listen 127.0.0.1:{port} ssl;\n{mtls}    ssl_crl {crl};\n    location / {{ return 200 \"$ssl_client_serial\\n\"; }}\n  }}\n",
+            crl = utf8(&env.store().join("crl/ca.crl"))
+        ),
+    );
+    // A reload needs the master process (single-process nginx drops TLS on SIGHUP).
+    let text = std::fs::read_to_string(&conf).unwrap().replace("master_process off;", "master_process on;\nworker_processes 1;");
+    std::fs::write(&conf, text).unwrap();
+    let nginx = require_peer("nginx");
+    let _server = run_nginx(&dir, port);
+    // Dropped before `_server`: stops the master and its workers, then the kill finds nothing.
+    let _stop = StopNginx(dir.clone(), conf.clone());
+    let reload = format!("{} -p {} -c {} -s reload", nginx.display(), utf8(&dir), utf8(&conf));
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (cert, key, ca2) = (env.issued("client", "cert.pem"), env.issued("client", "key.pem"), ca.clone());
+    let flag = stop.clone();
+    let client = std::thread::spawn(move || {
+        let (mut ok, mut failed, mut serials) = (0usize, Vec::new(), std::collections::BTreeSet::new());
+        while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+            let r = curl(port, &["-w", "\n%{http_code}", "--cacert", utf8(&ca2), "--cert", utf8(&cert), "--key", utf8(&key)]);
+            let lines: Vec<&str> = r.stdout.lines().collect();
+            let (serial, status) = (lines.first().copied().unwrap_or_default(), lines.last().copied().unwrap_or_default());
+            if r.code == 0 && status == "200" {
+                ok += 1;
+                serials.insert(serial.to_uppercase());
+            } else {
+                failed.push(format!("curl exit {} status {status}: {}", r.code, r.stderr.trim()));
+            }
+        }
+        (ok, failed, serials)
+    });
+    let start = Instant::now();
+    let mut renewals = 0;
+    while start.elapsed() < Duration::from_secs(70) {
+        let r = env.run(&["--json", "renew", "--due", "--before", "15s", "--validity", "30s", "--exec", &reload]).ok();
+        renewals += r.json()["renewed"].as_array().unwrap().len();
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (ok, failed, serials) = client.join().unwrap();
+    println!("nginx loop: {ok} requests served, {} failed, {renewals} renewals, {} client serials seen", failed.len(), serials.len());
+    assert!(failed.is_empty(), "{} of {} requests failed: {:?}", failed.len(), ok + failed.len(), &failed[..failed.len().min(5)]);
+    assert!(renewals >= 3, "renewals: {renewals}");
+    assert!(serials.len() >= 3, "nginx saw the serials {serials:?}");
+    assert!(ok > 100, "only {ok} requests");
+}
