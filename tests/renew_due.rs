@@ -100,12 +100,18 @@ fn schedule_units_verify_and_the_cron_line_runs() {
     env.issue("svc", &["--validity", "30s"]);
     let units = env.path().join("units");
     std::fs::create_dir(&units).unwrap();
-    let r = env.run(&["--json", "schedule", "systemd", "--every", "1h", "--exec", "nginx -s reload", "--out", utf8(&units)]).ok();
-    let files: Vec<String> = r.json()["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_string()).collect();
+    let r = env
+        .run(&["--json", "schedule", "systemd", "--every", "1h", "--exec", "nginx -s reload", "--out", utf8(&units)])
+        .ok();
+    let files: Vec<String> =
+        r.json()["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_string()).collect();
     assert_eq!(files, ["mtlsctl-pki.service", "mtlsctl-pki.timer"]);
     let service = std::fs::read_to_string(units.join("mtlsctl-pki.service")).unwrap();
     let store = std::fs::canonicalize(env.store()).unwrap();
-    assert!(service.contains(&format!("--dir {} --batch renew --due --exec \"nginx -s reload\"", store.display())), "{service}");
+    assert!(
+        service.contains(&format!("--dir {} --batch renew --due --exec \"nginx -s reload\"", store.display())),
+        "{service}"
+    );
     assert!(service.contains("gen-crl --if-due"), "{service}");
     let timer = std::fs::read_to_string(units.join("mtlsctl-pki.timer")).unwrap();
     assert!(timer.contains("OnUnitActiveSec=3600s"), "{timer}");
@@ -125,7 +131,14 @@ fn schedule_units_verify_and_the_cron_line_runs() {
     assert!(line.starts_with("*/15 * * * * /"), "{line}");
     let job: String = line.splitn(6, ' ').nth(5).unwrap().to_string();
     let before = cert_serial(&env.issued("svc", "cert.pem"));
-    let o = Command::new("sh").arg("-c").arg(&job).current_dir("/").env_clear().env("PATH", "/usr/bin:/bin").output().unwrap();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(&job)
+        .current_dir("/")
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{job}: {}", String::from_utf8_lossy(&o.stderr));
     assert_ne!(cert_serial(&env.issued("svc", "cert.pem")), before, "the cron job renewed");
     assert!(env.store().join("crl/ca.crl").exists(), "the cron job wrote the CRL");
@@ -155,10 +168,9 @@ fn sigkill_during_renew_due_never_leaves_a_mixed_identity() {
     for n in names {
         env.issue(n, &["--validity", "30s"]);
     }
-    let seed = std::env::var("MTLSCTL_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1);
+    let seed = std::env::var("MTLSCTL_KILL_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+    });
     println!("sigkill seed: {seed} (MTLSCTL_KILL_SEED={seed} repeats it)");
     let mut rng = Rng(seed);
     let start = Instant::now();
@@ -166,7 +178,8 @@ fn sigkill_during_renew_due_never_leaves_a_mixed_identity() {
     let full = start.elapsed().as_micros() as u64;
     let runs = 50;
     for i in 0..runs {
-        let mut child = env.batch_cmd().args(["renew", "--due"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let mut child =
+            env.batch_cmd().args(["renew", "--due"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(Duration::from_micros(rng.next() % (full + full / 5 + 1)));
         let _ = child.kill();
         let _ = child.wait();
@@ -194,7 +207,13 @@ struct StopNginx(std::path::PathBuf, std::path::PathBuf);
 
 impl Drop for StopNginx {
     fn drop(&mut self) {
-        let _ = Command::new(require_peer("nginx")).arg("-p").arg(&self.0).arg("-c").arg(&self.1).args(["-s", "stop"]).output();
+        let _ = Command::new(require_peer("nginx"))
+            .arg("-p")
+            .arg(&self.0)
+            .arg("-c")
+            .arg(&self.1)
+            .args(["-s", "stop"])
+            .output();
     }
 }
 
@@ -217,7 +236,9 @@ fn nginx_keeps_serving_while_a_30s_client_certificate_renews_itself() {
         ),
     );
     // A reload needs the master process (single-process nginx drops TLS on SIGHUP).
-    let text = std::fs::read_to_string(&conf).unwrap().replace("master_process off;", "master_process on;\nworker_processes 1;");
+    let text = std::fs::read_to_string(&conf)
+        .unwrap()
+        .replace("master_process off;", "master_process on;\nworker_processes 1;");
     std::fs::write(&conf, text).unwrap();
     let nginx = require_peer("nginx");
     let _server = run_nginx(&dir, port);
@@ -231,9 +252,13 @@ fn nginx_keeps_serving_while_a_30s_client_certificate_renews_itself() {
     let client = std::thread::spawn(move || {
         let (mut ok, mut failed, mut serials) = (0usize, Vec::new(), std::collections::BTreeSet::new());
         while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-            let r = curl(port, &["-w", "\n%{http_code}", "--cacert", utf8(&ca2), "--cert", utf8(&cert), "--key", utf8(&key)]);
+            let r = curl(
+                port,
+                &["-w", "\n%{http_code}", "--cacert", utf8(&ca2), "--cert", utf8(&cert), "--key", utf8(&key)],
+            );
             let lines: Vec<&str> = r.stdout.lines().collect();
-            let (serial, status) = (lines.first().copied().unwrap_or_default(), lines.last().copied().unwrap_or_default());
+            let (serial, status) =
+                (lines.first().copied().unwrap_or_default(), lines.last().copied().unwrap_or_default());
             if r.code == 0 && status == "200" {
                 ok += 1;
                 serials.insert(serial.to_uppercase());
@@ -252,8 +277,18 @@ fn nginx_keeps_serving_while_a_30s_client_certificate_renews_itself() {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (ok, failed, serials) = client.join().unwrap();
-    println!("nginx loop: {ok} requests served, {} failed, {renewals} renewals, {} client serials seen", failed.len(), serials.len());
-    assert!(failed.is_empty(), "{} of {} requests failed: {:?}", failed.len(), ok + failed.len(), &failed[..failed.len().min(5)]);
+    println!(
+        "nginx loop: {ok} requests served, {} failed, {renewals} renewals, {} client serials seen",
+        failed.len(),
+        serials.len()
+    );
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests failed: {:?}",
+        failed.len(),
+        ok + failed.len(),
+        &failed[..failed.len().min(5)]
+    );
     assert!(renewals >= 3, "renewals: {renewals}");
     assert!(serials.len() >= 3, "nginx saw the serials {serials:?}");
     assert!(ok > 100, "only {ok} requests");

@@ -130,7 +130,8 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs) -> anyhow::Result<Outcome> {
     match args.kind {
         Kind::Cron => {
             let fields = cron_fields(every, args.every.text())?;
-            let job: Vec<String> = commands.iter().map(|c| c.iter().map(|w| sh_word(w)).collect::<Vec<_>>().join(" ")).collect();
+            let job: Vec<String> =
+                commands.iter().map(|c| c.iter().map(|w| sh_word(w)).collect::<Vec<_>>().join(" ")).collect();
             // cron turns an unescaped % into a newline.
             report.cron_line = Some(format!("{fields} {}", job.join("; ").replace('%', "\\%")));
         }
@@ -162,7 +163,8 @@ fn units(root: &Path, commands: &[Vec<String>], every: Duration, out: Option<&Pa
         let path = match out {
             Some(dir) => {
                 let p = dir.join(&name);
-                fsio::write_atomic(&p, content.as_bytes(), fsio::Mode::Public).with_context(|| format!("cannot write {}", p.display()))?;
+                fsio::write_atomic(&p, content.as_bytes(), fsio::Mode::Public)
+                    .with_context(|| format!("cannot write {}", p.display()))?;
                 Some(p.display().to_string())
             }
             None => None,

@@ -175,7 +175,14 @@ pub(super) fn run(ctx: &Ctx, args: &RenewArgs, window: Window) -> anyhow::Result
     finish(&report)
 }
 
-fn renew(ctx: &Ctx, store: &Store, signer: &Signer, args: &RenewArgs, serial: &str, der: &[u8]) -> anyhow::Result<Done> {
+fn renew(
+    ctx: &Ctx,
+    store: &Store,
+    signer: &Signer,
+    args: &RenewArgs,
+    serial: &str,
+    der: &[u8],
+) -> anyhow::Result<Done> {
     // The index line again, under the current index: revoked since we read it is refused by the store.
     let entry = store.find_entry(serial)?.with_context(|| format!("serial {serial} has no index line"))?;
     // Sign from the recorded certificate, not the identity's copy.
