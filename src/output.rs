@@ -341,6 +341,17 @@ mod tests {
     }
 
     #[test]
+    fn time_left_is_in_the_unit_that_fits() {
+        let d = time::Duration::seconds;
+        assert_eq!(format_time_left(d(86_399)), "23h59m");
+        assert_eq!(format_time_left(d(2 * 86_400)), "48h00m");
+        assert_eq!(format_time_left(d(6 * 86_400 + 3 * 3600 + 5)), "6d3h");
+        assert_eq!(format_time_left(d(45 * 60 + 10)), "45 min");
+        assert_eq!(format_time_left(d(10)), "10 s");
+        assert_eq!(format_time_left(d(-10)), "expired 10 s ago");
+    }
+
+    #[test]
     fn terminal_safe_escapes_all_but_newlines_tabs_and_colour() {
         assert_eq!(terminal_safe("a\tb\n"), "a\tb\n");
         let styled = style(true, Role::Bad, "revoked");

@@ -270,7 +270,9 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
     due.run(&["gen-crl"]).ok();
     out.entry("renew --due").or_default().push(json_of(&due.run(&["--json", "renew", "--due", "--exec", "true"]).ok()));
     out.entry("gen-crl --if-due").or_default().push(json_of(&due.run(&["--json", "gen-crl", "--if-due"]).ok()));
-    out.entry("gen-crl").or_default().push(json_of(&due.run(&["--json", "gen-crl", "--if-due", "--before", "100%"]).ok()));
+    out.entry("gen-crl")
+        .or_default()
+        .push(json_of(&due.run(&["--json", "gen-crl", "--if-due", "--before", "100%"]).ok()));
     out.entry("schedule").or_default().push(json_of(&due.run(&["--json", "schedule", "systemd"]).ok()));
     out.entry("schedule").or_default().push(json_of(&due.run(&["--json", "schedule", "cron"]).ok()));
     let pass = env.path().join("p12.pass");

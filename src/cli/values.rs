@@ -178,6 +178,22 @@ pub fn parse_time(text: &str) -> anyhow::Result<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn before_reads_a_duration_or_a_percentage_of_the_lifetime() {
+        let t0 = time::macros::datetime!(2026-12-01 00:00 UTC);
+        let end = t0 + Duration::hours(24);
+        let w = |s: &str| Window::parse_flag(s).unwrap();
+        assert_eq!(w("8h"), Window::Left(Duration::hours(8)));
+        assert!(!w("8h").due(t0, end, t0 + Duration::hours(15)));
+        assert!(w("8h").due(t0, end, t0 + Duration::hours(16)));
+        assert!(!w("50%").due(t0, end, t0 + Duration::hours(11)));
+        assert!(w("50%").due(t0, end, t0 + Duration::hours(12)));
+        assert!(w("100%").due(t0, end, t0));
+        assert!(Window::parse_flag("101%").is_err());
+        assert!(Window::parse_flag("x%").is_err());
+        assert!(Window::parse_flag("soon").is_err());
+    }
     use crate::pki::dates::rfc3339;
 
     #[test]
