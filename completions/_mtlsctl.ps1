@@ -47,6 +47,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL')
             [CompletionResult]::new('ca-urls', 'ca-urls', [CompletionResultType]::ParameterValue, 'Show or change the URLs every certificate issued from now on carries')
+            [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Print a systemd timer or a crontab line that renews this store by itself')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -160,11 +161,13 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         'mtlsctl;gen-crl' {
             [CompletionResult]::new('--next-update', '--next-update', [CompletionResultType]::ParameterName, 'How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)')
             [CompletionResult]::new('--der', '--der', [CompletionResultType]::ParameterName, 'Also write the CRL in DER form to FILE')
+            [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]')
             [CompletionResult]::new('--parent-crl', '--parent-crl', [CompletionResultType]::ParameterName, 'For an intermediate CA: the parent CAs'' CRLs (PEM) to bundle into crl/ca-chain.crl [default: those already in crl/ca-chain.crl]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('--exclude-expired', '--exclude-expired', [CompletionResultType]::ParameterName, 'Leave out revoked certificates that have expired')
+            [CompletionResult]::new('--if-due', '--if-due', [CompletionResultType]::ParameterName, 'Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
@@ -324,13 +327,16 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         'mtlsctl;renew' {
             [CompletionResult]::new('--cn', '--cn', [CompletionResultType]::ParameterName, 'Renew the newest certificate with this common name')
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)')
-            [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Only renew when the certificate expires within DURATION (e.g. 2d); otherwise do nothing')
+            [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Only renew when at most DURATION (e.g. 8h) or PERCENT of the lifetime (e.g. 50%) remains [default with --due: 33%]')
+            [CompletionResult]::new('--jitter', '--jitter', [CompletionResultType]::ParameterName, 'With --due: first sleep a random time up to DURATION, so a fleet does not renew at once')
+            [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'With --due: run CMD once through `sh -c` after at least one renewal (e.g. ''nginx -s reload'')')
             [CompletionResult]::new('--validity', '--validity', [CompletionResultType]::ParameterName, 'How long the new certificate is valid [default: the original''s lifetime]')
             [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'Key algorithm of the new key [default: the old key''s]')
             [CompletionResult]::new('--revoke-old', '--revoke-old', [CompletionResultType]::ParameterName, 'Revoke the old certificate with this reason once the new one is recorded (e.g. superseded)')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--due', '--due', [CompletionResultType]::ParameterName, 'Renew every identity under issued/ that is due (see --before)')
             [CompletionResult]::new('--reuse-key', '--reuse-key', [CompletionResultType]::ParameterName, 'Keep the existing key (issued/<cn>/key.pem) instead of generating a new one')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
@@ -415,6 +421,22 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mtlsctl;schedule' {
+            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'How often the job runs (e.g. 15m, 1h, 6h, 1d)')
+            [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Command to run once after any renewal, through `sh -c` (e.g. ''nginx -s reload'')')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the unit files into DIR (systemd) instead of printing them')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the result as one JSON document on stdout; human text goes to stderr')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Never prompt (implied when stdin is not a terminal or CI is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mtlsctl;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
@@ -445,6 +467,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('nginx-config', 'nginx-config', [CompletionResultType]::ParameterValue, 'Print the nginx server block for an mTLS endpoint using this store''s files')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL')
             [CompletionResult]::new('ca-urls', 'ca-urls', [CompletionResultType]::ParameterValue, 'Show or change the URLs every certificate issued from now on carries')
+            [CompletionResult]::new('schedule', 'schedule', [CompletionResultType]::ParameterValue, 'Print a systemd timer or a crontab line that renews this store by itself')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -503,6 +526,9 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             break
         }
         'mtlsctl;help;ca-urls' {
+            break
+        }
+        'mtlsctl;help;schedule' {
             break
         }
         'mtlsctl;help;completions' {

@@ -64,6 +64,9 @@ _mtlsctl() {
             mtlsctl,revoke)
                 cmd="mtlsctl__subcmd__revoke"
                 ;;
+            mtlsctl,schedule)
+                cmd="mtlsctl__subcmd__schedule"
+                ;;
             mtlsctl,sign)
                 cmd="mtlsctl__subcmd__sign"
                 ;;
@@ -118,6 +121,9 @@ _mtlsctl() {
             mtlsctl__subcmd__help,revoke)
                 cmd="mtlsctl__subcmd__help__subcmd__revoke"
                 ;;
+            mtlsctl__subcmd__help,schedule)
+                cmd="mtlsctl__subcmd__help__subcmd__schedule"
+                ;;
             mtlsctl__subcmd__help,sign)
                 cmd="mtlsctl__subcmd__help__subcmd__sign"
                 ;;
@@ -155,7 +161,7 @@ _mtlsctl() {
 
     case "${cmd}" in
         mtlsctl)
-            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help"
+            opts="-q -h -V --dir --json --quiet --batch --color --help --version init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -355,7 +361,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__gen__subcmd__crl)
-            opts="-q -h -V --next-update --der --exclude-expired --parent-crl --passphrase-file --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --next-update --der --exclude-expired --if-due --before --parent-crl --passphrase-file --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -366,6 +372,10 @@ _mtlsctl() {
                     return 0
                     ;;
                 --der)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --before)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -393,7 +403,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help)
-            opts="init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help"
+            opts="init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -645,6 +655,20 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__help__subcmd__schedule)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1129,7 +1153,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__renew)
-            opts="-q -h -V --cn --serial --before --validity --reuse-key --key-type --revoke-old --passphrase-file --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --cn --serial --due --before --jitter --exec --validity --reuse-key --key-type --revoke-old --passphrase-file --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1144,6 +1168,14 @@ _mtlsctl() {
                     return 0
                     ;;
                 --before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jitter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exec)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1195,6 +1227,40 @@ _mtlsctl() {
                     ;;
                 --reason)
                     COMPREPLY=($(compgen -W "unspecified key-compromise ca-compromise affiliation-changed superseded cessation-of-operation certificate-hold remove-from-crl privilege-withdrawn aa-compromise" -- "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mtlsctl__subcmd__schedule)
+            opts="-q -h -V --every --exec --out --dir --json --quiet --batch --color --help --version systemd cron"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --dir)

@@ -44,6 +44,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
             cand check 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
             cand ca-urls 'Show or change the URLs every certificate issued from now on carries'
+            cand schedule 'Print a systemd timer or a crontab line that renews this store by itself'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -151,11 +152,13 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;gen-crl'= {
             cand --next-update 'How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)'
             cand --der 'Also write the CRL in DER form to FILE'
+            cand --before 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]'
             cand --parent-crl 'For an intermediate CA: the parent CAs'' CRLs (PEM) to bundle into crl/ca-chain.crl [default: those already in crl/ca-chain.crl]'
             cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
             cand --exclude-expired 'Leave out revoked certificates that have expired'
+            cand --if-due 'Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left'
             cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
             cand -q 'Print only warnings and errors'
             cand --quiet 'Print only warnings and errors'
@@ -303,13 +306,16 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;renew'= {
             cand --cn 'Renew the newest certificate with this common name'
             cand --serial 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)'
-            cand --before 'Only renew when the certificate expires within DURATION (e.g. 2d); otherwise do nothing'
+            cand --before 'Only renew when at most DURATION (e.g. 8h) or PERCENT of the lifetime (e.g. 50%) remains [default with --due: 33%]'
+            cand --jitter 'With --due: first sleep a random time up to DURATION, so a fleet does not renew at once'
+            cand --exec 'With --due: run CMD once through `sh -c` after at least one renewal (e.g. ''nginx -s reload'')'
             cand --validity 'How long the new certificate is valid [default: the original''s lifetime]'
             cand --key-type 'Key algorithm of the new key [default: the old key''s]'
             cand --revoke-old 'Revoke the old certificate with this reason once the new one is recorded (e.g. superseded)'
             cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
+            cand --due 'Renew every identity under issued/ that is due (see --before)'
             cand --reuse-key 'Keep the existing key (issued/<cn>/key.pem) instead of generating a new one'
             cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
             cand -q 'Print only warnings and errors'
@@ -389,6 +395,21 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mtlsctl;schedule'= {
+            cand --every 'How often the job runs (e.g. 15m, 1h, 6h, 1d)'
+            cand --exec 'Command to run once after any renewal, through `sh -c` (e.g. ''nginx -s reload'')'
+            cand --out 'Write the unit files into DIR (systemd) instead of printing them'
+            cand --dir 'The CA store directory'
+            cand --color 'When to use colour on stderr'
+            cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
+            cand -q 'Print only warnings and errors'
+            cand --quiet 'Print only warnings and errors'
+            cand --batch 'Never prompt (implied when stdin is not a terminal or CI is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mtlsctl;completions'= {
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
@@ -418,6 +439,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand nginx-config 'Print the nginx server block for an mTLS endpoint using this store''s files'
             cand check 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
             cand ca-urls 'Show or change the URLs every certificate issued from now on carries'
+            cand schedule 'Print a systemd timer or a crontab line that renews this store by itself'
             cand completions 'Print shell completions (bash, zsh, fish, powershell, elvish)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -458,6 +480,8 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;help;check'= {
         }
         &'mtlsctl;help;ca-urls'= {
+        }
+        &'mtlsctl;help;schedule'= {
         }
         &'mtlsctl;help;completions'= {
         }

@@ -49,6 +49,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "export" -d 'Package
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "check" -d 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "ca-urls" -d 'Show or change the URLs every certificate issued from now on carries'
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "schedule" -d 'Print a systemd timer or a crontab line that renews this store by itself'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l cn -d 'The CA\'s common name [default: "mtlsctl Root CA"; "mtlsctl Intermediate CA" with --parent]' -r
@@ -166,6 +167,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -s h -l help -d 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l next-update -d 'How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l der -d 'Also write the CRL in DER form to FILE' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l before -d 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l parent-crl -d 'For an intermediate CA: the parent CAs\' CRLs (PEM) to bundle into crl/ca-chain.crl [default: those already in crl/ca-chain.crl]' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l dir -d 'The CA store directory' -r -F
@@ -173,6 +175,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'Wh
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exclude-expired -d 'Leave out revoked certificates that have expired'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l if-due -d 'Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
@@ -289,7 +292,9 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s h -l help -d
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l cn -d 'Renew the newest certificate with this common name' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l serial -d 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l before -d 'Only renew when the certificate expires within DURATION (e.g. 2d); otherwise do nothing' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l before -d 'Only renew when at most DURATION (e.g. 8h) or PERCENT of the lifetime (e.g. 50%) remains [default with --due: 33%]' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l jitter -d 'With --due: first sleep a random time up to DURATION, so a fleet does not renew at once' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l exec -d 'With --due: run CMD once through `sh -c` after at least one renewal (e.g. \'nginx -s reload\')' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l validity -d 'How long the new certificate is valid [default: the original\'s lifetime]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l key-type -d 'Key algorithm of the new key [default: the old key\'s]' -r -f -a "ec-p256\t''
 ec-p384\t''
@@ -312,6 +317,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l dir -d 'The CA
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l due -d 'Renew every identity under issued/ that is due (see --before)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l reuse-key -d 'Keep the existing key (issued/<cn>/key.pem) instead of generating a new one'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s q -l quiet -d 'Print only warnings and errors'
@@ -377,6 +383,18 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -s q -l quiet -
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -s V -l version -d 'Print version'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l every -d 'How often the job runs (e.g. 15m, 1h, 6h, 1d)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l exec -d 'Command to run once after any renewal, through `sh -c` (e.g. \'nginx -s reload\')' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l out -d 'Write the unit files into DIR (systemd) instead of printing them' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l dir -d 'The CA store directory' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -s q -l quiet -d 'Print only warnings and errors'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
 always\t''
@@ -386,23 +404,24 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s q -l qui
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "csr" -d 'Generate a key and a certificate signing request (PKCS#10)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "sign" -d 'Sign a certificate request (PKCS#10) with the store\'s CA'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "revoke" -d 'Revoke certificates of the store (by serial, CN or certificate file)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "ocsp" -d 'Answer OCSP requests for the store\'s CA, or pre-sign the answers'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "check" -d 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "ca-urls" -d 'Show or change the URLs every certificate issued from now on carries'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "init-ca" -d 'Create a root CA store (an OpenSSL `ca` directory), or an intermediate with --parent'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "issue" -d 'Generate a key and a certificate for a subject in one step'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "csr" -d 'Generate a key and a certificate signing request (PKCS#10)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "sign" -d 'Sign a certificate request (PKCS#10) with the store\'s CA'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "revoke" -d 'Revoke certificates of the store (by serial, CN or certificate file)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "gen-crl" -d 'Sign and publish a CRL of every revoked certificate'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "verify" -d 'Check a certificate against the CA, its CRL, a purpose and a name'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "probe" -d 'Perform an mTLS handshake and explain it'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "ocsp" -d 'Answer OCSP requests for the store\'s CA, or pre-sign the answers'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "list" -d 'List the store\'s certificates (from index.txt)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "inspect" -d 'Decode a certificate, chain, CSR, CRL, OCSP request or response, or key (PEM or DER)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "renew" -d 'Re-issue a certificate with the same subject, SANs and profile'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "export" -d 'Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "nginx-config" -d 'Print the nginx server block for an mTLS endpoint using this store\'s files'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "check" -d 'Check the store for problems: lost index lines, identities, modes, stale temp files, the CRL'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "ca-urls" -d 'Show or change the URLs every certificate issued from now on carries'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "schedule" -d 'Print a systemd timer or a crontab line that renews this store by itself'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "completions" -d 'Print shell completions (bash, zsh, fish, powershell, elvish)'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and not __fish_seen_subcommand_from init-ca issue csr sign revoke gen-crl verify probe ocsp list inspect renew export nginx-config check ca-urls schedule completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and __fish_seen_subcommand_from ocsp" -f -a "serve" -d 'Run an OCSP responder (RFC 6960 over HTTP) for the store\'s CA'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand help; and __fish_seen_subcommand_from ocsp" -f -a "sign" -d 'Pre-sign an OCSP response for every certificate in index.txt'

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 mod choices;
 mod values;
 
-pub use values::{FlagValue, Parsed, Serial, parse_duration, parse_time};
+pub use values::{FlagValue, Parsed, Serial, Window, parse_duration, parse_time};
 
 /// Flags every command accepts.
 #[derive(Args, Debug, Clone)]

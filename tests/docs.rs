@@ -263,6 +263,18 @@ fn outputs() -> BTreeMap<&'static str, Vec<Value>> {
     }
 
     out.entry("renew").or_default().push(json_of(&env.run(&["--json", "renew", "--cn", "old"]).ok()));
+    // Short-lived identities renewing themselves: renew --due, gen-crl --if-due, schedule.
+    let due = Env::new().with_ca();
+    due.run(&["issue", "--cn", "short", "--validity", "30s"]).ok();
+    due.run(&["issue", "--cn", "long", "--validity", "1d"]).ok();
+    due.run(&["gen-crl"]).ok();
+    out.entry("renew --due").or_default().push(json_of(&due.run(&["--json", "renew", "--due", "--exec", "true"]).ok()));
+    out.entry("gen-crl --if-due").or_default().push(json_of(&due.run(&["--json", "gen-crl", "--if-due"]).ok()));
+    out.entry("gen-crl")
+        .or_default()
+        .push(json_of(&due.run(&["--json", "gen-crl", "--if-due", "--before", "100%"]).ok()));
+    out.entry("schedule").or_default().push(json_of(&due.run(&["--json", "schedule", "systemd"]).ok()));
+    out.entry("schedule").or_default().push(json_of(&due.run(&["--json", "schedule", "cron"]).ok()));
     let pass = env.path().join("p12.pass");
     std::fs::write(&pass, "export-pass\n").expect("write password");
     let p12 = env.path().join("api.p12");

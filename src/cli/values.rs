@@ -178,6 +178,22 @@ pub fn parse_time(text: &str) -> anyhow::Result<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn before_reads_a_duration_or_a_percentage_of_the_lifetime() {
+        let t0 = time::macros::datetime!(2026-12-01 00:00 UTC);
+        let end = t0 + Duration::hours(24);
+        let w = |s: &str| Window::parse_flag(s).unwrap();
+        assert_eq!(w("8h"), Window::Left(Duration::hours(8)));
+        assert!(!w("8h").due(t0, end, t0 + Duration::hours(15)));
+        assert!(w("8h").due(t0, end, t0 + Duration::hours(16)));
+        assert!(!w("50%").due(t0, end, t0 + Duration::hours(11)));
+        assert!(w("50%").due(t0, end, t0 + Duration::hours(12)));
+        assert!(w("100%").due(t0, end, t0));
+        assert!(Window::parse_flag("101%").is_err());
+        assert!(Window::parse_flag("x%").is_err());
+        assert!(Window::parse_flag("soon").is_err());
+    }
     use crate::pki::dates::rfc3339;
 
     #[test]
@@ -237,5 +253,39 @@ mod props {
             let _ = Parsed::<Duration>::new(&text).get();
             let _ = parse_time(&text);
         }
+    }
+}
+
+/// `--before DURATION|PERCENT`: how close to its end a certificate or CRL is
+/// due, as time left or as a share of its lifetime left.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Window {
+    Left(Duration),
+    /// Percent of the lifetime (0 to 100).
+    Share(f64),
+}
+
+impl Window {
+    /// Due when at most the window of `[start, end]` remains at `now`.
+    pub fn due(self, start: OffsetDateTime, end: OffsetDateTime, now: OffsetDateTime) -> bool {
+        let left = end - now;
+        match self {
+            Self::Left(d) => left <= d,
+            Self::Share(p) if p >= 100.0 => true,
+            Self::Share(p) => left <= (end - start) * (p / 100.0),
+        }
+    }
+}
+
+impl FlagValue for Window {
+    fn parse_flag(text: &str) -> anyhow::Result<Self> {
+        if let Some(n) = text.trim().strip_suffix('%') {
+            let p: f64 = n.trim().parse().with_context(|| format!("'{text}' is not a percentage (e.g. 33%)"))?;
+            if !(0.0..=100.0).contains(&p) {
+                bail!("'{text}' is not between 0% and 100%");
+            }
+            return Ok(Self::Share(p));
+        }
+        parse_duration(text).map(Self::Left)
     }
 }

@@ -10,8 +10,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
-use crate::cli::Parsed;
-use crate::output::{Ctx, format_duration};
+use crate::cli::{Parsed, Window};
+use crate::output::{Ctx, format_duration, format_time_left};
 use crate::pki::dates::{human_time, rfc3339};
 use crate::pki::{certinfo, crl};
 use crate::store::fsio;
@@ -29,6 +29,7 @@ use crate::store::publish::{CrlOrder, NotAParent, Published};
 #[command(after_long_help = "Examples:
   mtlsctl gen-crl
   mtlsctl gen-crl --next-update 30d --der /srv/www/ca.crl.der
+  mtlsctl --batch gen-crl --if-due          # from cron/systemd: only when half its life is gone
   mtlsctl revoke --cn old-client --yes && mtlsctl gen-crl && nginx -s reload")]
 pub struct GenCrlArgs {
     /// How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)
@@ -40,6 +41,12 @@ pub struct GenCrlArgs {
     /// Leave out revoked certificates that have expired
     #[arg(long)]
     pub exclude_expired: bool,
+    /// Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left
+    #[arg(long)]
+    pub if_due: bool,
+    /// With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]
+    #[arg(long, value_name = "DURATION|PERCENT", requires = "if_due")]
+    pub before: Option<Parsed<Window>>,
     /// For an intermediate CA: the parent CAs' CRLs (PEM) to bundle into crl/ca-chain.crl
     /// [default: those already in crl/ca-chain.crl]
     #[arg(long, value_name = "FILE")]
@@ -59,6 +66,8 @@ struct CrlEntryReport {
 
 #[derive(Serialize)]
 struct GenCrlReport {
+    /// Always true here; false only in --if-due's not-due report.
+    regenerated: bool,
     crl: String,
     der: Option<String>,
     crl_number: String,
@@ -69,6 +78,43 @@ struct GenCrlReport {
     revoked: Vec<CrlEntryReport>,
     /// crl/ca-chain.crl, written for an intermediate CA.
     chain_crl: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NotDue {
+    regenerated: bool,
+    crl: String,
+    this_update: String,
+    next_update: String,
+}
+
+/// --if-due: whether the current CRL still has more than the window left
+/// (then say so). A missing or unreadable CRL is due.
+fn not_due(ctx: &Ctx, path: &Path, window: Window) -> anyhow::Result<bool> {
+    let Some(der) = fsio::read(path).ok().and_then(|b| crl::load_crls(&b).ok()).and_then(|c| c.into_iter().next())
+    else {
+        return Ok(false);
+    };
+    let Ok(parsed) = crl::parse(&der) else { return Ok(false) };
+    let this = parsed.last_update().to_datetime();
+    let Some(next) = parsed.next_update().map(|t| t.to_datetime()) else { return Ok(false) };
+    let now = OffsetDateTime::now_utc();
+    if window.due(this, next, now) {
+        return Ok(false);
+    }
+    ctx.emit(&NotDue {
+        regenerated: false,
+        crl: path.display().to_string(),
+        this_update: rfc3339(this),
+        next_update: rfc3339(next),
+    })?;
+    ctx.info(format!(
+        "{} is current until {} ({} left): not due, nothing to do",
+        show_path(path),
+        human_time(next),
+        format_time_left(next - now)
+    ));
+    Ok(true)
 }
 
 /// The CRLs of --parent-crl FILE, in its words.
@@ -84,8 +130,15 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             args.next_update.text()
         );
     }
+    let window = match &args.before {
+        Some(b) => b.get().context("invalid --before")?,
+        None => Window::Share(50.0),
+    };
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
+    if args.if_due && not_due(ctx, &store.paths.crl, window)? {
+        return Ok(Outcome::Done);
+    }
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let ca_end = certinfo::not_after(&certinfo::parse(&signer.cert_der)?);
     let now = OffsetDateTime::now_utc();
@@ -120,6 +173,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         ));
     }
     let report = GenCrlReport {
+        regenerated: true,
         crl: store.paths.crl.display().to_string(),
         der: args.der.as_ref().map(|d| d.display().to_string()),
         crl_number: crl::format_hex_number(&published.number),

@@ -17,6 +17,7 @@ pub mod ocsp;
 pub mod probe;
 pub mod renew;
 pub mod revoke;
+pub mod schedule;
 pub mod sign;
 pub mod verify;
 
@@ -68,6 +69,7 @@ pub enum Command {
     NginxConfig(nginx_config::NginxConfigArgs),
     Check(check::CheckArgs),
     CaUrls(ca_urls::CaUrlsArgs),
+    Schedule(schedule::ScheduleArgs),
     Completions(completions::CompletionsArgs),
 }
 
@@ -88,6 +90,7 @@ pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
         Command::Probe(a) => probe::run(ctx, &a),
         Command::Check(a) => check::run(ctx, &a),
         Command::CaUrls(a) => ca_urls::run(ctx, &a),
+        Command::Schedule(a) => schedule::run(ctx, &a),
         Command::Ocsp(a) => ocsp::run(ctx, &a),
         Command::Completions(a) => completions::run(ctx, &a),
     }

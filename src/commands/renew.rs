@@ -10,10 +10,10 @@ use zeroize::Zeroizing;
 
 use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
-use crate::cli::{Parsed, Serial};
-use crate::output::{Ctx, hinted};
-use crate::pki::build::{BACKDATE, Profile};
-use crate::pki::dates::{days_left, human_time, rfc3339};
+use crate::cli::{Parsed, Serial, Window};
+use crate::output::{Ctx, format_time_left, hinted};
+use crate::pki::build::{BACKDATE, Profile, Signer};
+use crate::pki::dates::{human_time, rfc3339};
 use crate::pki::keys::{self, KeyFile, KeyType};
 use crate::pki::names::{San, Subject};
 use crate::pki::{certinfo, policy};
@@ -24,6 +24,8 @@ use crate::store::issue::{IssuedLeaf, LeafOrder, Renewal};
 use crate::store::revoke::{RevokeError, RevokeTarget};
 use crate::store::{Refused, Store};
 
+mod due;
+
 /// Re-issue a certificate with the same subject, SANs and profile
 ///
 /// Finds the certificate by --cn (the newest one with that name) or --serial,
@@ -32,11 +34,16 @@ use crate::store::{Refused, Store};
 /// old one with --reuse-key), replacing the files in issued/<cn>/. With
 /// --before it does nothing unless the certificate expires within that
 /// window, so it can run from cron or CI as often as you like.
+///
+/// With --due it renews every identity under issued/ whose certificate is
+/// valid, not revoked and within the window (default: the last 33% of its
+/// lifetime), then runs --exec once; it exits 0 when nothing is due.
 #[derive(Args, Debug)]
-#[command(group(ArgGroup::new("target").required(true).args(["cn", "serial"])))]
+#[command(group(ArgGroup::new("target").required(true).args(["cn", "serial", "due"])))]
 #[command(after_long_help = "Examples:
   mtlsctl renew --cn payment-service
   mtlsctl renew --cn payment-service --before 7d --revoke-old superseded   # from cron: only when due
+  mtlsctl --batch renew --due --jitter 5m --exec 'nginx -s reload'        # every identity that is due
   mtlsctl renew --serial 3A7F0C21D4E5B6A798C0D1E2F3A4B5C6 --validity 30d --reuse-key")]
 pub struct RenewArgs {
     /// Renew the newest certificate with this common name
@@ -45,9 +52,19 @@ pub struct RenewArgs {
     /// Renew the certificate with this serial (hex, as `mtlsctl list` shows it)
     #[arg(long, value_name = "HEX")]
     pub serial: Option<Serial>,
-    /// Only renew when the certificate expires within DURATION (e.g. 2d); otherwise do nothing
-    #[arg(long, value_name = "DURATION")]
-    pub before: Option<Parsed<Duration>>,
+    /// Renew every identity under issued/ that is due (see --before)
+    #[arg(long, conflicts_with_all = ["cn", "serial", "reuse_key", "key_type", "revoke_old"])]
+    pub due: bool,
+    /// Only renew when at most DURATION (e.g. 8h) or PERCENT of the lifetime (e.g. 50%) remains
+    /// [default with --due: 33%]
+    #[arg(long, value_name = "DURATION|PERCENT")]
+    pub before: Option<Parsed<Window>>,
+    /// With --due: first sleep a random time up to DURATION, so a fleet does not renew at once
+    #[arg(long, value_name = "DURATION", requires = "due")]
+    pub jitter: Option<Parsed<Duration>>,
+    /// With --due: run CMD once through `sh -c` after at least one renewal (e.g. 'nginx -s reload')
+    #[arg(long, value_name = "CMD", requires = "due")]
+    pub exec: Option<String>,
     /// How long the new certificate is valid [default: the original's lifetime]
     #[arg(long, value_name = "DURATION")]
     pub validity: Option<Parsed<Duration>>,
@@ -215,14 +232,24 @@ fn not_due(ctx: &Ctx, args: &RenewArgs, entry: &Entry, subject: &Subject, end: O
         chain: None,
     })?;
     ctx.info(format!(
-        "\"{}\" (serial {}) expires on {} ({} days), not within {}: nothing to do",
+        "\"{}\" (serial {}) expires on {} ({} left), not within {}: nothing to do",
         subject.cn,
         entry.serial,
         human_time(end),
-        days_left(end),
+        format_time_left(end - OffsetDateTime::now_utc()),
         args.before.as_ref().map(Parsed::text).unwrap_or_default()
     ));
     Ok(())
+}
+
+/// The certificate of a store entry, from newcerts/.
+fn load_old(store: &Store, serial: &str) -> anyhow::Result<Vec<u8>> {
+    let old_path = store.paths.newcert(serial);
+    certinfo::load_certs(&fsio::read(&old_path)?)
+        .with_context(|| format!("cannot read {}", old_path.display()))?
+        .into_iter()
+        .next()
+        .context("no certificate")
 }
 
 pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
@@ -233,41 +260,70 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
     if let Some(v) = &args.validity {
         v.get().context("invalid --validity")?;
     }
+    if args.due {
+        return due::run(ctx, args, window.unwrap_or(Window::Share(33.0)));
+    }
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
     let entry = find(&store, args)?;
     let now = OffsetDateTime::now_utc();
-    let old_end = entry.not_after();
-    let old_path = store.paths.newcert(&entry.serial);
-    let old_der = certinfo::load_certs(&fsio::read(&old_path)?)
-        .with_context(|| format!("cannot read {}", old_path.display()))?
-        .into_iter()
-        .next()
-        .context("no certificate")?;
+    let old_der = load_old(&store, &entry.serial)?;
     let old = certinfo::parse(&old_der)?;
     let subject = Subject::of_certificate(&old)?;
-
-    if let (Some(w), Some(end)) = (window, old_end) {
-        if end > now + w {
+    if let Some(w) = window {
+        let (start, end) = (certinfo::not_before(&old), certinfo::not_after(&old));
+        if !w.due(start, end, now) {
             not_due(ctx, args, &entry, &subject, end)?;
             return Ok(Outcome::Done);
         }
     }
-
-    let id = store.identity(&subject.cn, None);
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
+    let done = renew_one(ctx, &store, &signer, args, &entry, &old)?;
+    // The new certificate is recorded first: a crash in between leaves both
+    // valid, never the service without a certificate.
+    let revoked = match args.revoke_old {
+        Some(reason) => Some(revoke_old(&store, &entry.serial, reason)),
+        None => None,
+    };
+    ctx.notices(&store);
+    report(ctx, args, &entry, &done, revoked.as_ref())?;
+    common::warn_ca_expiry(ctx, done.ca_end);
+    common::warn_crl_expiry(ctx, &store);
+    Ok(Outcome::Done)
+}
+
+/// One renewal done: the new certificate, what it renews, where it went.
+struct Done {
+    subject: Subject,
+    issued: IssuedLeaf,
+    id: Identity,
+    ca_end: OffsetDateTime,
+}
+
+/// Sign and record the successor of `entry` and swap it into its identity.
+fn renew_one(
+    ctx: &Ctx,
+    store: &Store,
+    signer: &Signer,
+    args: &RenewArgs,
+    entry: &Entry,
+    old: &X509Certificate<'_>,
+) -> anyhow::Result<Done> {
+    let now = OffsetDateTime::now_utc();
+    let subject = Subject::of_certificate(old)?;
+    let id = store.identity(&subject.cn, None);
     let ca = certinfo::parse(&signer.cert_der)?;
     let ca_end = certinfo::not_after(&ca);
-    let not_after = new_not_after(ctx, args, &old, now, ca_end)?;
+    let not_after = new_not_after(ctx, args, old, now, ca_end)?;
     policy::check_names_in_chain(&store.ca_chain_ders()?, &subject.cn, &subject.sans)?;
-    let (spki, key_pem, rsa_key) = new_key(ctx, args, &id, &old, &entry.serial)?;
+    let (spki, key_pem, rsa_key) = new_key(ctx, args, &id, old, &entry.serial)?;
     let renewal = Renewal {
         old_serial: &entry.serial,
         old_subject: &entry.subject,
         reused_spki: args.reuse_key.then_some(old.public_key().raw),
     };
     let issued = store.renew_leaf(
-        &signer,
+        signer,
         &LeafOrder {
             subject: &subject,
             not_before: now - BACKDATE,
@@ -280,28 +336,17 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         },
         &renewal,
     )?;
-    // The new certificate is recorded first: a crash in between leaves both
-    // valid, never the service without a certificate.
-    let revoked = match args.revoke_old {
-        Some(reason) => Some(revoke_old(&store, &entry.serial, reason)),
-        None => None,
-    };
-    ctx.notices(&store);
-    report(ctx, args, &entry, &subject, &issued, &id, revoked.as_ref())?;
-    common::warn_ca_expiry(ctx, ca_end);
-    common::warn_crl_expiry(ctx, &store);
-    Ok(Outcome::Done)
+    Ok(Done { subject, issued, id, ca_end })
 }
 
 fn report(
     ctx: &Ctx,
     args: &RenewArgs,
     entry: &Entry,
-    subject: &Subject,
-    issued: &IssuedLeaf,
-    id: &Identity,
+    done: &Done,
     revoked: Option<&Result<Reason, String>>,
 ) -> anyhow::Result<()> {
+    let Done { subject, issued, id, .. } = done;
     let na = certinfo::not_after(&certinfo::parse(&issued.der)?);
     ctx.emit(&Renewed {
         renewed: true,
@@ -319,12 +364,12 @@ fn report(
         chain: Some(id.chain().display().to_string()),
     })?;
     let mut text = format!(
-        "Renewed \"{}\": serial {} replaces {}, valid until {} ({} days){}\n  cert:  {}\n  chain: {}",
+        "Renewed \"{}\": serial {} replaces {}, valid until {} ({} left){}\n  cert:  {}\n  chain: {}",
         subject.cn,
         issued.serial,
         entry.serial,
         human_time(na),
-        days_left(na),
+        format_time_left(na - OffsetDateTime::now_utc()),
         if args.reuse_key { ", same key" } else { ", new key" },
         show_path(&id.cert()),
         show_path(&id.chain()),
