@@ -37,6 +37,12 @@ impl Identity {
         self.dir.join("chain.pem")
     }
 
+    /// The key then the chain in one file (0600, when mtlsctl made the key):
+    /// what a client should read while renewals run (curl `--cert` alone).
+    pub fn bundle(&self) -> PathBuf {
+        self.dir.join("identity.pem")
+    }
+
     /// The root to trust.
     pub fn ca(&self) -> PathBuf {
         self.dir.join("ca.pem")
@@ -97,7 +103,7 @@ impl Store {
 }
 
 /// The names of an identity's own files; anything else in its directory is carried over.
-const IDENTITY_FILES: [&str; 4] = ["cert.pem", "key.pem", "chain.pem", "ca.pem"];
+const IDENTITY_FILES: [&str; 5] = ["cert.pem", "key.pem", "chain.pem", "ca.pem", "identity.pem"];
 
 /// Where an identity's new files wait, written and flushed, until the index
 /// line of their certificate is durable: `.<dir>.stage-<random>` beside the

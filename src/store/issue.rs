@@ -362,7 +362,8 @@ impl Store {
 }
 
 /// cert.pem, key.pem (when made here), chain.pem (the leaf and the
-/// intermediates, never the root) and ca.pem (the root), by file name.
+/// intermediates, never the root), ca.pem (the root) and, with a key,
+/// identity.pem (key then chain in one file, 0600), by file name.
 fn identity_files(
     order: &LeafOrder<'_>,
     der: &[u8],
@@ -375,9 +376,18 @@ fn identity_files(
         chain_pem.push_str(&certinfo::to_pem(c));
     }
     let root_pem = certinfo::to_pem(chain.last().map_or(ca_der, |v| v));
-    let mut files = Vec::with_capacity(4);
+    let mut files = Vec::with_capacity(5);
     if let Some(k) = order.key_pem {
         files.push(("key.pem", k.to_vec(), Mode::Secret));
+        // One file, so a client that reads it during a renewal's swap gets the
+        // old pair or the new one: two paths opened one after the other can
+        // straddle the swap and pair the old certificate with the new key.
+        let mut bundle = k.to_vec();
+        if !bundle.ends_with(b"\n") {
+            bundle.push(b'\n');
+        }
+        bundle.extend_from_slice(chain_pem.as_bytes());
+        files.push(("identity.pem", bundle, Mode::Secret));
     }
     files.push(("cert.pem", leaf_pem.into_bytes(), Mode::Public));
     files.push(("chain.pem", chain_pem.into_bytes(), Mode::Public));
@@ -491,7 +501,10 @@ mod tests {
                 .iter()
                 .filter(|o| matches!(o, Op::FlushFile(p) if p.to_string_lossy().contains(".svc.stage-")))
                 .count();
-            assert_eq!(staged, 4, "{round}: the identity's four files are flushed before the line: {ops:#?}");
+            assert_eq!(
+                staged, 5,
+                "{round}: the identity's five files (identity.pem too) are flushed before the line: {ops:#?}"
+            );
             let install = at(&Op::Place(id.dir.clone()));
             assert!(append < install, "{round}: the identity was put in place before its line: {ops:#?}");
             let parent = Op::FlushDir(id.dir.parent().expect("parent").to_path_buf());
