@@ -400,7 +400,9 @@ pub fn openssl_csr(cwd: &Path, name: &str, subj: &str, extra: &[&str]) -> (Strin
 // ---------------------------------------------------------------------------
 // nginx and curl
 
-/// A server process we started; killed by PID when dropped.
+/// A server process we started; stopped by PID when dropped: SIGTERM first, so
+/// a server with worker processes (Apache, an nginx master) stops them too —
+/// SIGKILL of the parent alone leaves its workers running — then SIGKILL.
 pub struct Server {
     pub child: Child,
     pub port: u16,
@@ -409,6 +411,15 @@ pub struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).stderr(std::process::Stdio::null()).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
