@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;
+use zeroize::Zeroizing;
 
 use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
@@ -240,10 +241,8 @@ fn intermediate_not_after(
     Ok(parent_end)
 }
 
-pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
-    let dir = &ctx.global.dir;
-    refuse_existing(dir)?;
-    let urls = args.urls()?;
+/// The new CA's names and validity, checked before anything is asked or made.
+fn checked_validity(args: &InitCaArgs) -> anyhow::Result<time::Duration> {
     names::check_common_name(args.common_name()).context("invalid --cn")?;
     for d in args.permitted_dns.iter().chain(&args.excluded_dns) {
         names::check_dns_name(d.trim_start_matches('.')).with_context(|| format!("invalid name constraint '{d}'"))?;
@@ -254,14 +253,12 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
     if validity <= time::Duration::ZERO {
         bail!("--validity {} is zero: a CA must be valid for some time (e.g. 10y)", validity_flag.text());
     }
-    // Open the parent and unlock its key before asking anything about the new CA.
-    let parent = match &args.parent {
-        Some(p) => Some(open_parent(ctx, p, dir, args)?),
-        None => None,
-    };
+    Ok(validity)
+}
 
-    let pass_source = args.pass.source(ctx);
-    let passphrase = match pass_source.given()? {
+/// The new CA key's passphrase: the file or environment, else a prompt unless batch; none is a warning.
+fn new_key_passphrase(ctx: &Ctx, args: &InitCaArgs, dir: &Path) -> anyhow::Result<Option<Zeroizing<String>>> {
+    let passphrase = match args.pass.source(ctx).given()? {
         Some(p) => Some(p),
         None if !ctx.batch => crate::prompt::new_passphrase("Passphrase for the new CA key (empty for none)")?,
         None => None,
@@ -272,6 +269,20 @@ pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
             Paths::standard(dir).ca_key.display()
         ));
     }
+    Ok(passphrase)
+}
+
+pub fn run(ctx: &Ctx, args: &InitCaArgs) -> anyhow::Result<Outcome> {
+    let dir = &ctx.global.dir;
+    refuse_existing(dir)?;
+    let urls = args.urls()?;
+    let validity = checked_validity(args)?;
+    // Open the parent and unlock its key before asking anything about the new CA.
+    let parent = match &args.parent {
+        Some(p) => Some(open_parent(ctx, p, dir, args)?),
+        None => None,
+    };
+    let passphrase = new_key_passphrase(ctx, args, dir)?;
 
     if args.key_type.is_slow() {
         ctx.info(format!("generating a {} key (this takes a few seconds)...", args.key_type.name()));
