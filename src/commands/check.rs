@@ -78,10 +78,15 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> anyhow::Result<Outcome> {
         ),
         (n, 0) => format!("All {n} problems were repaired.\n"),
         (_, r) if repairable > 0 => {
-            format!("{r} problems; {repairable} can be repaired with `mtlsctl check --repair`.\n")
+            format!("{r} {}; {repairable} can be repaired with `mtlsctl check --repair`.\n", plural(r, "problem"))
         }
+        (_, 1) => "1 problem remains.\n".to_string(),
         (_, r) => format!("{r} problems remain.\n"),
     });
     ctx.result(text);
     Ok(if remaining == 0 { Outcome::Done } else { Outcome::Negative })
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { word.to_string() } else { format!("{word}s") }
 }
