@@ -121,20 +121,8 @@ fn hex_val(c: u8) -> Option<u8> {
 /// fields OCSP answers from are read (status, serial, revocation), but each
 /// line must still have its six fields, a known status and a hex serial.
 fn row(line: &[u8]) -> anyhow::Result<Option<Row>> {
-    let mut fields = [&line[..0]; 6];
-    let mut n = 0;
-    let mut start = 0;
-    for tab in memchr::memchr_iter(b'\t', line).chain(std::iter::once(line.len())) {
-        if n < 6 {
-            fields[n] = &line[start..tab];
-        }
-        n += 1;
-        start = tab + 1;
-    }
-    if n != 6 {
-        bail!("expected 6 tab-separated fields, found {n}");
-    }
-    let [status, _expiry, revocation, hex, _file, _subject] = fields;
+    let [status, _expiry, revocation, hex, _file, _subject] =
+        crate::store::index::field_bounds(line)?.map(|r| &line[r]);
     if hex.is_empty() || hex.len() % 2 != 0 {
         bail!("bad serial: expected an even number of hex digits");
     }
