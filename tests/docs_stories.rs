@@ -510,7 +510,7 @@ fn openssl_time(hours: i64) -> String {
 }
 
 /// Replace the store's CRL by one `openssl ca -gencrl` made for [last, next] hours from now.
-fn crl_between(env: &Env, last: i64, next: i64) {
+pub fn crl_between(env: &Env, last: i64, next: i64) {
     let out = env.store().join("crl/ca.crl");
     openssl_ca(
         env,
