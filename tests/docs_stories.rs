@@ -578,3 +578,23 @@ fn gen_crl_exec_runs_after_a_new_crl_only() {
     env.run(&["gen-crl", "--exec", "exit 7"]).error().stderr_has("exit status 7");
     assert_ne!(std::fs::read(env.store().join("crl/ca.crl")).expect("crl"), before);
 }
+
+/// Without --upstream the block answers by itself (the stories' 200); with it, it
+/// proxies and forwards the identity headers (run against nginx in renew_export).
+#[test]
+fn nginx_config_answers_by_itself_unless_upstream() {
+    let env = Env::new().with_ca();
+    env.issue("localhost", &["--profile", "server"]);
+    env.run(&["gen-crl"]).ok();
+    let own = env.run(&["--json", "nginx-config", "--server", "localhost"]).ok().json();
+    let config = own["config"].as_str().expect("config");
+    assert!(own["upstream"].is_null(), "{own}");
+    assert!(config.contains("return 200 \"client: $ssl_client_s_dn\\nverify: $ssl_client_verify\\n\";"), "{config}");
+    assert!(!config.contains("proxy_pass") && !config.contains("X-Client-Cert-CN"), "{config}");
+    let up = "http://127.0.0.1:9000";
+    let proxied = env.run(&["--json", "nginx-config", "--server", "localhost", "--upstream", up]).ok().json();
+    let config = proxied["config"].as_str().expect("config");
+    assert_eq!(proxied["upstream"], up);
+    assert!(config.contains(&format!("proxy_pass {up};")) && config.contains("X-Client-Cert-CN"), "{config}");
+    assert!(!config.contains("return 200"), "{config}");
+}

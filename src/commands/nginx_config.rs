@@ -67,6 +67,8 @@ struct NginxConfig {
     /// `leaf` or `on`, with --ocsp.
     ssl_ocsp: Option<&'static str>,
     ssl_ocsp_responder: Option<String>,
+    /// --upstream: where `location /` proxies; `None` when it answers by itself.
+    upstream: Option<String>,
 }
 
 /// The OCSP lines of the server block: `(text, ssl_ocsp mode)`.
@@ -216,6 +218,7 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
         ssl_crl: crl.map(|p| p.display().to_string()),
         ssl_ocsp: ocsp.as_ref().map(|(_, mode)| *mode),
         ssl_ocsp_responder: args.ocsp.clone(),
+        upstream: args.upstream.clone(),
     })?;
     ctx.result(c);
     Ok(Outcome::Done)
