@@ -361,7 +361,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__gen__subcmd__crl)
-            opts="-q -h -V --next-update --der --exclude-expired --if-due --before --parent-crl --passphrase-file --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --next-update --der --exclude-expired --if-due --before --parent-crl --exec --passphrase-file --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,6 +380,10 @@ _mtlsctl() {
                     return 0
                     ;;
                 --parent-crl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exec)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

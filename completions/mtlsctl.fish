@@ -169,6 +169,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l next-update 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l der -d 'Also write the CRL in DER form to FILE' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l before -d 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l parent-crl -d 'For an intermediate CA: the parent CAs\' CRLs (PEM) to bundle into crl/ca-chain.crl [default: those already in crl/ca-chain.crl]' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exec -d 'After writing a CRL, run CMD through `sh -c` (e.g. \'nginx -s reload\': nginx reads ssl_crl only at start and reload); with --if-due only when a CRL was written' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
@@ -345,7 +346,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s h -l help -d 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l server -d 'The server identity (issued/<NAME>/, made with `issue --profile server`)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l listen -d 'Address nginx listens on' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Where to proxy requests' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Proxy requests to URL, with the client\'s identity in X-Client-Cert-* headers [default: answer 200 with the client\'s subject]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp -d 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
@@ -384,7 +385,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l batch -d 'Ne
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l every -d 'How often the job runs (e.g. 15m, 1h, 6h, 1d)' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l exec -d 'Command to run once after any renewal, through `sh -c` (e.g. \'nginx -s reload\')' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l exec -d 'Command to run through `sh -c` after a new CRL and once after any renewals (e.g. \'nginx -s reload\')' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l out -d 'Write the unit files into DIR (systemd) instead of printing them' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''

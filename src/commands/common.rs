@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail};
+use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -146,8 +146,17 @@ pub fn show_path(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// Warn when the store's CRL expires within 24 hours or has expired: servers
-/// that check it (nginx `ssl_crl`, OpenVPN) then refuse every client.
+/// How close to its nextUpdate a CRL valid from `this_update` warns: 24 hours,
+/// or a quarter of its lifetime when that is shorter, so a CRL made on purpose
+/// for 12 hours is not flagged the moment it is written (it warns 3 h before).
+pub fn crl_warning_window(this_update: OffsetDateTime, next_update: OffsetDateTime) -> Duration {
+    let lifetime = (next_update - this_update).max(Duration::ZERO);
+    (lifetime / 4_i32).min(Duration::hours(24))
+}
+
+/// Warn when the store's CRL has expired or nears its nextUpdate
+/// (`crl_warning_window`): servers that check it (nginx `ssl_crl`, OpenVPN)
+/// then refuse every client.
 pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
     let path = &store.paths.crl;
     let Ok(bytes) = std::fs::read(path) else { return };
@@ -156,7 +165,10 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
         ctx.warn(format!("cannot read the CRL {}; run `mtlsctl gen-crl` to write a new one", show_path(path)));
         return;
     }
-    let Some(next) = headers.iter().filter_map(|h| h.next_update).min() else { return };
+    let Some((this, next)) = headers.iter().filter_map(|h| Some((h.this_update, h.next_update?))).min_by_key(|p| p.1)
+    else {
+        return;
+    };
     let now = OffsetDateTime::now_utc();
     if next <= now {
         ctx.warn(format!(
@@ -164,7 +176,7 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
             show_path(path),
             human_time(next)
         ));
-    } else if next - now < Duration::hours(24) {
+    } else if next - now < crl_warning_window(this, next) {
         let left = next - now;
         ctx.warn(format!(
             "the CRL {} expires in {}h{:02}m ({}); servers that check it reject every client after that: run `mtlsctl gen-crl`",
@@ -174,6 +186,27 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
             human_time(next)
         ));
     }
+}
+
+/// An `--exec` command that ran, and how it ended.
+#[derive(Serialize)]
+pub struct ExecReport {
+    pub command: String,
+    /// The exit status; `None` when a signal killed it.
+    pub status: Option<i32>,
+    pub success: bool,
+}
+
+/// Run an `--exec` command through `sh -c`; its output goes to stderr, so
+/// `--json` stays one document on stdout.
+pub fn run_exec(cmd: &str) -> anyhow::Result<ExecReport> {
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdout(std::io::stderr())
+        .status()
+        .with_context(|| format!("cannot run sh -c '{cmd}'"))?;
+    Ok(ExecReport { command: cmd.to_string(), status: status.code(), success: status.success() })
 }
 
 /// What `issue` and `sign` report.
@@ -241,4 +274,19 @@ pub fn report_issued(
     text.push_str(&format!("  chain: {}\n  ca:    {}", show_path(&id.chain()), show_path(&id.ca())));
     ctx.info(text);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crl_warning_window_is_a_day_or_a_quarter_of_a_short_crl() {
+        let t = OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(crl_warning_window(t, t + Duration::days(7)), Duration::hours(24));
+        assert_eq!(crl_warning_window(t, t + Duration::days(4)), Duration::hours(24));
+        assert_eq!(crl_warning_window(t, t + Duration::hours(12)), Duration::hours(3));
+        assert_eq!(crl_warning_window(t, t + Duration::hours(1)), Duration::minutes(15));
+        assert_eq!(crl_warning_window(t + Duration::hours(1), t), Duration::ZERO);
+    }
 }

@@ -29,7 +29,7 @@ use crate::store::publish::{CrlOrder, NotAParent, Published};
 #[command(after_long_help = "Examples:
   mtlsctl gen-crl
   mtlsctl gen-crl --next-update 30d --der /srv/www/ca.crl.der
-  mtlsctl --batch gen-crl --if-due          # from cron/systemd: only when half its life is gone
+  mtlsctl --batch gen-crl --if-due --exec 'nginx -s reload'   # from cron/systemd: only when half its life is gone
   mtlsctl revoke --cn old-client --yes && mtlsctl gen-crl && nginx -s reload")]
 pub struct GenCrlArgs {
     /// How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)
@@ -51,6 +51,10 @@ pub struct GenCrlArgs {
     /// [default: those already in crl/ca-chain.crl]
     #[arg(long, value_name = "FILE")]
     pub parent_crl: Option<PathBuf>,
+    /// After writing a CRL, run CMD through `sh -c` (e.g. 'nginx -s reload': nginx reads
+    /// ssl_crl only at start and reload); with --if-due only when a CRL was written
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
     #[command(flatten)]
     pub pass: PassArgs,
 }
@@ -78,6 +82,8 @@ struct GenCrlReport {
     revoked: Vec<CrlEntryReport>,
     /// crl/ca-chain.crl, written for an intermediate CA.
     chain_crl: Option<String>,
+    /// `--exec`'s command and exit status.
+    exec: Option<common::ExecReport>,
 }
 
 #[derive(Serialize)]
@@ -172,6 +178,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             published.remove_from_crl.join(", ")
         ));
     }
+    let exec = args.exec.as_deref().map(common::run_exec).transpose()?;
     let report = GenCrlReport {
         regenerated: true,
         crl: store.paths.crl.display().to_string(),
@@ -193,11 +200,16 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             })
             .collect(),
         chain_crl: published.chain_crl.as_ref().map(|p| p.display().to_string()),
+        exec,
     };
     ctx.emit(&report)?;
     print_published(ctx, args, &report, &published, now, next, validity);
     common::warn_crl_expiry(ctx, &store);
     common::warn_ca_expiry(ctx, ca_end);
+    if let Some(e) = report.exec.as_ref().filter(|e| !e.success) {
+        let status = e.status.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit status {c}"));
+        anyhow::bail!("--exec '{}' failed ({status}) after writing the CRL", e.command);
+    }
     Ok(Outcome::Done)
 }
 
