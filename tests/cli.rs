@@ -13,6 +13,7 @@ mod docs;
 mod hostile_input;
 mod interop;
 mod issue;
+mod json_vocab;
 mod layout;
 mod ocsp;
 mod probe;

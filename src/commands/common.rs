@@ -146,6 +146,11 @@ pub fn show_path(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// A path as the JSON gives it: absolute (SPEC §10), whatever form the user typed.
+pub fn json_path(p: &Path) -> String {
+    crate::store::fsio::absolute(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string()
+}
+
 /// Warn when the store's CRL expires within 24 hours or has expired: servers
 /// that check it (nginx `ssl_crl`, OpenVPN) then refuse every client.
 pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {

@@ -239,7 +239,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
             ctx.emit(&Exported {
                 format: args.format,
                 common_name: args.cn.clone(),
-                out: Some(out.display().to_string()),
+                out: Some(super::common::json_path(out)),
                 legacy: args.legacy,
                 certificates: count,
             })?;

@@ -178,7 +178,7 @@ pub fn sha256_fingerprint(der: &[u8]) -> String {
 #[derive(Debug, Clone, Serialize)]
 pub struct CertSummary {
     pub subject: String,
-    pub subject_oneline: String,
+    pub index_subject: String,
     pub common_name: Option<String>,
     pub issuer: String,
     pub serial: String,
@@ -247,7 +247,7 @@ pub fn summarize(der: &[u8]) -> anyhow::Result<CertSummary> {
     let profile = eku_flags(&cert).and_then(|(s, c)| Profile::from_ekus(s, c)).filter(|_| !is_ca(&cert));
     Ok(CertSummary {
         subject: names::display_name(cert.subject()),
-        subject_oneline: names::openssl_oneline(cert.subject()),
+        index_subject: names::openssl_oneline(cert.subject()),
         common_name: names::common_name(cert.subject()),
         issuer: names::display_name(cert.issuer()),
         serial: serial_hex(&cert),

@@ -34,6 +34,11 @@ impl std::fmt::Display for San {
     }
 }
 
+/// SANs for people: `dns:a, ip:10.0.0.1`.
+pub fn join_sans(sans: &[San]) -> String {
+    sans.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
 impl San {
     /// Parse `dns:NAME`, `ip:ADDR`, `uri:URI`, `email:ADDR`; a bare value is
     /// taken as an IP address if it parses as one, else a DNS name.
@@ -427,6 +432,50 @@ pub fn unescape_oneline(v: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// An index.txt subject (`/CN=x/O=y`, OpenSSL's oneline escaping) in the form
+/// every JSON subject takes, `CN=x, O=y`: the same order, values unescaped,
+/// control characters escaped. A line another tool wrote without the leading
+/// `/` is shown unescaped as it is.
+pub fn oneline_to_display(oneline: &str) -> String {
+    let Some(rest) = oneline.strip_prefix('/') else { return printable(&unescape_oneline(oneline)) };
+    let bytes = rest.as_bytes();
+    let (mut parts, mut start, mut i) = (Vec::new(), 0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if matches!(bytes.get(i + 1), Some(b'/' | b'+')) => i += 2,
+            b'/' | b'+' => {
+                parts.push(&rest[start..i]);
+                start = i + 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    parts.push(&rest[start..]);
+    parts.iter().filter(|p| !p.is_empty()).map(|p| printable(&unescape_oneline(p))).collect::<Vec<_>>().join(", ")
+}
+
+/// The index.txt form of a subject with its `\xHH` escapes decoded, for people:
+/// `/CN=café` where index.txt holds `/CN=caf\xC3\xA9`. The `\/` and `\+`
+/// escapes stay, so the attributes can still be told apart.
+pub fn oneline_for_people(oneline: &str) -> String {
+    let bytes = oneline.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'x') {
+            if let Some(b) = bytes.get(i + 2..i + 4).and_then(hex_byte) {
+                out.push(b);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    printable(&String::from_utf8_lossy(&out))
+}
+
 /// Two ASCII hex digits as a byte.
 fn hex_byte(pair: &[u8]) -> Option<u8> {
     let digit = |c: u8| char::from(c).to_digit(16);
@@ -544,6 +593,17 @@ mod tests {
         assert_eq!(unescape_oneline("a\\x4€"), "a\\x4€");
         assert_eq!(unescape_oneline("\\xC3\\xA9\\/\\+"), "é/+");
         assert_eq!(unescape_oneline("tail\\"), "tail\\");
+    }
+
+    #[test]
+    fn index_subjects_in_the_json_form() {
+        assert_eq!(oneline_to_display("/CN=svc/O=Acme"), "CN=svc, O=Acme");
+        assert_eq!(oneline_to_display("/O=A\\/B\\+C/CN=far future"), "O=A/B+C, CN=far future");
+        assert_eq!(oneline_to_display("/CN=caf\\xC3\\xA9+UID=7"), "CN=café, UID=7");
+        assert_eq!(oneline_to_display("/CN=evil\u{1b}]0"), "CN=evil\\u{1b}]0");
+        assert_eq!(oneline_to_display("CN=bare"), "CN=bare");
+        assert_eq!(oneline_for_people("/CN=caf\\xC3\\xA9/O=A\\/B"), "/CN=café/O=A\\/B");
+        assert_eq!(oneline_for_people("/CN=\\x€"), "/CN=\\x€");
     }
 
     #[test]
