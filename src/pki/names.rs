@@ -47,6 +47,14 @@ impl San {
             Some((k, v)) if matches!(k.to_ascii_lowercase().as_str(), "dns" | "ip" | "uri" | "email") => {
                 (k.to_ascii_lowercase(), v)
             }
+            Some((k, _)) if is_san_type_word(k) && spec.parse::<IpAddr>().is_err() && !spec.contains("://") => {
+                if ["urn", "spiffe", "http", "https", "ldap", "tag"].contains(&k.to_ascii_lowercase().as_str()) {
+                    bail!("invalid SAN '{spec}': a URI SAN is written uri:{spec}");
+                }
+                bail!(
+                    "invalid SAN '{spec}': unknown type '{k}:'; a SAN is dns:NAME, ip:ADDR, uri:URI or email:ADDR (a bare name is taken as dns:, a bare address as ip:)"
+                );
+            }
             _ => {
                 if spec.parse::<IpAddr>().is_ok() {
                     ("ip".to_string(), spec)
@@ -132,6 +140,12 @@ impl San {
     }
 }
 
+/// What a user means as a SAN type before the `:` (`foo:bar`, `DNS:x`,
+/// `IP Address:1.2.3.4`), rather than a part of a name.
+fn is_san_type_word(k: &str) -> bool {
+    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-' || c == '_')
+}
+
 /// URI schemes that carry content to run or open rather than name a party:
 /// a URI SAN with one is refused (a viewer that links SANs would run it).
 const ACTIVE_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "file", "blob", "about"];
@@ -163,7 +177,9 @@ pub fn check_dns_name(name: &str) -> anyhow::Result<()> {
             bail!("'{name}' is not a DNS name: empty or over-long label");
         }
         if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            bail!("'{name}' is not a DNS name: only letters, digits, '-' and '.' are allowed");
+            bail!(
+                "'{name}' is not a DNS name: a label holds only ASCII letters, digits, '-' and '_' (labels are joined by '.', and a leading '*.' is a wildcard)"
+            );
         }
         if label.starts_with('-') || label.ends_with('-') {
             bail!("'{name}' is not a DNS name: a label starts or ends with '-'");
@@ -584,6 +600,19 @@ mod tests {
             "uri:data:text/html,x",
         ] {
             assert!(San::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn san_errors_say_what_is_wrong() {
+        let err = |spec: &str| format!("{:#}", San::parse(spec).unwrap_err());
+        assert!(err("foo:bar").contains("unknown type 'foo:'") && err("foo:bar").contains("email:ADDR"));
+        assert!(err("urn:x:y").contains("uri:urn:x:y"));
+        let dns = err("dns:a b");
+        assert!(dns.contains("'-' and '_'") && dns.contains("'*.'"), "{dns}");
+        // What the rule text allows is allowed.
+        for ok in ["dns:_svc.example.com", "dns:*.example.com", "dns:a-b.example.com"] {
+            assert!(San::parse(ok).is_ok(), "{ok}");
         }
     }
 

@@ -1,0 +1,139 @@
+//! Hints that look at the situation (a directory inside a store, an easy-rsa
+//! PKI, an unknown SAN type, an IP SAN), name constraints and decoded names in
+//! inspect/list, and the man pages and completions (SYNOPSIS, ENVIRONMENT,
+//! EXIT STATUS, the store's identities offered for --cn/--name).
+
+use std::path::Path;
+use std::process::Stdio;
+
+use crate::common::*;
+
+/// easy-rsa 3 run hermetically on the Env's store.
+fn easyrsa(env: &Env, args: &[&str]) -> Run {
+    let o = std::process::Command::new(require_peer("easyrsa"))
+        .args(args)
+        .current_dir(env.path())
+        .env("EASYRSA_PKI", env.store())
+        .env("EASYRSA_BATCH", "1")
+        .env("HOME", env.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run easyrsa");
+    to_run(o)
+}
+
+/// `mtlsctl ARGS` in `cwd` without `--dir`, as a user types it there.
+fn run_in(env: &Env, cwd: &Path, args: &[&str]) -> Run {
+    let mut c = env.cmd();
+    c.current_dir(cwd).arg("--batch").args(args);
+    to_run(c.output().expect("run mtlsctl"))
+}
+
+// ---------------------------------------------------------------------------
+// item 9: hints that look before they speak
+
+#[test]
+fn a_dir_inside_a_store_is_pointed_at_the_store() {
+    let env = Env::new().with_ca();
+    env.issue("svc", &[]);
+    for inner in ["pki/issued", "pki/issued/svc", "pki/certs"] {
+        let r = run_in(&env, env.path(), &["--dir", inner, "list"]).error();
+        assert!(r.stderr.contains(&format!("hint: {inner} is inside the store pki: pass --dir pki")), "{}", r.stderr);
+        assert!(!r.stderr.contains("init-ca"), "no CA is to be created inside a store:\n{}", r.stderr);
+    }
+    // From inside the store, the store is `.`.
+    let r = run_in(&env, &env.store(), &["--dir", "issued", "list"]).error();
+    assert!(r.stderr.contains("pass --dir ."), "{}", r.stderr);
+}
+
+#[test]
+fn a_dir_of_other_files_is_not_offered_a_ca() {
+    let env = Env::new();
+    let other = env.path().join("website");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(other.join("index.html"), "<p>hi</p>").expect("write");
+    let r = run_in(&env, env.path(), &["--dir", "website", "list"]).error();
+    assert!(r.stderr.contains("website holds other files"), "{}", r.stderr);
+    assert!(!r.stderr.contains("init-ca --dir website"), "{}", r.stderr);
+    // A missing directory can still be created.
+    let r = run_in(&env, env.path(), &["--dir", "fresh", "list"]).error();
+    assert!(r.stderr.contains("hint: create one with: mtlsctl init-ca --dir fresh"), "{}", r.stderr);
+}
+
+#[test]
+fn init_ca_on_an_easyrsa_pki_says_it_can_be_used() {
+    let env = Env::new();
+    easyrsa(&env, &["init-pki"]).ok();
+    // Before build-ca: say how to finish it.
+    let r = run_in(&env, env.path(), &["list"]).error();
+    assert!(
+        r.stderr.contains("easy-rsa PKI without a CA yet") && r.stderr.contains("easyrsa build-ca"),
+        "{}",
+        r.stderr
+    );
+    let before = env.snapshot();
+    let r = run_in(&env, env.path(), &["init-ca"]).error();
+    assert!(r.stderr.contains("easy-rsa PKI without a CA yet"), "{}", r.stderr);
+    assert_eq!(env.snapshot(), before, "init-ca changed the PKI");
+
+    easyrsa(&env, &["build-ca", "nopass"]).ok();
+    let before = env.snapshot();
+    let r = run_in(&env, env.path(), &["init-ca"]).error();
+    assert!(r.stderr.contains("it is an easy-rsa PKI already"), "{}", r.stderr);
+    assert!(r.stderr.contains("mtlsctl can use it as is") && r.stderr.contains("`mtlsctl list`"), "{}", r.stderr);
+    assert!(!r.stderr.contains("choose another --dir"), "{}", r.stderr);
+    assert_eq!(env.snapshot(), before, "init-ca changed the PKI");
+    // ... and it can.
+    run_in(&env, env.path(), &["list"]).ok();
+
+    // An mtlsctl store is named as one.
+    let own = Env::new().with_ca();
+    let r = own.run(&["init-ca"]).error();
+    assert!(r.stderr.contains("already holds a CA store") && r.stderr.contains("list`"), "{}", r.stderr);
+}
+
+#[test]
+fn san_errors_name_the_real_problem() {
+    let env = Env::new().with_ca();
+    let r = env.run(&["issue", "--cn", "x", "--san", "foo:bar"]).error();
+    assert!(r.stderr.contains("unknown type 'foo:'"), "{}", r.stderr);
+    for prefix in ["dns:", "ip:", "uri:", "email:"] {
+        assert!(r.stderr.contains(prefix), "the known prefixes are listed: {}", r.stderr);
+    }
+    assert!(!r.stderr.contains("not a DNS name"), "{}", r.stderr);
+    let r = env.run(&["issue", "--cn", "x", "--san", "urn:uuid:1234"]).error();
+    assert!(r.stderr.contains("uri:urn:uuid:1234"), "{}", r.stderr);
+    // The DNS rule says what is accepted, and what it says is accepted is.
+    let r = env.run(&["issue", "--cn", "x", "--san", "dns:a b.example.com"]).error();
+    assert!(r.stderr.contains("'_'") && r.stderr.contains("'*.'"), "{}", r.stderr);
+    env.issue("svc", &["--profile", "server", "--san", "dns:_grpc.svc.example.com", "--san", "dns:*.svc.example.com"]);
+}
+
+#[test]
+fn probe_suggests_an_ip_san_for_an_address() {
+    let env = Env::new().with_ca();
+    env.issue("web.example.com", &["--profile", "server"]);
+    env.issue("client", &[]);
+    let body = format!(
+        "    ssl_certificate {};\n    ssl_certificate_key {};\n    ssl_client_certificate {};\n    ssl_verify_client on;\n",
+        env.issued("web.example.com", "chain.pem").display(),
+        env.issued("web.example.com", "key.pem").display(),
+        env.store().join("certs/ca.crt").display()
+    );
+    let server = start_nginx(&env.path().join("nginx"), &body);
+    let target = format!("127.0.0.1:{}", server.port);
+    let r = env.run(&["--json", "probe", &target, "--name", "client"]);
+    let j = r.json();
+    let fix = j["diagnosis"]
+        .as_array()
+        .expect("diagnosis")
+        .iter()
+        .find(|d| d["code"] == "hostname_mismatch")
+        .unwrap_or_else(|| panic!("no hostname_mismatch: {j}"))["fix"]
+        .as_str()
+        .expect("fix")
+        .to_string();
+    assert!(fix.contains("--san ip:127.0.0.1"), "{fix}");
+    assert!(!fix.contains("dns:127.0.0.1"), "{fix}");
+    drop(server);
+}
