@@ -137,3 +137,85 @@ fn probe_suggests_an_ip_san_for_an_address() {
     assert!(!fix.contains("dns:127.0.0.1"), "{fix}");
     drop(server);
 }
+
+// ---------------------------------------------------------------------------
+// item 11: name constraints and decoded names
+
+#[test]
+fn inspect_shows_name_constraints() {
+    let env = Env::new();
+    env.run(&["init-ca", "--permitted-dns", "example.com", "--excluded-dns", "bad.example.com"]).ok();
+    let ca = env.store().join("certs/ca.crt");
+    let ca = utf8(&ca);
+    let text = env.run(&["inspect", ca]).ok().stdout;
+    assert!(text.contains("permitted:   dns:example.com  (name constraints, critical)"), "{text}");
+    assert!(text.contains("excluded:    dns:bad.example.com"), "{text}");
+    let j = env.run(&["--json", "inspect", ca]).ok().json();
+    let nc = &j["certificates"][0]["name_constraints"];
+    assert_eq!(nc["critical"], true, "{j}");
+    assert_eq!(nc["permitted"], serde_json::json!([{"type": "dns", "value": "example.com"}]));
+    assert_eq!(nc["excluded"], serde_json::json!([{"type": "dns", "value": "bad.example.com"}]));
+    // A leaf has none: null, and no lines.
+    env.issue("api.example.com", &["--profile", "server"]);
+    let leaf = env.issued("api.example.com", "cert.pem");
+    let j = env.run(&["--json", "inspect", utf8(&leaf)]).ok().json();
+    assert!(j["certificates"][0]["name_constraints"].is_null(), "{j}");
+    assert!(!env.run(&["inspect", utf8(&leaf)]).ok().stdout.contains("permitted:"));
+    // What inspect shows is what openssl reads.
+    let ossl = openssl(env.path(), &["x509", "-in", ca, "-noout", "-ext", "nameConstraints"]).ok().stdout;
+    assert!(ossl.contains("DNS:example.com") && ossl.contains("DNS:bad.example.com"), "{ossl}");
+}
+
+#[test]
+fn inspect_shows_ip_and_email_subtrees_of_an_openssl_ca() {
+    let env = Env::new();
+    openssl(
+        env.path(),
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "k.pem",
+            "-out",
+            "ca.pem",
+            "-subj",
+            "/CN=NC CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "nameConstraints=permitted;IP:10.0.0.0/255.0.0.0,permitted;IP:fd00::/ffff::,excluded;email:.bad.com,excluded;IP:10.1.0.0/255.0.255.0",
+        ],
+    )
+    .ok();
+    let j = env.run(&["--json", "inspect", "ca.pem"]).ok().json();
+    let nc = &j["certificates"][0]["name_constraints"];
+    assert_eq!(nc["critical"], false);
+    assert_eq!(
+        nc["permitted"],
+        serde_json::json!([{"type": "ip", "value": "10.0.0.0/8"}, {"type": "ip", "value": "fd00::/16"}])
+    );
+    assert_eq!(
+        nc["excluded"],
+        serde_json::json!([{"type": "email", "value": ".bad.com"}, {"type": "ip", "value": "10.1.0.0/255.0.255.0"}])
+    );
+}
+
+#[test]
+fn list_shows_names_decoded_and_json_keeps_the_index_form() {
+    let env = Env::new().with_ca();
+    env.issue("café", &["--org", "Zürich AG"]);
+    let index = env.index_text();
+    assert!(index.contains("/CN=caf\\xC3\\xA9/O=Z\\xC3\\xBCrich AG"), "{index}");
+    let text = env.run(&["list"]).ok().stdout;
+    assert!(text.contains("/CN=café/O=Zürich AG"), "{text}");
+    assert!(!text.contains("\\x"), "{text}");
+    let row = &env.list_json(&[])["certificates"][0];
+    assert_eq!(row["subject"], "CN=café, O=Zürich AG");
+    assert_eq!(row["index_subject"], "/CN=caf\\xC3\\xA9/O=Z\\xC3\\xBCrich AG");
+    assert_eq!(row["common_name"], "café");
+}
