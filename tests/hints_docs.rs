@@ -219,3 +219,123 @@ fn list_shows_names_decoded_and_json_keeps_the_index_form() {
     assert_eq!(row["index_subject"], "/CN=caf\\xC3\\xA9/O=Z\\xC3\\xBCrich AG");
     assert_eq!(row["common_name"], "café");
 }
+
+// ---------------------------------------------------------------------------
+// item 12: man pages and completions
+
+/// The generated man pages, by file name.
+fn man_pages() -> Vec<(String, String)> {
+    mtlsctl::generate::files()
+        .expect("generate")
+        .into_iter()
+        .filter(|(p, _)| p.starts_with("docs/man"))
+        .map(|(p, b)| {
+            (p.file_name().expect("name").to_string_lossy().into_owned(), String::from_utf8(b).expect("utf-8"))
+        })
+        .collect()
+}
+
+/// The text of one `.SH` section of a roff page.
+fn section<'a>(page: &'a str, title: &str) -> &'a str {
+    let start = page.find(&format!(".SH {title}\n")).unwrap_or_else(|| panic!("no {title} section in\n{page}"));
+    let body = &page[start + 5 + title.len()..];
+    &body[..body.find("\n.SH ").unwrap_or(body.len())]
+}
+
+#[test]
+fn man_synopsis_is_what_one_types() {
+    let pages = man_pages();
+    assert!(pages.len() > 15, "{}", pages.len());
+    for (file, page) in &pages {
+        let syn = section(page, "SYNOPSIS");
+        assert!(syn.starts_with("\\fBmtlsctl\\fR"), "{file}: {syn}");
+        assert!(!syn.contains("mtlsctl\\-"), "{file}: no such binary in the synopsis: {syn}");
+        if let Some(sub) = file.strip_prefix("mtlsctl-").and_then(|f| f.strip_suffix(".1")) {
+            let typed = sub.replacen("ocsp-", "ocsp ", 1);
+            assert!(syn.contains(&format!("\\fB{}\\fR", typed.replace('-', "\\-"))), "{file}: {syn}");
+        }
+    }
+    let issue = &pages.iter().find(|(f, _)| f == "mtlsctl-issue.1").expect("issue page").1;
+    let syn = section(issue, "SYNOPSIS");
+    for want in [
+        "\\fBmtlsctl\\fR [\\fIglobal options\\fR] \\fBissue\\fR",
+        "[\\fB\\-\\-org\\fR \\fIORG\\fR]",
+        "[\\fB\\-\\-san\\fR \\fITYPE:VALUE\\fR]...",
+        "\\fB\\-\\-cn\\fR \\fICN\\fR",
+        "[\\fB\\-\\-force\\fR]",
+    ] {
+        assert!(syn.contains(want), "issue synopsis lacks {want}: {syn}");
+    }
+    let revoke = &pages.iter().find(|(f, _)| f == "mtlsctl-revoke.1").expect("revoke page").1;
+    assert!(section(revoke, "SYNOPSIS").contains("(\\fB\\-\\-serial\\fR \\fIHEX\\fR | "), "{revoke}");
+    let main = &pages.iter().find(|(f, _)| f == "mtlsctl.1").expect("main page").1;
+    assert!(section(main, "SYNOPSIS").contains("[\\fB\\-\\-dir\\fR \\fIDIR\\fR]"), "{main}");
+}
+
+/// Environment variables the source reads: `var("X")`, `var_os("X")`, clap's `env = "X"`, `_ENV: &str = "X"`.
+fn env_vars_read() -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut stack = vec![repo().join("src")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read src").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            // Test modules set variables of their own.
+            let text = text.split("#[cfg(test)]").next().unwrap_or("");
+            for pat in ["env::var(\"", "env::var_os(\"", "env = \"", "_ENV: &str = \""] {
+                for piece in text.split(pat).skip(1) {
+                    let name: String = piece.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+                    if !name.is_empty() && piece[name.len()..].starts_with('"') {
+                        found.insert(name);
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn man_pages_document_the_environment_and_exit_status() {
+    let read = env_vars_read();
+    for must in ["MTLSCTL_DIR", "MTLSCTL_CA_PASSPHRASE", "MTLSCTL_LOCK_TIMEOUT", "NO_COLOR", "CI"] {
+        assert!(read.contains(must), "the source no longer reads {must}? {read:?}");
+    }
+    for (file, page) in man_pages() {
+        let env = section(&page, "ENVIRONMENT");
+        let documented: Vec<String> = env
+            .lines()
+            .filter_map(|l| l.strip_prefix("\\fB").and_then(|l| l.strip_suffix("\\fR")))
+            .map(str::to_string)
+            .collect();
+        for var in &read {
+            assert!(documented.contains(var), "{file}: ENVIRONMENT lacks {var}");
+        }
+        for var in &documented {
+            assert!(read.contains(var), "{file}: ENVIRONMENT documents {var}, which the source never reads");
+        }
+        let exit = section(&page, "\"EXIT STATUS\"");
+        for code in ["0", "1", "2"] {
+            assert!(exit.contains(&format!(".TP\n{code}\n")), "{file}: exit {code} missing:\n{exit}");
+        }
+        let negative =
+            matches!(file.as_str(), "mtlsctl.1" | "mtlsctl-verify.1" | "mtlsctl-probe.1" | "mtlsctl-check.1");
+        assert_eq!(exit.contains(".TP\n3\n"), negative, "{file}: exit 3 is for negative answers only:\n{exit}");
+    }
+    // The exit codes the pages name are the ones the binary gives.
+    let env = Env::new().with_ca();
+    env.issue("svc", &[]);
+    env.run(&["revoke", "--cn", "svc"]).ok();
+    env.run(&["gen-crl"]).ok();
+    env.run(&["verify", utf8(&env.issued("svc", "cert.pem"))]).code(3);
+    env.run(&["issue", "--cn", "x", "--bogus"]).usage_error();
+    env.run(&["issue", "--cn", "x", "--san", "foo:bar"]).error();
+    // MTLSCTL_LOCK_TIMEOUT is read by what takes the lock, as the page says.
+    env.run_with(&["issue", "--cn", "y"], &[("MTLSCTL_LOCK_TIMEOUT", "soon")])
+        .error()
+        .stderr_has("MTLSCTL_LOCK_TIMEOUT='soon' is not a number of seconds");
+}
