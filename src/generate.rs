@@ -190,6 +190,9 @@ When set and not empty, the same as \fB\-\-batch\fR: never prompt. A standard in
 .TP
 \fBSSL_CERT_FILE\fR
 probe: the system CA bundle to check the server against when neither \fB\-\-cacert\fR nor a store is used (else /etc/ssl/certs/ca\-certificates.crt, /etc/pki/tls/certs/ca\-bundle.crt or /etc/ssl/cert.pem).
+.TP
+\fBCOMPLETE\fR
+\fIbash\fR, \fIzsh\fR, \fIfish\fR, \fIelvish\fR or \fIpowershell\fR: print that shell's script for completions that also offer the store's identities (\fBsource <(COMPLETE=bash mtlsctl)\fR), or answer it, instead of running a command. Empty or 0: ignored.
 ";
 
 /// SPEC §5's exit codes, with what they mean for this command.

@@ -339,3 +339,54 @@ fn man_pages_document_the_environment_and_exit_status() {
         .error()
         .stderr_has("MTLSCTL_LOCK_TIMEOUT='soon' is not a number of seconds");
 }
+
+/// What the shell gets when it asks mtlsctl to complete `line` (COMPLETE=fish: one candidate a line).
+fn complete(env: &Env, line: &[&str], envs: &[(&str, &str)]) -> Vec<String> {
+    let mut c = env.cmd();
+    c.env("COMPLETE", "fish").arg("--").args(line);
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    let r = to_run(c.output().expect("run mtlsctl"));
+    assert_eq!(r.code, 0, "{r:?}");
+    r.stdout.lines().map(|l| l.split('\t').next().unwrap_or("").to_string()).collect()
+}
+
+#[test]
+fn cn_and_name_complete_the_stores_identities() {
+    let env = Env::new().with_ca();
+    env.issue("svc", &[]);
+    env.issue("café", &[]);
+    env.issue("api.example.com", &["--profile", "server"]);
+    let dir = utf8(&env.store()).to_string();
+    let all = vec!["api.example.com".to_string(), "café".to_string(), "svc".to_string()];
+    for line in [
+        vec!["mtlsctl", "--dir", &dir, "revoke", "--cn", ""],
+        vec!["mtlsctl", "--dir", &dir, "renew", "--cn", ""],
+        vec!["mtlsctl", "--dir", &dir, "export", "--cn", ""],
+        vec!["mtlsctl", "--dir", &dir, "probe", "127.0.0.1:1", "--name", ""],
+        vec!["mtlsctl", "--dir", &dir, "nginx-config", "--server", ""],
+    ] {
+        let mut got = complete(&env, &line, &[]);
+        got.sort();
+        assert_eq!(got, all, "{line:?}");
+    }
+    // The CN is offered, not the directory name it was stored under.
+    assert!(env.store().join("issued/caf_/cert.pem").is_file(), "café is stored under a safe directory name");
+    // A prefix narrows them; $MTLSCTL_DIR and ./pki are found as the command finds them.
+    assert_eq!(complete(&env, &["mtlsctl", "--dir", &dir, "revoke", "--cn", "s"], &[]), vec!["svc"]);
+    assert_eq!(complete(&env, &["mtlsctl", "revoke", "--cn", "ca"], &[("MTLSCTL_DIR", &dir)]), vec!["café"]);
+    assert_eq!(complete(&env, &["mtlsctl", "revoke", "--cn", "api"], &[]), vec!["api.example.com"]);
+    // Elsewhere there is nothing to offer, and no error.
+    assert!(complete(&env, &["mtlsctl", "--dir", "/nonexistent", "revoke", "--cn", ""], &[]).is_empty());
+    // Flags complete as before.
+    assert!(complete(&env, &["mtlsctl", "revoke", "--re"], &[]).contains(&"--reason".to_string()));
+
+    // The registration script the docs tell users to source.
+    let mut c = env.cmd();
+    let r = to_run(c.env("COMPLETE", "bash").output().expect("run mtlsctl"));
+    assert!(r.stdout.contains("complete -o") && r.stdout.contains("COMPLETE=\"bash\""), "{}", r.stdout);
+    // Without COMPLETE, or with COMPLETE=0, mtlsctl runs as ever.
+    let r = to_run(env.cmd().env("COMPLETE", "0").args(["--dir", &dir, "list"]).output().expect("run"));
+    assert!(r.code == 0 && r.stdout.contains("svc"), "{r:?}");
+}
