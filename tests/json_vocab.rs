@@ -176,7 +176,8 @@ fn collect_by_serial(label: &str, v: &Value, out: &mut BySerial) {
                     }
                 }
             }
-            map.values().for_each(|c| collect_by_serial(label, c, out));
+            // renew --due's `skipped[].reason` says why it was left alone (`not_due`, `revoked`), not a revocation reason.
+            map.iter().filter(|(k, _)| *k != "skipped").for_each(|(_, c)| collect_by_serial(label, c, out));
         }
         Value::Array(items) => items.iter().for_each(|i| collect_by_serial(label, i, out)),
         _ => {}
@@ -247,6 +248,15 @@ fn run_everything() -> Outputs {
     let r = o.env.run(&["--json", "inspect", &response]).ok();
     o.json("ocsp response", r);
     o.ok(&["--json", "schedule", "cron"]);
+    std::fs::create_dir_all(o.env.path().join("units")).expect("mkdir units");
+    o.ok(&["--json", "schedule", "systemd", "--out", "units"]);
+    o.ok(&["--json", "issue", "--cn", "short", "--validity", "30s"]);
+    o.ok(&["--json", "renew", "--due", "--before", "100%"]);
+    // An intermediate store named by relative paths: `parent` and the rest come back absolute.
+    let mut c = o.env.cmd();
+    c.args(["--batch", "--json", "--dir", "int", "init-ca", "--parent", "pki", "--cn", "Vocab Issuing CA"]);
+    let r = to_run(c.output().expect("run mtlsctl")).ok();
+    o.json("init-ca --parent", r);
     o.ok(&["--json", "gen-crl", "--if-due"]);
     let r = o.env.run(&["--json", "check"]);
     assert!(r.code == 0 || r.code == 3, "check: {r:?}");
