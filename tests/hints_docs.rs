@@ -79,7 +79,7 @@ fn init_ca_on_an_easyrsa_pki_says_it_can_be_used() {
     easyrsa(&env, &["build-ca", "nopass"]).ok();
     let before = env.snapshot();
     let r = run_in(&env, env.path(), &["init-ca"]).error();
-    assert!(r.stderr.contains("it is an easy-rsa PKI already"), "{}", r.stderr);
+    assert!(r.stderr.contains("it already exists, as an easy-rsa PKI"), "{}", r.stderr);
     assert!(r.stderr.contains("mtlsctl can use it as is") && r.stderr.contains("`mtlsctl list`"), "{}", r.stderr);
     assert!(!r.stderr.contains("choose another --dir"), "{}", r.stderr);
     assert_eq!(env.snapshot(), before, "init-ca changed the PKI");
@@ -89,7 +89,7 @@ fn init_ca_on_an_easyrsa_pki_says_it_can_be_used() {
     // An mtlsctl store is named as one.
     let own = Env::new().with_ca();
     let r = own.run(&["init-ca"]).error();
-    assert!(r.stderr.contains("already holds a CA store") && r.stderr.contains("list`"), "{}", r.stderr);
+    assert!(r.stderr.contains("already exists and holds a CA store") && r.stderr.contains("list`"), "{}", r.stderr);
 }
 
 #[test]

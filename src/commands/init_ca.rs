@@ -381,19 +381,19 @@ fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
         let use_it = format!("mtlsctl{} list", dir_flag(dir));
         return Err(if store.is_easyrsa() {
             hinted(
-                format!("refusing to create a CA in {shown}: it is an easy-rsa PKI already"),
+                format!("refusing to create a CA in {shown}: it already exists, as an easy-rsa PKI"),
                 format!("mtlsctl can use it as is (e.g. `{use_it}`); init-ca never touches an existing store"),
             )
         } else {
             hinted(
-                format!("refusing to create a CA in {shown}: it already holds a CA store"),
+                format!("refusing to create a CA in {shown}: it already exists and holds a CA store"),
                 format!("use it as it is (e.g. `{use_it}`), or choose another --dir"),
             )
         });
     }
     if crate::store::is_easyrsa_pki_without_ca(dir) {
         return Err(hinted(
-            format!("refusing to create a CA in {shown}: it is an easy-rsa PKI without a CA yet"),
+            format!("refusing to create a CA in {shown}: it already exists, as an easy-rsa PKI without a CA yet"),
             "run `easyrsa build-ca` there, and mtlsctl uses the PKI as is; or choose another --dir",
         ));
     }
