@@ -41,7 +41,7 @@ pub enum Format {
   mtlsctl export --cn api.example.com --format k8s-secret --name api-tls --namespace prod | kubectl apply -f -")]
 pub struct ExportArgs {
     /// The identity to export (issued/<cn>/)
-    #[arg(long, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
+    #[arg(long, value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub cn: String,
     /// What to produce
     #[arg(long, value_enum, default_value_t = Format::Bundle)]

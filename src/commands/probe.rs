@@ -47,7 +47,7 @@ pub struct ProbeArgs {
     #[arg(value_name = "HOST:PORT")]
     pub target: String,
     /// Use the store's issued identity NAME (issued/NAME/chain.pem and key.pem)
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["cert", "key"], add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["cert", "key"], value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub name: Option<String>,
     /// Client certificate file (PEM; intermediates after the leaf are sent too)
     #[arg(long, value_name = "FILE")]

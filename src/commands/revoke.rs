@@ -38,7 +38,7 @@ pub struct RevokeArgs {
     #[arg(long, value_name = "HEX")]
     pub serial: Option<Serial>,
     /// Revoke every valid certificate with this common name
-    #[arg(long, value_name = "NAME", add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub cn: Option<String>,
     /// Why (RFC 5280 reason code)
     #[arg(long, value_enum, default_value_t = Reason::Unspecified)]
