@@ -145,7 +145,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s h -l help -d 'P
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l serial -d 'The serial number to revoke (hex, as `mtlsctl list` shows it)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l cn -d 'Revoke every valid certificate with this common name' -r -f
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l reason -d 'Why (RFC 5280 reason code)' -r -f -a "unspecified\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l reason -d 'Why (RFC 5280 reason code; OpenSSL\'s spelling, e.g. keyCompromise, is accepted too)' -r -f -a "unspecified\t''
 key-compromise\t''
 ca-compromise\t''
 affiliation-changed\t''

@@ -40,7 +40,7 @@ pub struct RevokeArgs {
     /// Revoke every valid certificate with this common name
     #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub cn: Option<String>,
-    /// Why (RFC 5280 reason code)
+    /// Why (RFC 5280 reason code; OpenSSL's spelling, e.g. keyCompromise, is accepted too)
     #[arg(long, value_enum, default_value_t = Reason::Unspecified)]
     pub reason: Reason,
     /// Do not ask for confirmation
