@@ -143,7 +143,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         'mtlsctl;revoke' {
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The serial number to revoke (hex, as `mtlsctl list` shows it)')
             [CompletionResult]::new('--cn', '--cn', [CompletionResultType]::ParameterName, 'Revoke every valid certificate with this common name')
-            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (RFC 5280 reason code)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (RFC 5280 reason code; OpenSSL''s spelling, e.g. keyCompromise, is accepted too)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')

@@ -135,7 +135,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;revoke'= {
             cand --serial 'The serial number to revoke (hex, as `mtlsctl list` shows it)'
             cand --cn 'Revoke every valid certificate with this common name'
-            cand --reason 'Why (RFC 5280 reason code)'
+            cand --reason 'Why (RFC 5280 reason code; OpenSSL''s spelling, e.g. keyCompromise, is accepted too)'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
             cand -y 'Do not ask for confirmation'

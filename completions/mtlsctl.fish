@@ -144,8 +144,8 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l batch -d 'Never
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l serial -d 'The serial number to revoke (hex, as `mtlsctl list` shows it)' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l cn -d 'Revoke every valid certificate with this common name' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l reason -d 'Why (RFC 5280 reason code)' -r -f -a "unspecified\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l cn -d 'Revoke every valid certificate with this common name' -r -f
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l reason -d 'Why (RFC 5280 reason code; OpenSSL\'s spelling, e.g. keyCompromise, is accepted too)' -r -f -a "unspecified\t''
 key-compromise\t''
 ca-compromise\t''
 affiliation-changed\t''
@@ -203,7 +203,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s q -l quiet -d
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l name -d 'Use the store\'s issued identity NAME (issued/NAME/chain.pem and key.pem)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l name -d 'Use the store\'s issued identity NAME (issued/NAME/chain.pem and key.pem)' -r -f
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cert -d 'Client certificate file (PEM; intermediates after the leaf are sent too)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l key -d 'Client private key file [default: the --cert file]' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cacert -d 'Trust the server certificate only if one of these CAs signed it [default: the store\'s CA, else the system roots]' -r -F
@@ -291,7 +291,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s q -l quiet -
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l cn -d 'Renew the newest certificate with this common name' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l cn -d 'Renew the newest certificate with this common name' -r -f
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l serial -d 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l before -d 'Only renew when at most DURATION (e.g. 8h) or PERCENT of the lifetime (e.g. 50%) remains [default with --due: 33%]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l jitter -d 'With --due: first sleep a random time up to DURATION, so a fleet does not renew at once' -r
@@ -325,7 +325,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s q -l quiet -d 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l cn -d 'The identity to export (issued/<cn>/)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l cn -d 'The identity to export (issued/<cn>/)' -r -f
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l format -d 'What to produce' -r -f -a "pkcs12\t'PKCS#12 (.p12/.pfx): key, certificate and chain, password-protected'
 bundle\t'PEM: certificate, intermediates, then the private key'
 k8s-secret\t'YAML of a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt'"
@@ -344,7 +344,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s q -l quiet -d
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l server -d 'The server identity (issued/<NAME>/, made with `issue --profile server`)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l server -d 'The server identity (issued/<NAME>/, made with `issue --profile server`)' -r -f
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l listen -d 'Address nginx listens on' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Proxy requests to URL, with the client\'s identity in X-Client-Cert-* headers [default: answer 200 with the client\'s subject]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp -d 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection' -r

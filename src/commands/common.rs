@@ -146,6 +146,54 @@ pub fn show_path(p: &Path) -> String {
     p.display().to_string()
 }
 
+/// Dynamic completion (`COMPLETE=bash mtlsctl`) of `--cn`/`--name`/`--server`:
+/// the identities under the store's issued/, the store found as the command
+/// line being completed names it (`--dir`, else $MTLSCTL_DIR, else ./pki).
+pub fn identity_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut dir = std::env::var_os("MTLSCTL_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    for (i, a) in args.iter().enumerate() {
+        let a = a.to_string_lossy();
+        if a == "--dir" {
+            dir = args.get(i + 1).map(PathBuf::from).or(dir);
+        } else if let Some(v) = a.strip_prefix("--dir=") {
+            dir = Some(PathBuf::from(v));
+        }
+    }
+    let Some(store) = Store::peek(&dir.unwrap_or_else(|| PathBuf::from("pki"))) else { return Vec::new() };
+    let mut names: Vec<String> = std::fs::read_dir(&store.paths.issued)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            // The flags take the CN, which the directory name may have had to change (`café` in caf_/).
+            let cn_of = |file: &Path| {
+                let der = crate::pki::certinfo::load_certs(&std::fs::read(file).ok()?).ok()?.into_iter().next()?;
+                let cert = crate::pki::certinfo::parse(&der).ok()?;
+                names::common_name(cert.subject())
+            };
+            if p.join("cert.pem").is_file() {
+                Some(cn_of(&p.join("cert.pem")).unwrap_or(name))
+            } else {
+                // easy-rsa keeps issued/<name>.crt.
+                let stem = name.strip_suffix(".crt").filter(|_| store.is_easyrsa() && p.is_file())?;
+                Some(cn_of(&p).unwrap_or_else(|| stem.to_string()))
+            }
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names.into_iter().map(clap_complete::CompletionCandidate::new).collect()
+}
+
+/// A path as the JSON gives it: absolute (SPEC §10), whatever form the user typed.
+pub fn json_path(p: &Path) -> String {
+    crate::store::fsio::absolute(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string()
+}
+
+
 /// How close to its nextUpdate a CRL valid from `this_update` warns: 24 hours,
 /// or a quarter of its lifetime when that is shorter, so a CRL made on purpose
 /// for 12 hours is not flagged the moment it is written (it warns 3 h before).

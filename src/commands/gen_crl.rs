@@ -63,6 +63,7 @@ pub struct GenCrlArgs {
 struct CrlEntryReport {
     serial: String,
     subject: String,
+    index_subject: String,
     revoked_at: String,
     reason: Option<Reason>,
     invalidity_date: Option<String>,
@@ -182,7 +183,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
     let report = GenCrlReport {
         regenerated: true,
         crl: store.paths.crl.display().to_string(),
-        der: args.der.as_ref().map(|d| d.display().to_string()),
+        der: args.der.as_deref().map(common::json_path),
         crl_number: crl::format_hex_number(&published.number),
         this_update: rfc3339(now),
         next_update: rfc3339(next),
@@ -193,7 +194,8 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             .iter()
             .map(|e| CrlEntryReport {
                 serial: e.serial.clone(),
-                subject: e.subject.clone(),
+                subject: crate::pki::names::oneline_to_display(&e.subject),
+                index_subject: e.subject.clone(),
                 revoked_at: rfc3339(e.revoked_at),
                 reason: e.reason,
                 invalidity_date: e.invalidity.map(rfc3339),

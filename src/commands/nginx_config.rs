@@ -28,7 +28,7 @@ use crate::output::{Ctx, hinted};
   mtlsctl nginx-config --server api.example.com --ocsp http://127.0.0.1:8888/")]
 pub struct NginxConfigArgs {
     /// The server identity (issued/<NAME>/, made with `issue --profile server`)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub server: String,
     /// Address nginx listens on
     #[arg(long, value_name = "ADDR:PORT", default_value = "443")]

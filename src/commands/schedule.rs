@@ -169,7 +169,7 @@ fn units(root: &Path, commands: &[Vec<String>], every: Duration, out: Option<&Pa
                 let p = dir.join(&name);
                 fsio::write_atomic(&p, content.as_bytes(), fsio::Mode::Public)
                     .with_context(|| format!("cannot write {}", p.display()))?;
-                Some(p.display().to_string())
+                Some(super::common::json_path(&p))
             }
             None => None,
         };
