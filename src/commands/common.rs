@@ -193,7 +193,6 @@ pub fn json_path(p: &Path) -> String {
     crate::store::fsio::absolute(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string()
 }
 
-
 /// How close to its nextUpdate a CRL valid from `this_update` warns: 24 hours,
 /// or a quarter of its lifetime when that is shorter, so a CRL made on purpose
 /// for 12 hours is not flagged the moment it is written (it warns 3 h before).
