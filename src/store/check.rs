@@ -454,7 +454,10 @@ fn crl_and_ca(
             } else if days < CA_EXPIRY_WARNING_DAYS {
                 findings.push(Finding::new(
                     "ca_expiring",
-                    format!("the CA certificate expires in {days} days: plan its rotation (docs/rotation.md)"),
+                    format!(
+                        "the CA certificate expires in {}: plan its rotation (docs/rotation.md)",
+                        crate::pki::dates::time_left(end - now)
+                    ),
                     Some(&store.paths.ca_cert),
                 ));
             }

@@ -8,7 +8,7 @@ use rcgen::KeyPair;
 use time::OffsetDateTime;
 
 use super::Store;
-use super::error::{Notice, Refused, StoreError};
+use super::error::{Notice, Refused};
 use super::fsio::{self, Mode};
 use super::identity::{Identity, Staged, safe_dir_name};
 use super::index::Entry;
@@ -278,9 +278,7 @@ impl Store {
         identity: &Identity,
     ) -> anyhow::Result<Vec<Output>> {
         let Some(mirror) = self.easyrsa_mirror(cn) else { return Ok(Vec::new()) };
-        if mirror.crt.exists() && !identity.cert().exists() {
-            return Err(StoreError::EasyrsaIssued { crt: mirror.crt, name: mirror.name, cn: cn.to_string() }.into());
-        }
+        self.check_mirror_free(&mirror, identity, cn, OffsetDateTime::now_utc())?;
         let mut out = vec![(mirror.crt, certinfo::to_pem(der).into_bytes(), Mode::Public)];
         if let Some(k) = key_pem {
             out.push((mirror.key, k.to_vec(), Mode::Secret));
