@@ -25,7 +25,7 @@ function __fish_mtlsctl_using_subcommand
 end
 
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -71,7 +71,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l crl-url -d '
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l issuer-url -d 'URL of this CA\'s certificate for every certificate it issues (authorityInfoAccess caIssuers; http://)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -96,7 +96,7 @@ rsa-4096\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l out -d 'Write the files here instead of issued/<cn>/' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l force -d 'Replace files already in the output directory'
@@ -118,7 +118,7 @@ rsa-4096\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l key -d 'Use this existing private key (PEM or DER; PKCS#8, SEC1 or PKCS#1) instead of making one' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l out -d 'Write the files here instead of ./<cn>/' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l force -d 'Replace files already in the output directory'
@@ -134,7 +134,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l validity -d 'Ho
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l out -d 'Write the files here instead of issued/<cn>/' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l force -d 'Replace files already in the output directory'
@@ -156,7 +156,7 @@ remove-from-crl\t''
 privilege-withdrawn\t''
 aa-compromise\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -s y -l yes -d 'Do not ask for confirmation'
@@ -171,7 +171,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l before -d 'W
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l parent-crl -d 'For an intermediate CA: the parent CAs\' CRLs (PEM) to bundle into crl/ca-chain.crl [default: those already in crl/ca-chain.crl]' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exclude-expired -d 'Leave out revoked certificates that have expired'
@@ -192,7 +192,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l at -d 'Verify
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l max-depth -d 'Accept at most N intermediate CAs between the certificate and the trust anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ocsp-url -d 'Also check revocation by OCSP at URL (e.g. `mtlsctl ocsp serve`\'s http://127.0.0.1:8888/)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l no-crl -d 'Skip the revocation check'
@@ -210,7 +210,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l servername -d 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l http -d 'The path of the HTTP GET request sent after the handshake [default: /]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l timeout -d 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l insecure -d 'Continue when the server certificate does not verify (the report still says why)'
@@ -222,7 +222,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l batch -d 'Neve
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -244,7 +244,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_su
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l request-timeout -d 'The longest a client may take to send its request' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -258,7 +258,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_su
 ca\t'The CA key itself'"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -271,7 +271,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_su
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l expiring -d 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l revoked -d 'Only revoked certificates'
@@ -282,7 +282,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l batch -d 'Never
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -314,7 +314,7 @@ privilege-withdrawn\t''
 aa-compromise\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l due -d 'Renew every identity under issued/ that is due (see --before)'
@@ -334,7 +334,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l password-file
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l name -d 'Secret name for k8s-secret [default: the CN, made a valid name]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l namespace -d 'Secret namespace for k8s-secret' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l legacy -d 'PKCS#12 with 3DES and a SHA-1 MAC, for importers that reject AES (macOS, old Java/Windows)'
@@ -348,7 +348,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l listen 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Where to proxy requests' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp -d 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l optional -d 'ssl_verify_client optional instead of on (clients without a certificate get through)'
@@ -361,7 +361,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l batch -
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand check" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand check" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand check" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand check" -l repair -d 'Re-add the index lines of orphan certificates and remove stale temporary files'
@@ -374,7 +374,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l ocsp -d 'The
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l crl -d 'The CRL URL (crlDistributionPoints)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l issuer-url -d 'The URL of the CA certificate (authorityInfoAccess id-ad-caIssuers)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l clear -d 'Remove all three URLs (before setting those given)'
@@ -387,7 +387,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l every -d 'H
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l exec -d 'Command to run once after any renewal, through `sh -c` (e.g. \'nginx -s reload\')' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l out -d 'Write the unit files into DIR (systemd) instead of printing them' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -396,7 +396,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l batch -d 'N
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
