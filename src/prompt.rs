@@ -1,7 +1,7 @@
 //! Prompts (dialoguer), the rule for when mtlsctl may ask at all, and the
 //! passphrase source the store is handed.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
@@ -76,14 +76,44 @@ pub fn passphrase(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
     Ok(Zeroizing::new(pass))
 }
 
-/// Ask a yes/no question; batch mode must not reach here.
-pub fn confirm(prompt: &str) -> anyhow::Result<bool> {
+/// Ask a yes/no question (`question` names what "yes" does) and wait for
+/// Enter: "y" or "yes" confirms, anything else (an empty line too) declines.
+/// The line is read as the terminal delivers it (its own echo and line
+/// editing, the cursor left alone), so a Ctrl-C stops the command as anywhere
+/// else and leaves the terminal as it was, and no keystroke typed here
+/// reaches the shell afterwards. Batch mode must not reach here.
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
         bail!("cannot ask for confirmation: stdin is not a terminal (pass --yes)");
     }
-    dialoguer::Confirm::new()
-        .with_prompt(prompt)
-        .default(false)
-        .interact()
-        .context("cannot read the answer from the terminal")
+    {
+        let mut err = std::io::stderr().lock();
+        write!(err, "{question} [y/N] ").and_then(|()| err.flush()).context("cannot write the question")?;
+    }
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line).context("cannot read the answer from the terminal")?;
+    if read == 0 {
+        // End of input (Ctrl-D): no answer is no.
+        eprintln!();
+    }
+    Ok(is_yes(&line))
+}
+
+fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_y_or_yes_confirms() {
+        for yes in ["y\n", "Y\n", "yes\n", " YES \n", "yes"] {
+            assert!(is_yes(yes), "{yes:?}");
+        }
+        for no in ["\n", "", "n\n", "no\n", "ye\n", "yess\n", "y es\n", "\u{3}"] {
+            assert!(!is_yes(no), "{no:?}");
+        }
+    }
 }

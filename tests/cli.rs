@@ -17,6 +17,7 @@ mod layout;
 mod ocsp;
 mod probe;
 mod probe_servers;
+mod prompts;
 mod renew_due;
 mod renew_export;
 mod revoke_crl;

@@ -89,17 +89,17 @@ fn serial_words(e: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// Ask before revoking, naming what will be revoked.
+/// Ask before revoking, naming what will be revoked and why (SPEC §10:
+/// "Revoke 1 certificate, reason unspecified? [y/N]").
 fn confirm(args: &RevokeArgs, shown: &[String]) -> anyhow::Result<()> {
+    eprint!("{}", crate::output::terminal_safe(&format!("  {}\n", shown.join("\n  "))));
     let question = format!(
-        "Revoke {} certificate{} ({})?\n  {}\n",
+        "Revoke {} certificate{}, reason {}?",
         shown.len(),
         if shown.len() == 1 { "" } else { "s" },
         args.reason.openssl_name(),
-        shown.join("\n  ")
     );
-    eprint!("{question}");
-    if !crate::prompt::confirm("Revoke")? {
+    if !crate::prompt::confirm(&question)? {
         bail!("not confirmed; nothing changed");
     }
     Ok(())
