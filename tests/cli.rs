@@ -14,6 +14,7 @@ mod hostile_input;
 mod interop;
 mod issue;
 mod layout;
+mod lifecycle_ux;
 mod ocsp;
 mod probe;
 mod probe_servers;

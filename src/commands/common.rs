@@ -12,7 +12,7 @@ use crate::cli::Parsed;
 use crate::output::{Ctx, hinted, passphrase_hint};
 use crate::pki::build::Profile;
 use crate::pki::build::Signer;
-use crate::pki::dates::{human_time, rfc3339, time_left, time_left_until};
+use crate::pki::dates::{human_time, rfc3339, time_left};
 use crate::pki::names::{self, NameError, San, Subject};
 use crate::prompt::PassSource;
 use crate::store::identity::{Identity, Replacing, Standing};
@@ -234,6 +234,13 @@ pub fn tell_replaced(ctx: &Ctx, replacing: Option<&Replacing>) {
     ctx.info(format!("note: {} held {what}; replaced it", show_path(&r.path)));
 }
 
+/// When a certificate of this store was signed (its notBefore is backdated),
+/// so that its time left reads as the validity asked for however long the
+/// signing took ("1 min", not "59 s").
+pub fn issued_at(cert: &x509_parser::certificate::X509Certificate<'_>) -> OffsetDateTime {
+    (crate::pki::certinfo::not_before(cert) + crate::pki::build::BACKDATE).min(OffsetDateTime::now_utc())
+}
+
 /// Print what was issued (issue and sign).
 pub fn report_issued(
     ctx: &Ctx,
@@ -272,7 +279,7 @@ pub fn report_issued(
         subject.profile.name(),
         subject.cn,
         human_time(na),
-        time_left_until(na),
+        time_left(na - issued_at(&cert)),
         show_path(&id.cert()),
     );
     if with_key {

@@ -431,7 +431,8 @@ fn render_client(o: &mut String, r: &Report) {
 fn render_verdict(o: &mut String, r: &Report, color: bool) {
     let v = match r.verdict {
         Verdict::Ok => style(color, Role::Ok, "ok: mTLS works"),
-        other => style(color, Role::Error, other.as_str()),
+        Verdict::MtlsFailed => style(color, Role::Error, "failed: mTLS does not work as it should (see below)"),
+        Verdict::Error => style(color, Role::Error, "error: nothing could be tested"),
     };
     let _ = writeln!(o, "\nVerdict: {v}");
     for d in &r.diagnosis {

@@ -358,7 +358,8 @@ fn report(
     revoked: Option<&Result<Reason, String>>,
 ) -> anyhow::Result<()> {
     let Done { subject, issued, id, .. } = done;
-    let na = certinfo::not_after(&certinfo::parse(&issued.der)?);
+    let new_cert = certinfo::parse(&issued.der)?;
+    let na = certinfo::not_after(&new_cert);
     ctx.emit(&Renewed {
         renewed: true,
         old_serial: entry.serial.clone(),
@@ -380,7 +381,7 @@ fn report(
         issued.serial,
         entry.serial,
         human_time(na),
-        format_time_left(na - OffsetDateTime::now_utc()),
+        format_time_left(na - common::issued_at(&new_cert)),
         if args.reuse_key { ", same key" } else { ", new key" },
         show_path(&id.cert()),
         show_path(&id.key()),
