@@ -106,7 +106,10 @@ impl Store {
     pub fn standing(&self, path: &Path, now: OffsetDateTime) -> anyhow::Result<Option<Standing>> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            // No certificate there; writing the identity then says why it cannot (a file in the way).
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                return Ok(None);
+            }
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         let der = certinfo::load_certs(&bytes).ok().and_then(|c| c.into_iter().next());
