@@ -99,7 +99,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l dir -d 'The CA
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l force -d 'Replace files already in the output directory'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l force -d 'Replace a valid certificate already in the output directory (a revoked or expired one is replaced without it)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
@@ -137,7 +137,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l dir -d 'The CA 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l force -d 'Replace files already in the output directory'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l force -d 'Replace a valid certificate already in the output directory (a revoked or expired one is replaced without it)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'

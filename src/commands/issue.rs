@@ -51,7 +51,7 @@ pub struct IssueArgs {
     /// Write the files here instead of issued/<cn>/
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replace files already in the output directory
+    /// Replace a valid certificate already in the output directory (a revoked or expired one is replaced without it)
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
