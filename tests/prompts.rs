@@ -18,7 +18,13 @@ struct Term {
 }
 
 impl Term {
+    /// bash, which puts back the terminal modes of a job killed by a signal.
     fn start() -> Self {
+        Self::start_shell("bash --norc --noprofile")
+    }
+
+    /// `shell` (a command line) in a fresh tmux server.
+    fn start_shell(shell: &str) -> Self {
         let tmux = require_peer("tmux");
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = format!(
@@ -30,10 +36,9 @@ impl Term {
         let home = utf8(dir.path()).to_string();
         let path = std::env::var("PATH").unwrap_or_default();
         // `env -i`: no CI variable (it would make mtlsctl batch), a plain prompt.
-        let shell =
-            format!("env -i PATH='{path}' HOME='{home}' TERM=xterm-256color PS1='READY> ' bash --norc --noprofile");
+        let cmdline = format!("env -i PATH='{path}' HOME='{home}' TERM=xterm-256color PS1='READY> ' {shell}");
         let ok = Command::new(&tmux)
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "160", "-y", "40", &shell])
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "160", "-y", "40", &cmdline])
             .status()
             .expect("run tmux");
         assert!(ok.success(), "tmux new-session failed");
@@ -92,6 +97,19 @@ impl Term {
     /// Every byte the pane's programs wrote so far.
     fn raw(&self) -> Vec<u8> {
         std::fs::read(&self.log).unwrap_or_default()
+    }
+
+    /// Wait until `needle` shows `times` times (a prompt asked again).
+    fn wait_for_count(&self, needle: &str, times: usize) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.matches(needle).count() >= times {
+                return s;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {times}x {needle:?} in:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     fn wait_for(&self, needle: &str) -> String {
@@ -246,4 +264,60 @@ fn ctrl_c_at_a_prompt_leaves_the_terminal_as_it_was() {
     assert!(!fresh.store().join("private/ca.key").exists(), "Ctrl-C left a CA key behind");
     assert!(cursor_left_visible(&term.raw()), "the cursor is left hidden");
     assert_eq!(stty_flags(&term), sane, "terminal modes after Ctrl-C at the passphrase prompt");
+}
+
+/// dash leaves the terminal as a killed job left it, so there the prompt itself
+/// must put the modes back before a Ctrl-C stops it; and a passphrase typed
+/// at the prompts (twice, a mismatch asked again) encrypts the CA key.
+#[test]
+fn passphrase_prompts_restore_the_terminal_themselves() {
+    let dash = require_peer("dash");
+    let term = Term::start_shell(utf8(&dash));
+    let sane = stty_flags(&term);
+    assert!(sane.contains("echo") && !sane.contains("-echo"), "{sane}");
+
+    let env = Env::new();
+    term.run(&command(&env, "init-ca"));
+    term.wait_for("Passphrase for the new CA key");
+    term.type_text("half-typed");
+    term.key("C-c");
+    let screen = term.exit_status();
+    assert!(screen.contains("EXIT=130"), "{screen}");
+    assert!(!env.store().join("private/ca.key").exists(), "Ctrl-C left a CA key behind");
+    assert_eq!(stty_flags(&term), sane, "terminal modes after Ctrl-C at the passphrase prompt under dash");
+
+    term.clear();
+    term.run(&line(&env, "init-ca"));
+    for (prompt, times, answer) in [
+        ("Passphrase for the new CA key", 1, "s3cret"),
+        ("Repeat the passphrase", 1, "other"),
+        ("Passphrase for the new CA key", 2, "s3cret"),
+        ("Repeat the passphrase", 2, "s3cret"),
+    ] {
+        term.wait_for_count(prompt, times);
+        std::thread::sleep(Duration::from_millis(200));
+        term.type_text(answer);
+        term.key("Enter");
+    }
+    let screen = term.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0") && screen.contains("do not match"), "{screen}");
+    assert!(!screen.contains("s3cret") && !screen.contains("other"), "a passphrase was echoed:\n{screen}");
+    let key = std::fs::read_to_string(env.store().join("private/ca.key")).expect("CA key");
+    assert!(key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"), "{key}");
+    let opened = crate::common::peer(
+        "openssl",
+        &["pkey", "-in", "pki/private/ca.key", "-passin", "pass:s3cret", "-noout"],
+        env.path(),
+    );
+    assert_eq!(opened.code, 0, "{}", opened.both());
+    assert_eq!(stty_flags(&term), sane, "terminal modes after the passphrase prompts");
+
+    // Signing asks for it once.
+    term.clear();
+    term.run(&line(&env, "issue --cn signed"));
+    term.wait_for("Passphrase for");
+    term.type_text("s3cret");
+    term.key("Enter");
+    let screen = term.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0") && screen.contains("Issued client certificate"), "{screen}");
 }
