@@ -373,4 +373,9 @@ fn probe_fix_text_names_the_identity_and_the_verdict_is_in_words() {
     env.run(&["issue", "--cn", "bob"]).ok();
     let ok = env.run(&["probe", &target, "--name", "bob"]).ok();
     assert!(ok.stdout.contains("Verdict: ok"), "{}", ok.stdout);
+    assert!(
+        ok.stdout.contains("(90 days left)") && ok.stdout.contains(", 90 days left, from store:bob"),
+        "{}",
+        ok.stdout
+    );
 }
