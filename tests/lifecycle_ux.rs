@@ -145,6 +145,16 @@ fn in_an_easyrsa_pki_revoke_moves_the_files_like_easyrsa_and_issue_reuses_the_na
     assert!(crl.stdout.contains(&old), "{}", crl.stdout);
     easyrsa(&env, &["revoke", "alice"]).ok();
     assert!(pki.join(format!("revoked/certs_by_serial/{new}.crt")).is_file(), "easy-rsa's own revoke still works");
+    // easy-rsa's revoke removed certs_by_serial/<new>.pem: the moved file is the record.
+    assert!(!pki.join(format!("certs_by_serial/{new}.pem")).exists());
+    let check = env.run(&["--json", "check"]);
+    let codes: Vec<String> = check.json()["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(!codes.iter().any(|c| c == "missing_certificate_file"), "{}", check.stdout);
 }
 
 #[test]

@@ -206,7 +206,8 @@ fn certificate_files(
         }
     }
     for (serial, e) in lines {
-        if matches!(e.status.as_str(), "V" | "R") && !seen.contains(serial) {
+        // easy-rsa's own revoke moves the file under revoked/.
+        if matches!(e.status.as_str(), "V" | "R") && !seen.contains(serial) && !store.recorded_cert(serial).is_file() {
             let path = store.paths.newcert(serial);
             findings.push(
                 Finding::new(

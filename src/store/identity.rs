@@ -183,6 +183,20 @@ impl Store {
         }
     }
 
+    /// The file of a certificate the store recorded: newcerts/<SERIAL>.pem, or,
+    /// in an easy-rsa PKI, revoked/certs_by_serial/<SERIAL>.crt, where
+    /// `easyrsa revoke` moves it (removing the newcerts copy).
+    pub fn recorded_cert(&self, serial: &str) -> PathBuf {
+        let newcert = self.paths.newcert(serial);
+        if self.is_easyrsa() && !newcert.exists() {
+            let moved = self.paths.root.join("revoked").join("certs_by_serial").join(format!("{serial}.crt"));
+            if moved.is_file() {
+                return moved;
+            }
+        }
+        newcert
+    }
+
     /// easy-rsa's files for `cn`, when the store is an easy-rsa PKI.
     pub fn easyrsa_mirror(&self, cn: &str) -> Option<EasyrsaMirror> {
         if !self.is_easyrsa() {

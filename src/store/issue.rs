@@ -133,7 +133,7 @@ impl Store {
         super::index::Index::each(&text, |e| {
             let compromised = e.revoked.as_ref().is_some_and(|r| r.reason == Some(super::index::Reason::KeyCompromise));
             if found.is_none() && compromised {
-                let der = std::fs::read(self.paths.newcert(e.serial))
+                let der = std::fs::read(self.recorded_cert(e.serial))
                     .ok()
                     .and_then(|b| certinfo::load_certs(&b).ok())
                     .and_then(|c| c.into_iter().next());
