@@ -19,7 +19,9 @@ fn issue_replaces_a_revoked_identity_without_force_and_says_so() {
     env.run(&["issue", "--cn", "bob"]).error().stderr_has("already holds a certificate").stderr_has("--force");
     assert_eq!(env.snapshot(), before);
 
-    env.run(&["revoke", "--cn", "bob", "--reason", "key-compromise", "--yes"]).ok();
+    env.run(&["revoke", "--cn", "bob", "--reason", "key-compromise", "--yes"])
+        .ok()
+        .stderr_has("Revoked 1 certificate with CN \"bob\", reason keyCompromise:");
     let r = env.run(&["--json", "issue", "--cn", "bob"]).ok();
     assert!(
         r.stderr.contains(&format!("held the revoked certificate {old}")) && r.stderr.contains("keyCompromise"),

@@ -159,7 +159,7 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
         }
         _ => format!("{} certificate", revoked.len()),
     };
-    let mut text = format!("Revoked {what} ({}):\n", args.reason.openssl_name());
+    let mut text = format!("Revoked {what}, reason {}:\n", args.reason.openssl_name());
     for r in &revoked {
         text.push_str(&format!("  {} {}\n", r.serial, r.subject));
     }
