@@ -131,7 +131,8 @@ fn read_secret(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
 /// it, Backspace and Ctrl-U edit it, Ctrl-C and Ctrl-\ interrupt, Ctrl-D on
 /// an empty line ends the input; other control keys are ignored.
 fn read_typed(input: &mut impl std::io::Read) -> std::io::Result<Typed> {
-    let mut line = Zeroizing::new(Vec::new());
+    // Room enough that a passphrase never reallocates, leaving a copy behind unzeroed.
+    let mut line = Zeroizing::new(Vec::with_capacity(1024));
     let mut byte = [0u8; 1];
     loop {
         if input.read(&mut byte)? == 0 {
