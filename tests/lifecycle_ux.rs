@@ -391,3 +391,34 @@ fn probe_fix_text_names_the_identity_and_the_verdict_is_in_words() {
         ok.stdout
     );
 }
+
+#[test]
+fn in_an_easyrsa_pki_renew_replaces_what_easyrsa_issued() {
+    // coming-from.md: `easyrsa renew www` is `mtlsctl renew --cn www`.
+    let env = easyrsa_pki();
+    let pki = env.store();
+    easyrsa(&env, &["build-server-full", "www", "nopass"]).ok();
+    let old = serial_of(&env, "pki/issued/www.crt");
+    let new = env.run(&["--json", "renew", "--cn", "www"]).ok().json()["serial"].as_str().expect("serial").to_string();
+    assert_ne!(new, old);
+    // easy-rsa's copies now hold the new certificate and its key.
+    assert_eq!(serial_of(&env, "pki/issued/www.crt"), new);
+    let cert_key = openssl(env.path(), &["x509", "-in", "pki/issued/www.crt", "-noout", "-pubkey"]).stdout;
+    let key = openssl(env.path(), &["pkey", "-in", "pki/private/www.key", "-pubout"]).stdout;
+    assert_eq!(cert_key, key, "issued/www.crt and private/www.key do not match");
+    assert_eq!(mode(&pki.join("private/www.key")) & 0o077, 0);
+    let ext = openssl(env.path(), &["x509", "-in", "pki/issued/www.crt", "-noout", "-ext", "extendedKeyUsage"]).stdout;
+    assert!(ext.contains("TLS Web Server Authentication"), "the server profile was kept: {ext}");
+    let v = peer(
+        "openssl",
+        &["verify", "-purpose", "sslserver", "-CAfile", "pki/ca.crt", "pki/issued/www.crt"],
+        env.path(),
+    );
+    assert_eq!(v.code, 0, "{}", v.both());
+    easyrsa(&env, &["show-cert", "www"]).ok();
+    // Another name easy-rsa issued is still refused: a renewal opens only its own copy.
+    easyrsa(&env, &["build-client-full", "alice", "nopass"]).ok();
+    let before = env.snapshot();
+    env.run(&["issue", "--cn", "alice"]).error().stderr_has("easy-rsa already issued");
+    assert_eq!(env.snapshot(), before);
+}

@@ -95,7 +95,7 @@ impl Store {
         let chain = self.chain_of(signer)?;
         let _lock = self.lock()?;
         self.check_renewal(order.identity, renewal)?;
-        self.sign_leaf(signer, order, &chain)
+        self.sign_leaf_renewing(signer, order, &chain, Some(renewal.old_serial))
     }
 
     fn check_renewal(&self, id: &Identity, renewal: &Renewal<'_>) -> anyhow::Result<()> {
@@ -148,6 +148,18 @@ impl Store {
     }
 
     fn sign_leaf(&self, signer: &Signer, order: &LeafOrder<'_>, chain: &[Vec<u8>]) -> anyhow::Result<IssuedLeaf> {
+        self.sign_leaf_renewing(signer, order, chain, None)
+    }
+
+    /// `renewing`: the serial a renewal replaces, whose easy-rsa copy
+    /// (issued/<name>.crt) the new certificate may overwrite.
+    fn sign_leaf_renewing(
+        &self,
+        signer: &Signer,
+        order: &LeafOrder<'_>,
+        chain: &[Vec<u8>],
+        renewing: Option<&str>,
+    ) -> anyhow::Result<IssuedLeaf> {
         let (serial, serial_hex) = self.new_serial()?;
         let s = order.subject;
         let spec = LeafSpec {
@@ -175,7 +187,7 @@ impl Store {
             }
             None => None,
         };
-        outputs.extend(self.easyrsa_outputs(&s.cn, &der, order.key_pem, order.identity)?);
+        outputs.extend(self.easyrsa_outputs(&s.cn, &der, order.key_pem, order.identity, renewing)?);
         let staged = order.identity.stage(&identity_files(order, &der, chain, &signer.cert_der))?;
         let entry = self.record(&der, &outputs, &new_dirs, Some(staged))?;
         Ok(IssuedLeaf { der, serial: serial_hex, entry, request_file })
@@ -276,9 +288,18 @@ impl Store {
         der: &[u8],
         key_pem: Option<&[u8]>,
         identity: &Identity,
+        renewing: Option<&str>,
     ) -> anyhow::Result<Vec<Output>> {
         let Some(mirror) = self.easyrsa_mirror(cn) else { return Ok(Vec::new()) };
-        self.check_mirror_free(&mirror, identity, cn, OffsetDateTime::now_utc())?;
+        let renewed_there = renewing.is_some_and(|old| {
+            let held = std::fs::read(&mirror.crt).ok().and_then(|b| certinfo::load_certs(&b).ok());
+            let held = held.and_then(|c| c.into_iter().next());
+            held.and_then(|d| certinfo::parse(&d).ok().map(|c| certinfo::serial_hex(&c)))
+                .is_some_and(|s| s.eq_ignore_ascii_case(old))
+        });
+        if !renewed_there {
+            self.check_mirror_free(&mirror, identity, cn, OffsetDateTime::now_utc())?;
+        }
         let mut out = vec![(mirror.crt, certinfo::to_pem(der).into_bytes(), Mode::Public)];
         if let Some(k) = key_pem {
             out.push((mirror.key, k.to_vec(), Mode::Secret));
