@@ -2,11 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use mtlsctl::commands::Cli;
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = mtlsctl::commands::parse();
     match mtlsctl::run(cli) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) if mtlsctl::output::is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -73,6 +73,18 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
 }
 
+/// Parse the command line, as `Cli::parse` does, without freeing clap's
+/// tree of every subcommand afterwards: that costs more than it holds, and
+/// the process ends soon.
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut matches = cmd.get_matches_mut();
+    let cli = Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit());
+    std::mem::forget(cmd);
+    cli
+}
+
 pub fn dispatch(ctx: &Ctx, command: Command) -> anyhow::Result<Outcome> {
     match command {
         Command::InitCa(a) => init_ca::run(ctx, &a),
