@@ -11,7 +11,7 @@ use crate::Outcome;
 use crate::cli::Parsed;
 use crate::output::Ctx;
 use crate::pki::build::{BACKDATE, Profile};
-use crate::pki::keys::{self, KeyType};
+use crate::pki::keys::KeyType;
 use crate::pki::names::San;
 use crate::pki::{certinfo, policy};
 use crate::store::issue::LeafOrder;
@@ -75,9 +75,7 @@ pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {
     if args.key_type.is_slow() {
         ctx.info(format!("generating a {} key (this takes a few seconds)...", args.key_type.name()));
     }
-    let key = args.key_type.generate()?;
-    let key_pem = keys::to_pkcs8_pem(&key, None)?;
-    let spki = rcgen::PublicKeyData::subject_public_key_info(&key);
+    let (key_pem, spki) = args.key_type.generate_pem_and_spki()?;
     let issued = store.issue_leaf(
         &signer,
         &LeafOrder {
