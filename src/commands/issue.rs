@@ -70,7 +70,8 @@ pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {
     let ca = certinfo::parse(&signer.cert_der)?;
     let now = OffsetDateTime::now_utc();
     let not_after = common::not_after_within_ca(args.validity.text(), validity, now, certinfo::not_after(&ca))?;
-    policy::check_names_in_chain(&store.ca_chain_ders()?, &subject.cn, &subject.sans)?;
+    // The chain as the signing reads it (for a root, the certificate `signer` already checked).
+    policy::check_names_in_chain(&store.chain_of(&signer)?, &subject.cn, &subject.sans)?;
 
     if args.key_type.is_slow() {
         ctx.info(format!("generating a {} key (this takes a few seconds)...", args.key_type.name()));
