@@ -106,8 +106,13 @@ subcommands! {
 pub fn parse() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(cli) = parse_deferred(&args) {
-        return cli;
+    // Help and the version are the whole tree's to print: no deferred try first.
+    let whole = args.len() < 2
+        || args[1..].iter().any(|a| matches!(a.to_str(), Some("-h" | "--help" | "-V" | "--version" | "help")));
+    if !whole {
+        if let Some(cli) = parse_deferred(&args) {
+            return cli;
+        }
     }
     let mut cmd = Cli::command();
     let mut matches = cmd.try_get_matches_from_mut(&args).unwrap_or_else(|e| e.exit());
