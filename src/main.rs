@@ -2,12 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use mtlsctl::commands::Cli;
-
 fn main() -> ExitCode {
     mtlsctl::commands::complete_from_env();
-    let cli = Cli::parse();
+    let cli = mtlsctl::commands::parse();
     match mtlsctl::run(cli) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) if mtlsctl::output::is_broken_pipe(&err) => ExitCode::SUCCESS,

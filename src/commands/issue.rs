@@ -11,7 +11,7 @@ use crate::Outcome;
 use crate::cli::Parsed;
 use crate::output::Ctx;
 use crate::pki::build::{BACKDATE, Profile};
-use crate::pki::keys::{self, KeyType};
+use crate::pki::keys::KeyType;
 use crate::pki::names::San;
 use crate::pki::{certinfo, policy};
 use crate::store::issue::LeafOrder;
@@ -70,14 +70,13 @@ pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {
     let ca = certinfo::parse(&signer.cert_der)?;
     let now = OffsetDateTime::now_utc();
     let not_after = common::not_after_within_ca(args.validity.text(), validity, now, certinfo::not_after(&ca))?;
-    policy::check_names_in_chain(&store.ca_chain_ders()?, &subject.cn, &subject.sans)?;
+    // The chain as the signing reads it (for a root, the certificate `signer` already checked).
+    policy::check_names_in_chain(&store.chain_of(&signer)?, &subject.cn, &subject.sans)?;
 
     if args.key_type.is_slow() {
         ctx.info(format!("generating a {} key (this takes a few seconds)...", args.key_type.name()));
     }
-    let key = args.key_type.generate()?;
-    let key_pem = keys::to_pkcs8_pem(&key, None)?;
-    let spki = rcgen::PublicKeyData::subject_public_key_info(&key);
+    let (key_pem, spki) = args.key_type.generate_pem_and_spki()?;
     let issued = store.issue_leaf(
         &signer,
         &LeafOrder {

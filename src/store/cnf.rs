@@ -1,7 +1,7 @@
 //! openssl.cnf: the file mtlsctl generates so `openssl ca -config` works on the
 //! store, and a reader for the `[CA_default]` section of existing CA directories.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -147,9 +147,16 @@ fn aia_value(urls: &CaUrls) -> Option<String> {
 /// The URLs the leaf section `client_cert` of the generated file carries;
 /// what `with_urls` wrote reads back the same.
 pub fn urls_of(text: &str) -> anyhow::Result<CaUrls> {
-    let cnf = Cnf::parse(text)?;
+    const KEYS: [&str; 2] = ["authorityInfoAccess", "crlDistributionPoints"];
+    let [aia, cdp] = match plain_values(text, "client_cert", KEYS) {
+        Some(found) => found.map(|v| v.map(str::to_string)),
+        None => {
+            let cnf = Cnf::parse(text)?;
+            KEYS.map(|k| cnf.get("client_cert", k).map(str::to_string))
+        }
+    };
     let mut urls = CaUrls::default();
-    if let Some(aia) = cnf.get("client_cert", "authorityInfoAccess") {
+    if let Some(aia) = aia {
         for item in aia.split(',') {
             let (method, url) = item.trim().split_once(";URI:").with_context(|| {
                 format!("authorityInfoAccess `{aia}` in [client_cert] is not `OCSP;URI:...,caIssuers;URI:...`")
@@ -161,7 +168,7 @@ pub fn urls_of(text: &str) -> anyhow::Result<CaUrls> {
             }
         }
     }
-    if let Some(cdp) = cnf.get("client_cert", "crlDistributionPoints") {
+    if let Some(cdp) = cdp {
         let url = cdp
             .trim()
             .strip_prefix("URI:")
@@ -170,6 +177,36 @@ pub fn urls_of(text: &str) -> anyhow::Result<CaUrls> {
         urls.crl_url = Some(url.to_string());
     }
     Ok(urls)
+}
+
+/// The values of `keys` in `section` (the last of each) as `Cnf::parse`
+/// reads them, without building the whole table (every `issue` asks);
+/// `None` when that parser must answer: a line it refuses, or one of these
+/// values holds quotes, escapes or variables.
+fn plain_values<'a, const N: usize>(text: &'a str, section: &str, keys: [&str; N]) -> Option<[Option<&'a str>; N]> {
+    let mut current = "default";
+    let mut found = [None; N];
+    for raw in text.lines() {
+        let line = strip_comment(raw).trim();
+        if line.is_empty() || line.starts_with(".include") || line.starts_with(".pragma") {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            current = rest.strip_suffix(']')?.trim();
+            continue;
+        }
+        let (k, v) = line.split_once('=')?;
+        if current == section {
+            if let Some(i) = keys.iter().position(|want| *want == k.trim()) {
+                let v = v.trim();
+                if v.contains(['"', '\'', '\\', '$']) {
+                    return None;
+                }
+                found[i] = Some(v);
+            }
+        }
+    }
+    Some(found)
 }
 
 impl Store {
@@ -238,7 +275,10 @@ pub fn config_value(value: &str) -> String {
 /// `$section::var` and `$ENV::VAR` expansion as far as CA directories need it.
 #[derive(Debug, Default)]
 pub struct Cnf {
-    pub sections: HashMap<String, HashMap<String, String>>,
+    /// Ordered maps: a CA's file has a dozen sections of a dozen short keys,
+    /// which a few comparisons find faster than hashing them (every `issue`
+    /// reads this file), and a huge file still costs n log n.
+    sections: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Cnf {
@@ -246,7 +286,7 @@ impl Cnf {
         let mut cnf = Self::default();
         let mut section = "default".to_string();
         for (no, raw) in text.lines().enumerate() {
-            let line = strip_comment(raw).trim().to_string();
+            let line = strip_comment(raw).trim();
             if line.is_empty() {
                 continue;
             }
@@ -254,7 +294,7 @@ impl Cnf {
                 let Some(name) = rest.strip_suffix(']') else {
                     bail!("line {}: unterminated section header", no + 1);
                 };
-                section = name.trim().to_string();
+                name.trim().clone_into(&mut section);
                 continue;
             }
             if line.starts_with(".include") || line.starts_with(".pragma") {
@@ -264,7 +304,11 @@ impl Cnf {
                 bail!("line {}: expected `key = value`", no + 1);
             };
             let value = cnf.expand(&section, v.trim());
-            cnf.sections.entry(section.clone()).or_default().insert(k.trim().to_string(), value);
+            if let Some(keys) = cnf.sections.get_mut(&section) {
+                keys.insert(k.trim().to_string(), value);
+            } else {
+                cnf.sections.insert(section.clone(), BTreeMap::from([(k.trim().to_string(), value)]));
+            }
         }
         Ok(cnf)
     }
@@ -289,6 +333,10 @@ impl Cnf {
     }
 
     fn expand(&self, section: &str, value: &str) -> String {
+        // Most values hold nothing to expand or unquote: every issue reads this file.
+        if !value.contains(['"', '\'', '\\', '$']) {
+            return value.to_string();
+        }
         let mut out = String::new();
         let chars: Vec<char> = value.chars().collect();
         let mut i = 0;
@@ -343,6 +391,9 @@ impl Cnf {
 
 /// The line without its comment: a `#` outside quotes and not escaped.
 fn strip_comment(line: &str) -> &str {
+    if !line.contains('#') {
+        return line;
+    }
     let mut quote = None;
     let mut escaped = false;
     for (i, c) in line.char_indices() {
@@ -442,6 +493,40 @@ mod tests {
         let only_crl = CaUrls { crl_url: urls.crl_url.clone(), ..CaUrls::default() };
         assert_eq!(urls_of(&with_urls(&with, &only_crl)).unwrap(), only_crl);
         assert_eq!(with_urls(&with, &CaUrls::default()), text);
+    }
+
+    /// The shortcut `urls_of` takes reads what the whole parser reads, and
+    /// leaves to it what it cannot read alone.
+    #[test]
+    fn plain_values_agree_with_the_parser() {
+        let base = with_urls(
+            &generate(Path::new("/srv/pki"), 90, 7),
+            &CaUrls { crl_url: Some("http://pki.example.com/ca.crl".into()), ..CaUrls::default() },
+        );
+        let texts = [
+            base.clone(),
+            format!("{base}\n[ client_cert ]\ncrlDistributionPoints = URI:http://b.example/x.crl\n"),
+            format!("{base}\n[client_cert]\nauthorityInfoAccess = OCSP;URI:http://o.example/ # comment\n"),
+            format!("{base}\n[client_cert]\ncrlDistributionPoints = \"URI:http://q.example/#x\"\n"),
+            format!("{base}\n[client_cert]\ncrlDistributionPoints = $ENV::HOME\n"),
+            format!("{base}\n[ client_cert\n"),
+            format!("{base}\nno equals sign here\n"),
+        ];
+        let keys = ["authorityInfoAccess", "crlDistributionPoints"];
+        for (i, text) in texts.iter().enumerate() {
+            let parsed = Cnf::parse(text).map(|c| keys.map(|k| c.get("client_cert", k).map(str::to_string)));
+            match plain_values(text, "client_cert", keys) {
+                Some(found) => assert_eq!(found.map(|v| v.map(str::to_string)), parsed.expect("parses"), "text {i}"),
+                None => assert!(i >= 3, "text {i} needs no parser"),
+            }
+        }
+        assert_eq!(
+            urls_of(&texts[1]).unwrap().crl_url.as_deref(),
+            Some("http://b.example/x.crl"),
+            "the last value wins"
+        );
+        assert_eq!(urls_of(&texts[3]).unwrap().crl_url.as_deref(), Some("http://q.example/#x"));
+        assert!(urls_of(&texts[5]).is_err() && urls_of(&texts[6]).is_err());
     }
 
     #[test]

@@ -351,7 +351,9 @@ pub fn read_limited_io(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
         let msg = format!("it is {} bytes, over the {} limit for this input", meta.len(), limit_words(limit));
         return Err(Error::new(ErrorKind::FileTooLarge, msg));
     }
-    read_bounded(file, limit)
+    // Sized from the stat: one read instead of a run of doubling ones.
+    let hint = if kind.is_file() { meta.len().min(limit) as usize } else { 0 };
+    read_bounded(file, limit, hint)
 }
 
 /// A UTF-8 text file of at most `limit` bytes (the index, openssl.cnf).
@@ -365,8 +367,9 @@ pub fn read_text_io(path: &Path, limit: u64) -> std::io::Result<String> {
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }
 
-fn read_bounded(reader: impl std::io::Read, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
+fn read_bounded(reader: impl std::io::Read, limit: u64, hint: usize) -> std::io::Result<Vec<u8>> {
+    // One byte over the size, so the read that finds the end needs no growth.
+    let mut buf = Vec::with_capacity(hint.saturating_add(1));
     std::io::Read::read_to_end(&mut std::io::Read::take(reader, limit + 1), &mut buf)?;
     if buf.len() as u64 > limit {
         let msg = format!("more than the {} limit for this input", limit_words(limit));
@@ -383,7 +386,7 @@ pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
 /// Read a file or `-` for stdin, at most `limit` bytes.
 pub fn read_input_limited(path: &Path, limit: u64) -> anyhow::Result<Vec<u8>> {
     if path.as_os_str() == "-" {
-        return read_bounded(std::io::stdin().lock(), limit).context("cannot read standard input");
+        return read_bounded(std::io::stdin().lock(), limit, 0).context("cannot read standard input");
     }
     read_limited(path, limit)
 }

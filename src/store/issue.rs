@@ -228,7 +228,7 @@ impl Store {
     /// file holds just the CA certificate as the store wrote it: when its bytes
     /// are exactly that, the certificate `Store::signer` already read and checked
     /// is used instead of decoding and checking it again.
-    fn chain_of(&self, signer: &Signer) -> anyhow::Result<Vec<Vec<u8>>> {
+    pub fn chain_of(&self, signer: &Signer) -> anyhow::Result<Vec<Vec<u8>>> {
         match std::fs::read(&self.paths.ca_chain) {
             Ok(bytes) if bytes == certinfo::to_pem(&signer.cert_der).as_bytes() => {
                 return Ok(vec![signer.cert_der.clone()]);

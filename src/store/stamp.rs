@@ -52,8 +52,19 @@ pub fn unchanged(index: &Path) -> bool {
 /// cannot be written only costs one more full validation later.
 pub fn store(index: &Path) {
     if let Some(mark) = current(index) {
-        std::fs::write(path(index), format!("{mark}\n")).ok();
+        overwrite(&path(index), format!("{mark}\n").as_bytes()).ok();
     }
+}
+
+/// Write `bytes` over the file's old contents, then cut it to their length.
+/// Not truncated first: ext4 frees a file truncated to zero and allocates its
+/// block again (and starts its writeback on close), several times the cost
+/// of this write, on every command that writes the index.
+fn overwrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path)?;
+    f.write_all(bytes)?;
+    f.set_len(bytes.len() as u64)
 }
 
 /// The state of index.txt this process validated in full, not yet stamped.
