@@ -513,6 +513,8 @@ impl Store {
             match keys::parse_key(&bytes).with_context(|| format!("cannot read the CA key {}", key_path.display()))? {
                 KeyFile::Plain(k) => k,
                 KeyFile::Encrypted(der) => {
+                    // An unsupported scheme is said before a passphrase is asked for.
+                    der.check().with_context(|| format!("cannot decrypt the CA key {}", key_path.display()))?;
                     let Some(pass) = pass.passphrase(key_path)? else {
                         return Err(StoreError::NoPassphrase(key_path.clone()).into());
                     };

@@ -1,0 +1,189 @@
+//! Legacy PEM encryption (`Proc-Type: 4,ENCRYPTED` and `DEK-Info`), what
+//! `openssl ec -des3`, `openssl rsa -aes256 -traditional` and OpenSSL 1.x's
+//! `genrsa -aes256` write: the SEC1 or PKCS#1 body in CBC mode under a key
+//! from EVP_BytesToKey (MD5, one round, the IV's first 8 bytes as salt).
+
+use anyhow::{anyhow, bail};
+use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::{BlockDecryptMut, KeyIvInit};
+use md5::{Digest, Md5};
+use zeroize::Zeroizing;
+
+use super::KeyError;
+
+/// What the decrypted body is, by the PEM label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    Sec1,
+    Pkcs1,
+    Pkcs8,
+}
+
+/// A legacy-encrypted PEM key, not yet decrypted.
+pub struct LegacyPem {
+    pub body: Body,
+    /// The DEK-Info cipher, as written (`AES-256-CBC`).
+    pub cipher: String,
+    iv: Vec<u8>,
+    data: Zeroizing<Vec<u8>>,
+}
+
+#[derive(Clone, Copy)]
+enum Cipher {
+    Aes128,
+    Aes192,
+    Aes256,
+    DesEde3,
+    Des,
+}
+
+impl Cipher {
+    fn by_name(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "AES-128-CBC" => Self::Aes128,
+            "AES-192-CBC" => Self::Aes192,
+            "AES-256-CBC" => Self::Aes256,
+            "DES-EDE3-CBC" => Self::DesEde3,
+            "DES-CBC" => Self::Des,
+            _ => return None,
+        })
+    }
+
+    fn key_len(self) -> usize {
+        match self {
+            Self::Aes128 => 16,
+            Self::Aes192 | Self::DesEde3 => 24,
+            Self::Aes256 => 32,
+            Self::Des => 8,
+        }
+    }
+
+    fn iv_len(self) -> usize {
+        match self {
+            Self::Aes128 | Self::Aes192 | Self::Aes256 => 16,
+            Self::DesEde3 | Self::Des => 8,
+        }
+    }
+}
+
+/// The first legacy-encrypted key in a PEM file, if it has one.
+pub(super) fn find(bytes: &[u8]) -> anyhow::Result<Option<LegacyPem>> {
+    if memchr::memmem::find(bytes, b"Proc-Type:").is_none() {
+        return Ok(None);
+    }
+    let items = pem::parse_many(bytes).map_err(|e| anyhow!("malformed PEM: {e}"))?;
+    for p in items {
+        let Some(proc_type) = p.headers().get("Proc-Type") else { continue };
+        let body = match p.tag() {
+            "EC PRIVATE KEY" => Body::Sec1,
+            "RSA PRIVATE KEY" => Body::Pkcs1,
+            "PRIVATE KEY" => Body::Pkcs8,
+            other => bail!("the PEM block {other} is encrypted, and mtlsctl reads only EC, RSA and PKCS#8 keys"),
+        };
+        if proc_type.replace(' ', "") != "4,ENCRYPTED" {
+            bail!("malformed PEM: unexpected Proc-Type: {proc_type}");
+        }
+        let Some(dek) = p.headers().get("DEK-Info") else {
+            bail!("malformed PEM: an encrypted key without DEK-Info");
+        };
+        let (cipher, iv_hex) = dek.split_once(',').unwrap_or((dek, ""));
+        let iv = parse_hex(iv_hex.trim()).ok_or_else(|| anyhow!("malformed PEM: DEK-Info IV {iv_hex:?} is not hex"))?;
+        return Ok(Some(LegacyPem {
+            body,
+            cipher: cipher.trim().to_string(),
+            iv,
+            data: Zeroizing::new(p.into_contents()),
+        }));
+    }
+    Ok(None)
+}
+
+impl LegacyPem {
+    fn cipher(&self) -> Result<Cipher, KeyError> {
+        let c = Cipher::by_name(&self.cipher)
+            .ok_or_else(|| KeyError::UnsupportedEncryption(format!("legacy PEM encryption {}", self.cipher)))?;
+        if self.iv.len() != c.iv_len() {
+            return Err(KeyError::UnsupportedEncryption(format!(
+                "legacy PEM encryption {} with a {}-byte IV",
+                self.cipher,
+                self.iv.len()
+            )));
+        }
+        Ok(c)
+    }
+
+    /// Whether mtlsctl can decrypt it (before any passphrase is asked for).
+    pub(super) fn check(&self) -> Result<(), KeyError> {
+        self.cipher().map(|_| ())
+    }
+
+    /// The decrypted DER body.
+    pub(super) fn decrypt(&self, passphrase: &str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        let cipher = self.cipher()?;
+        let key = bytes_to_key(passphrase.as_bytes(), &self.iv[..8], cipher.key_len());
+        let mut buf = Zeroizing::new(self.data.to_vec());
+        let iv = self.iv.as_slice();
+        let plain = match cipher {
+            Cipher::Aes128 => cbc_decrypt::<aes::Aes128>(&key, iv, &mut buf),
+            Cipher::Aes192 => cbc_decrypt::<aes::Aes192>(&key, iv, &mut buf),
+            Cipher::Aes256 => cbc_decrypt::<aes::Aes256>(&key, iv, &mut buf),
+            Cipher::DesEde3 => cbc_decrypt::<des::TdesEde3>(&key, iv, &mut buf),
+            Cipher::Des => cbc_decrypt::<des::Des>(&key, iv, &mut buf),
+        };
+        // A wrong passphrase shows as a padding failure (or, rarely, as garbage the caller refuses).
+        let len = plain.ok_or(KeyError::WrongPassphrase)?;
+        buf.truncate(len);
+        Ok(buf)
+    }
+}
+
+fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
+}
+
+/// CBC-decrypt in place; the plaintext's length, `None` on bad padding.
+fn cbc_decrypt<C>(key: &[u8], iv: &[u8], buf: &mut [u8]) -> Option<usize>
+where
+    C: cbc::cipher::BlockDecryptMut + cbc::cipher::BlockCipher + cbc::cipher::KeyInit,
+    cbc::Decryptor<C>: KeyIvInit + BlockDecryptMut,
+{
+    let d = cbc::Decryptor::<C>::new_from_slices(key, iv).ok()?;
+    d.decrypt_padded_mut::<Pkcs7>(buf).ok().map(<[u8]>::len)
+}
+
+/// OpenSSL's EVP_BytesToKey with MD5 and one round: D1 = MD5(pass‖salt),
+/// Di = MD5(Di-1‖pass‖salt), the key their concatenation's first `len` bytes.
+fn bytes_to_key(pass: &[u8], salt: &[u8], len: usize) -> Zeroizing<Vec<u8>> {
+    let mut key = Zeroizing::new(Vec::with_capacity(len + 16));
+    let mut prev: Option<[u8; 16]> = None;
+    while key.len() < len {
+        let mut h = Md5::new();
+        if let Some(p) = prev {
+            h.update(p);
+        }
+        h.update(pass);
+        h.update(salt);
+        let d: [u8; 16] = h.finalize().into();
+        key.extend_from_slice(&d);
+        prev = Some(d);
+    }
+    key.truncate(len);
+    key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `openssl enc -aes-256-cbc -P -md md5 -S 0102030405060708 -pass pass:pw` prints this key.
+    #[test]
+    fn bytes_to_key_is_openssls() {
+        let key = bytes_to_key(b"pw", &[1, 2, 3, 4, 5, 6, 7, 8], 32);
+        assert_eq!(crate::pki::hex::hex_upper(&key), EXPECTED_AES256_KEY);
+    }
+
+    const EXPECTED_AES256_KEY: &str = "222776D258E716EFDAA0CF5A7E504B9D21982575418A44BE8D93693294778EEA";
+}

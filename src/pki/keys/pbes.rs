@@ -1,0 +1,188 @@
+//! Encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`): PBES2 with PBKDF2 or scrypt
+//! and AES-CBC or DES-EDE3-CBC, what easy-rsa and `openssl req` write. Any
+//! other scheme is named by its OID, so "unsupported" never reads as "wrong
+//! passphrase".
+
+use der::asn1::{AnyRef, ObjectIdentifier as Oid, OctetStringRef};
+use der::{Decode, Reader, SliceReader, Tag, Tagged};
+use pkcs8::pkcs5::pbes2::{self, Kdf};
+use pkcs8::pkcs5::{EncryptionScheme, Error as P5};
+use spki::AlgorithmIdentifierRef;
+use zeroize::Zeroizing;
+
+use super::KeyError;
+
+/// PBKDF2 iterations above this are refused: a key file must not be able to
+/// hold a command for hours (OpenSSL writes 2,048; mtlsctl 200,000).
+const MAX_PBKDF2_ROUNDS: u32 = 10_000_000;
+/// scrypt memory (128·r·N bytes) above this is refused; OpenSSL's own limit is 32 MiB.
+const MAX_SCRYPT_BYTES: u64 = 1 << 30;
+
+const PBKDF2: Oid = pbes2::PBKDF2_OID;
+const SCRYPT: Oid = pbes2::SCRYPT_OID;
+
+/// The names OpenSSL gives the schemes and algorithms a key can name.
+const NAMES: &[(&str, &str)] = &[
+    ("1.2.840.113549.1.5.13", "PBES2"),
+    ("1.2.840.113549.1.5.12", "PBKDF2"),
+    ("1.3.6.1.4.1.11591.4.11", "scrypt"),
+    ("1.2.840.113549.2.7", "hmacWithSHA1"),
+    ("1.2.840.113549.2.8", "hmacWithSHA224"),
+    ("1.2.840.113549.2.9", "hmacWithSHA256"),
+    ("1.2.840.113549.2.10", "hmacWithSHA384"),
+    ("1.2.840.113549.2.11", "hmacWithSHA512"),
+    ("1.2.840.113549.2.12", "hmacWithSHA512-224"),
+    ("1.2.840.113549.2.13", "hmacWithSHA512-256"),
+    ("1.2.643.7.1.1.4.2", "HMAC-GOST-34.11-2012-512"),
+    ("2.16.840.1.101.3.4.1.2", "aes-128-cbc"),
+    ("2.16.840.1.101.3.4.1.22", "aes-192-cbc"),
+    ("2.16.840.1.101.3.4.1.42", "aes-256-cbc"),
+    ("1.2.840.113549.3.7", "des-ede3-cbc"),
+    ("1.3.14.3.2.7", "des-cbc"),
+    ("1.2.840.113549.3.2", "rc2-cbc"),
+    ("1.2.392.200011.61.1.1.1.2", "camellia-128-cbc"),
+    ("1.2.392.200011.61.1.1.1.3", "camellia-192-cbc"),
+    ("1.2.392.200011.61.1.1.1.4", "camellia-256-cbc"),
+    ("1.2.410.200046.1.1.2", "aria-128-cbc"),
+    ("1.2.410.200046.1.1.12", "aria-256-cbc"),
+    ("1.2.156.10197.1.104.2", "sm4-cbc"),
+    ("1.2.840.113549.1.5.1", "PBES1 pbeWithMD2AndDES-CBC"),
+    ("1.2.840.113549.1.5.3", "PBES1 pbeWithMD5AndDES-CBC"),
+    ("1.2.840.113549.1.5.4", "PBES1 pbeWithMD2AndRC2-CBC"),
+    ("1.2.840.113549.1.5.6", "PBES1 pbeWithMD5AndRC2-CBC"),
+    ("1.2.840.113549.1.5.10", "PBES1 pbeWithSHA1AndDES-CBC"),
+    ("1.2.840.113549.1.5.11", "PBES1 pbeWithSHA1AndRC2-CBC"),
+    ("1.2.840.113549.1.12.1.1", "PKCS#12 pbeWithSHA1And128BitRC4"),
+    ("1.2.840.113549.1.12.1.2", "PKCS#12 pbeWithSHA1And40BitRC4"),
+    ("1.2.840.113549.1.12.1.3", "PKCS#12 pbeWithSHA1And3-KeyTripleDES-CBC"),
+    ("1.2.840.113549.1.12.1.4", "PKCS#12 pbeWithSHA1And2-KeyTripleDES-CBC"),
+    ("1.2.840.113549.1.12.1.5", "PKCS#12 pbeWithSHA1And128BitRC2-CBC"),
+    ("1.2.840.113549.1.12.1.6", "PKCS#12 pbeWithSHA1And40BitRC2-CBC"),
+];
+
+/// `name (OID)`, or the OID alone when it has no name here.
+fn named(oid: &Oid) -> String {
+    let id = oid.to_string();
+    match NAMES.iter().find(|(o, _)| *o == id) {
+        Some((_, name)) => format!("{name} ({id})"),
+        None => format!("OID {id}"),
+    }
+}
+
+fn unsupported(what: String) -> KeyError {
+    KeyError::UnsupportedEncryption(what)
+}
+
+/// The scheme of an encrypted PKCS#8 key, or why mtlsctl cannot open it
+/// (before any passphrase is asked for). Malformed DER is an `Err` of anyhow.
+pub(super) fn check(der: &[u8]) -> anyhow::Result<()> {
+    let enc = match pkcs8::EncryptedPrivateKeyInfo::from_der(der) {
+        Ok(enc) => enc,
+        // The pkcs8 crate refuses unknown OIDs while parsing: find which one.
+        Err(e) => {
+            return Err(name_unsupported(der).map_or_else(|| anyhow::anyhow!("corrupt encrypted key: {e}"), Into::into));
+        }
+    };
+    check_parsed(&enc).map_err(Into::into)
+}
+
+fn check_parsed(enc: &pkcs8::EncryptedPrivateKeyInfo<'_>) -> Result<(), KeyError> {
+    let params = match &enc.encryption_algorithm {
+        EncryptionScheme::Pbes2(p) => p,
+        EncryptionScheme::Pbes1(alg) => return Err(unsupported(named(&alg.oid()))),
+        _ => return Err(unsupported("an unknown password-based scheme".into())),
+    };
+    match &params.kdf {
+        Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ROUNDS => Err(unsupported(format!(
+            "PBKDF2 with {} iterations, more than the {MAX_PBKDF2_ROUNDS} mtlsctl allows",
+            p.iteration_count
+        ))),
+        Kdf::Scrypt(p) => {
+            let bytes = 128u64.saturating_mul(u64::from(p.block_size)).saturating_mul(p.cost_parameter);
+            if bytes > MAX_SCRYPT_BYTES || p.parallelization > 16 {
+                return Err(unsupported(format!(
+                    "scrypt with N={} r={} p={}, which needs more memory or time than mtlsctl allows (1 GiB)",
+                    p.cost_parameter, p.block_size, p.parallelization
+                )));
+            }
+            Ok(())
+        }
+        Kdf::Pbkdf2(_) => Ok(()),
+        _ => Err(unsupported("PBES2 with an unknown key derivation".into())),
+    }
+}
+
+/// Which algorithm of an EncryptedPrivateKeyInfo the pkcs8 crate does not
+/// know: the scheme, PBES2's key derivation, its PRF or its cipher. `None`
+/// when the structure itself is broken.
+fn name_unsupported(der: &[u8]) -> Option<KeyError> {
+    let mut r = SliceReader::new(der).ok()?;
+    let alg = r
+        .sequence(|r| {
+            let alg = AlgorithmIdentifierRef::decode(r)?;
+            OctetStringRef::decode(r)?;
+            Ok(alg)
+        })
+        .ok()?;
+    if alg.oid != pbes2::PBES2_OID {
+        return Some(unsupported(named(&alg.oid)));
+    }
+    let (kdf, cipher) = alg
+        .parameters?
+        .sequence(|r| Ok((AlgorithmIdentifierRef::decode(r)?, AlgorithmIdentifierRef::decode(r)?)))
+        .ok()?;
+    if kdf.oid != PBKDF2 && kdf.oid != SCRYPT {
+        return Some(unsupported(format!("PBES2 with the key derivation {}", named(&kdf.oid))));
+    }
+    if kdf.oid == PBKDF2 {
+        if let Some(prf) = kdf.parameters.and_then(pbkdf2_prf) {
+            let known = [
+                "1.2.840.113549.2.7",
+                "1.2.840.113549.2.8",
+                "1.2.840.113549.2.9",
+                "1.2.840.113549.2.10",
+                "1.2.840.113549.2.11",
+            ];
+            if !known.contains(&prf.to_string().as_str()) {
+                return Some(unsupported(format!("PBES2 with PBKDF2 and the PRF {}", named(&prf))));
+            }
+        }
+    }
+    let known = [pbes2::AES_128_CBC_OID, pbes2::AES_192_CBC_OID, pbes2::AES_256_CBC_OID, pbes2::DES_EDE3_CBC_OID];
+    if !known.contains(&cipher.oid) {
+        return Some(unsupported(format!("PBES2 with the cipher {}", named(&cipher.oid))));
+    }
+    None
+}
+
+/// The PRF of PBKDF2-params (salt, iterationCount, keyLength?, prf?), if named.
+fn pbkdf2_prf(params: AnyRef<'_>) -> Option<Oid> {
+    params
+        .sequence(|r| {
+            let mut prf = None;
+            while !r.is_finished() {
+                let item = AnyRef::decode(r)?;
+                if item.tag() == Tag::Sequence {
+                    prf = Some(item.decode_as::<AlgorithmIdentifierRef<'_>>()?.oid);
+                }
+            }
+            Ok(prf)
+        })
+        .ok()
+        .flatten()
+}
+
+/// Decrypt an encrypted PKCS#8 key to the plain PKCS#8 DER it holds.
+pub(super) fn decrypt(der: &[u8], passphrase: &str) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    check(der)?;
+    let enc =
+        pkcs8::EncryptedPrivateKeyInfo::from_der(der).map_err(|e| anyhow::anyhow!("corrupt encrypted key: {e}"))?;
+    let doc = enc.decrypt(passphrase.as_bytes()).map_err(|e| match e {
+        pkcs8::Error::EncryptedPrivateKey(
+            P5::UnsupportedAlgorithm { .. } | P5::NoPbes1CryptSupport | P5::AlgorithmParametersInvalid { .. },
+        ) => unsupported(e.to_string()),
+        // A wrong passphrase shows as a padding failure, or as padding-valid garbage that is no DER.
+        _ => KeyError::WrongPassphrase,
+    })?;
+    Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+}
