@@ -10,6 +10,7 @@ mod common;
 mod ca_urls;
 mod csr_sign;
 mod docs;
+mod foreign_keys;
 mod hostile_input;
 mod interop;
 mod issue;

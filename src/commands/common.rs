@@ -68,7 +68,7 @@ pub fn signer(store: &Store, source: &PassSource, flag: &str) -> anyhow::Result<
         }
         if e.chain().any(|c| c.downcast_ref::<KeyError>().is_some_and(KeyError::is_wrong_passphrase)) {
             return hinted(
-                format!("wrong passphrase for the CA key {}", store.paths.ca_key.display()),
+                format!("cannot decrypt the CA key {}: wrong passphrase", store.paths.ca_key.display()),
                 wrong_passphrase_hint(source, flag),
             );
         }
