@@ -162,7 +162,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--next-update', '--next-update', [CompletionResultType]::ParameterName, 'How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)')
             [CompletionResult]::new('--der', '--der', [CompletionResultType]::ParameterName, 'Also write the CRL in DER form to FILE')
             [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]')
-            [CompletionResult]::new('--parent-crl', '--parent-crl', [CompletionResultType]::ParameterName, 'For an intermediate CA: the parent CAs'' CRLs (PEM) to bundle into crl/ca-chain.crl [default: those already in crl/ca-chain.crl]')
+            [CompletionResult]::new('--parent-crl', '--parent-crl', [CompletionResultType]::ParameterName, 'For an intermediate CA: the parent CAs'' CRLs (PEM) to bundle into crl/ca-chain.crl [default: the parent store''s current CRL (recorded by init-ca --parent), else those already in crl/ca-chain.crl]')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')

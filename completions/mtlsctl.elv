@@ -153,7 +153,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand --next-update 'How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)'
             cand --der 'Also write the CRL in DER form to FILE'
             cand --before 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]'
-            cand --parent-crl 'For an intermediate CA: the parent CAs'' CRLs (PEM) to bundle into crl/ca-chain.crl [default: those already in crl/ca-chain.crl]'
+            cand --parent-crl 'For an intermediate CA: the parent CAs'' CRLs (PEM) to bundle into crl/ca-chain.crl [default: the parent store''s current CRL (recorded by init-ca --parent), else those already in crl/ca-chain.crl]'
             cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'

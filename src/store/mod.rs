@@ -10,6 +10,7 @@ pub mod index;
 pub mod init;
 pub mod issue;
 pub mod lock;
+pub mod parent;
 pub mod publish;
 pub mod revoke;
 pub mod stamp;
