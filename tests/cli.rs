@@ -12,6 +12,7 @@ mod csr_sign;
 mod docs;
 mod foreign_keys;
 mod hostile_input;
+mod intermediate_crl;
 mod interop;
 mod issue;
 mod layout;

@@ -118,6 +118,10 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
         ));
     }
     let ca_chain = store.ca_chain_ders()?;
+    // Before anything is written: a refused config leaves the store as it was.
+    if !args.no_crl && ca_chain.len() > 1 && store.paths.chain_crl.exists() {
+        check_chain_crl(ctx, &store, &ca_chain, &store.paths.chain_crl)?;
+    }
     // The root to trust: certs/ca-chain.crt ends with it (written by init-ca --parent).
     let root = if ca_chain.len() > 1 {
         let p = store.paths.ca_root.clone();
@@ -150,9 +154,6 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
                 }
             ));
         }
-    }
-    if let Some(c) = crl.as_deref().filter(|c| ca_chain.len() > 1 && c.exists()) {
-        check_chain_crl(ctx, &store, &ca_chain, c)?;
     }
     let ocsp = ocsp_lines(args, ca_chain.len() == 1)?;
     let listen = if args.listen.contains(':') || args.listen.chars().all(|c| c.is_ascii_digit()) {
