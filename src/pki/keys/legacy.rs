@@ -187,3 +187,42 @@ mod tests {
 
     const EXPECTED_AES256_KEY: &str = "222776D258E716EFDAA0CF5A7E504B9D21982575418A44BE8D93693294778EEA";
 }
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+
+    fn legacy(dek: &str) -> String {
+        format!(
+            "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: {dek}\n\nAAAAAAAAAAAAAAAAAAAAAA==\n-----END EC PRIVATE KEY-----\n"
+        )
+    }
+
+    /// Odd DEK-Info lines are errors or named schemes, never a panic or a wrong passphrase.
+    #[test]
+    fn odd_dek_info_is_named() {
+        let unsupported = |dek: &str| {
+            let l = find(legacy(dek).as_bytes()).expect("parse").expect("legacy");
+            match l.check() {
+                Err(KeyError::UnsupportedEncryption(what)) => what,
+                other => panic!("{dek}: {other:?}"),
+            }
+        };
+        assert_eq!(
+            unsupported("CAMELLIA-256-CBC,00112233445566778899AABBCCDDEEFF"),
+            "legacy PEM encryption CAMELLIA-256-CBC"
+        );
+        assert!(unsupported("AES-256-CBC,0011").contains("2-byte IV"));
+        assert!(unsupported("DES-EDE3-CBC,").contains("0-byte IV"));
+        assert!(find(legacy("AES-256-CBC,XYZ").as_bytes()).is_err());
+        let ok =
+            find(legacy("aes-128-cbc,00112233445566778899AABBCCDDEEFF").as_bytes()).expect("parse").expect("legacy");
+        assert_eq!(ok.body, Body::Sec1);
+        ok.check().expect("supported");
+        // A body that is no key under this passphrase: a wrong passphrase, however the padding fell.
+        let e = crate::pki::keys::decrypt_key(&crate::pki::keys::EncryptedKey::Legacy(ok), "pw").expect_err("garbage");
+        assert!(e.downcast_ref::<KeyError>().is_some_and(KeyError::is_wrong_passphrase), "{e:#}");
+        // No Proc-Type: not legacy at all.
+        assert!(find(b"-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n").expect("ok").is_none());
+    }
+}

@@ -186,3 +186,78 @@ pub(super) fn decrypt(der: &[u8], passphrase: &str) -> anyhow::Result<Zeroizing<
     })?;
     Ok(Zeroizing::new(doc.as_bytes().to_vec()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::keys::{self, KeyFile, KeyType};
+
+    /// A key encrypted as mtlsctl encrypts it (with few rounds, for speed) as DER.
+    fn encrypted_der() -> Vec<u8> {
+        let kp = KeyType::EcP256.generate().expect("key");
+        let plain = kp.serialize_der();
+        let info = pkcs8::PrivateKeyInfo::from_der(&plain).expect("pkcs8");
+        let params = pbes2::Parameters::pbkdf2_sha256_aes256cbc(1000, &[7; 16], &[9; 16]).expect("params");
+        info.encrypt_with_params(params, b"pw").expect("encrypt").as_bytes().to_vec()
+    }
+
+    /// An encrypted key, with one OID's encoding replaced.
+    fn with_oid_replaced(from: &[u8], to: &[u8]) -> Vec<u8> {
+        let der = encrypted_der();
+        let at = der.windows(from.len()).position(|w| w == from).expect("OID in the key");
+        let mut out = der.to_vec();
+        out[at..at + from.len()].copy_from_slice(to);
+        out
+    }
+
+    fn unsupported_text(der: &[u8]) -> String {
+        let e = check(der).expect_err("unsupported");
+        match e.downcast_ref::<KeyError>() {
+            Some(KeyError::UnsupportedEncryption(what)) => {
+                // Decrypting says the same, whatever the passphrase.
+                let d = decrypt(der, "pw").expect_err("unsupported");
+                assert!(matches!(d.downcast_ref::<KeyError>(), Some(KeyError::UnsupportedEncryption(_))), "{d:#}");
+                what.clone()
+            }
+            _ => panic!("not an unsupported scheme: {e:#}"),
+        }
+    }
+
+    /// Hand-made OIDs in each place of the structure are named, never read as a wrong passphrase.
+    #[test]
+    fn unknown_oids_are_named_where_they_are() {
+        // aes-256-cbc (2.16.840.1.101.3.4.1.42) becomes .43
+        let aes256 = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2A];
+        let mut other = aes256;
+        other[10] = 0x2B;
+        let what = unsupported_text(&with_oid_replaced(&aes256, &other));
+        assert_eq!(what, "PBES2 with the cipher OID 2.16.840.1.101.3.4.1.43");
+        // hmacWithSHA256 (1.2.840.113549.2.9) becomes hmacWithSHA512-256 (2.13)
+        let sha256 = [0x06, 0x08, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x02, 0x09];
+        let mut other = sha256;
+        other[9] = 0x0D;
+        let what = unsupported_text(&with_oid_replaced(&sha256, &other));
+        assert_eq!(what, "PBES2 with PBKDF2 and the PRF hmacWithSHA512-256 (1.2.840.113549.2.13)");
+        // PBES2 (1.2.840.113549.1.5.13) becomes PBES1 pbeWithSHA1AndDES-CBC (1.5.10): parameters then do not parse.
+        let pbes2 = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0D];
+        let mut other = pbes2;
+        other[10] = 0x0A;
+        let what = unsupported_text(&with_oid_replaced(&pbes2, &other));
+        assert!(what.contains("pbeWithSHA1AndDES-CBC (1.2.840.113549.1.5.10)"), "{what}");
+        // PBKDF2 (1.2.840.113549.1.5.12) becomes 1.5.99.
+        let pbkdf2 = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0C];
+        let mut other = pbkdf2;
+        other[10] = 0x63;
+        let what = unsupported_text(&with_oid_replaced(&pbkdf2, &other));
+        assert_eq!(what, "PBES2 with the key derivation OID 1.2.840.113549.1.5.99");
+    }
+
+    #[test]
+    fn a_wrong_passphrase_is_not_unsupported() {
+        let KeyFile::Encrypted(key) = keys::parse_key(&encrypted_der()).expect("parse") else { panic!("plain") };
+        key.check().expect("supported");
+        assert!(keys::decrypt_key(&key, "pw").is_ok());
+        let e = keys::decrypt_key(&key, "not pw").expect_err("wrong");
+        assert!(e.downcast_ref::<KeyError>().is_some_and(KeyError::is_wrong_passphrase), "{e:#}");
+    }
+}
