@@ -270,3 +270,57 @@ fn an_unsupported_scheme_is_not_a_wrong_passphrase() {
     assert!(!r.stderr.contains("does not support"), "{}", r.stderr);
     assert_eq!(before, env.snapshot());
 }
+
+/// tmux on a socket of its own, so no other session is touched.
+fn tmux(socket: &str, args: &[&str]) -> Run {
+    let mut all = vec!["-L", socket];
+    all.extend_from_slice(args);
+    peer("tmux", &all, Path::new("/"))
+}
+
+/// Wait until the pane shows `needle` (up to 60 s: a debug build derives keys slowly).
+fn wait_pane(socket: &str, needle: &str) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let screen = tmux(socket, &["capture-pane", "-p", "-t", "k"]).stdout;
+        if screen.contains(needle) {
+            return screen;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "no {needle:?} on the screen:\n{screen}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// At a terminal, a wrong passphrase for an easy-rsa CA key is asked again, and the right one then works.
+#[test]
+fn a_wrong_passphrase_typed_at_the_prompt_is_asked_again() {
+    let env = Env::new();
+    easyrsa(&env, &["init-pki"]).ok();
+    easyrsa(&env, &["--req-cn=Easy CA", "build-ca"]).ok();
+    let socket = format!("mtlsctl-keys-{}", std::process::id());
+    let script = env.path().join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncd {}\nenv -i PATH=\"$PATH\" HOME={} TERM=xterm {} --dir pki issue --cn tty\necho EXIT=$?\nsleep 30\n",
+            env.path().display(),
+            env.path().display(),
+            bin().display()
+        ),
+    )
+    .expect("script");
+    tmux(&socket, &["new-session", "-d", "-s", "k", "-x", "120", "-y", "30", "sh", utf8(&script)]).ok();
+    let result = std::panic::catch_unwind(|| {
+        wait_pane(&socket, "Passphrase for");
+        tmux(&socket, &["send-keys", "-t", "k", "-l", "not it"]).ok();
+        tmux(&socket, &["send-keys", "-t", "k", "Enter"]).ok();
+        wait_pane(&socket, "wrong passphrase, try again");
+        tmux(&socket, &["send-keys", "-t", "k", "-l", PASS]).ok();
+        tmux(&socket, &["send-keys", "-t", "k", "Enter"]).ok();
+        wait_pane(&socket, "EXIT=")
+    });
+    tmux(&socket, &["kill-server"]);
+    let screen = result.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    assert!(screen.contains("EXIT=0") && screen.contains("Issued client certificate for \"tty\""), "{screen}");
+    assert!(!screen.contains(PASS) && !screen.contains("not it"), "{screen}");
+}
