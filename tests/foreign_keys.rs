@@ -164,6 +164,9 @@ fn keys_from_openssl_req_and_legacy_pem_open() {
         assert!(text.contains(dek), "{text}");
         let cert = self_signed_ca(dir, &dir.join(plain));
         let env = store_with_foreign_ca(&cert, &dir.join(enc));
+        let j = env.run(&["--json", "inspect", utf8(&dir.join(enc))]).ok().json();
+        let cipher = dek.trim_start_matches("DEK-Info: ").trim_end_matches(',');
+        assert!(j["encryption"].as_str().is_some_and(|e| e.starts_with("legacy PEM") && e.contains(cipher)), "{j}");
         issue_revoke_and_verify(&env, &cert, plain == "ec.pem");
         let before = env.snapshot();
         env.run_with(&["gen-crl"], &[("MTLSCTL_CA_PASSPHRASE", "not it")]).error().stderr_has(": wrong passphrase");
@@ -195,6 +198,10 @@ fn scrypt_and_pbkdf2_variants_open() {
             assert!(!objects.contains("hmacWithSHA256"), "{objects}");
         }
         let env = store_with_foreign_ca(&cert, &dir.join(out));
+        let j = env.run(&["--json", "inspect", utf8(&dir.join(out))]).ok().json();
+        let said = j["encryption"].as_str().unwrap_or_default().to_string();
+        assert!(j["encrypted"] == true && said.starts_with("PKCS#8 PBES2, ") && !said.contains("not supported"), "{j}");
+        assert!(said.contains(object.trim_start_matches(':')), "{j}");
         issue_revoke_and_verify(&env, &cert, i % 2 == 1);
     }
 }
@@ -245,6 +252,8 @@ fn an_unsupported_scheme_is_not_a_wrong_passphrase() {
     }
     for (key, named) in cases {
         let env = store_with_foreign_ca(&cert, &dir.join(key));
+        let j = env.run(&["--json", "inspect", utf8(&dir.join(key))]).ok().json();
+        assert!(j["encryption"].as_str().is_some_and(|e| e.ends_with("not supported")), "{j}");
         let before = env.snapshot();
         for envs in [&[("MTLSCTL_CA_PASSPHRASE", PASS)][..], &[("MTLSCTL_CA_PASSPHRASE", "wrong")][..], &[][..]] {
             let r = env.run_with(&["issue", "--cn", "alice"], envs).error().stderr_has(named);

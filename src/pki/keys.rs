@@ -140,6 +140,15 @@ pub enum EncryptedKey {
 impl EncryptedKey {
     /// Whether mtlsctl can decrypt this key at all, so an unsupported scheme
     /// is reported before a passphrase is asked for.
+    /// The scheme in a few words for people: `PKCS#8 PBES2, PBKDF2-hmacWithSHA256
+    /// (200000 rounds), aes-256-cbc`, `legacy PEM (EC, DES-EDE3-CBC)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Pkcs8(der) => pbes::describe(der),
+            Self::Legacy(l) => l.describe(),
+        }
+    }
+
     pub fn check(&self) -> anyhow::Result<()> {
         match self {
             Self::Pkcs8(der) => pbes::check(der),

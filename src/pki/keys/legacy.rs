@@ -112,6 +112,17 @@ impl LegacyPem {
         Ok(c)
     }
 
+    /// The scheme in a few words for people.
+    pub(super) fn describe(&self) -> String {
+        let body = match self.body {
+            Body::Sec1 => "EC",
+            Body::Pkcs1 => "RSA",
+            Body::Pkcs8 => "PKCS#8",
+        };
+        let note = if self.check().is_err() { ", not supported" } else { "" };
+        format!("legacy PEM ({body}, {}){note}", self.cipher)
+    }
+
     /// Whether mtlsctl can decrypt it (before any passphrase is asked for).
     pub(super) fn check(&self) -> Result<(), KeyError> {
         self.cipher().map(|_| ())

@@ -112,6 +112,33 @@ fn check_parsed(enc: &pkcs8::EncryptedPrivateKeyInfo<'_>) -> Result<(), KeyError
     }
 }
 
+/// The scheme in a few words for people (`PBES2, PBKDF2-hmacWithSHA256, aes-256-cbc`),
+/// or what mtlsctl cannot open.
+pub(super) fn describe(der: &[u8]) -> String {
+    let Ok(enc) = pkcs8::EncryptedPrivateKeyInfo::from_der(der) else {
+        return match name_unsupported(der) {
+            Some(KeyError::UnsupportedEncryption(what)) => format!("{what}, not supported"),
+            _ => "corrupt".into(),
+        };
+    };
+    let EncryptionScheme::Pbes2(p) = &enc.encryption_algorithm else {
+        return check_parsed(&enc).err().map_or_else(|| "PBES1".into(), |e| e.to_string());
+    };
+    let kdf = match &p.kdf {
+        Kdf::Pbkdf2(k) => format!("PBKDF2-{} ({} rounds)", named_short(&k.prf.oid()), k.iteration_count),
+        Kdf::Scrypt(k) => format!("scrypt (N={}, r={}, p={})", k.cost_parameter, k.block_size, k.parallelization),
+        _ => "unknown key derivation".into(),
+    };
+    let note = if check_parsed(&enc).is_err() { ", not supported (limits)" } else { "" };
+    format!("PKCS#8 PBES2, {kdf}, {}{note}", named_short(&p.encryption.oid()))
+}
+
+/// The name alone, else the OID.
+fn named_short(oid: &Oid) -> String {
+    let id = oid.to_string();
+    NAMES.iter().find(|(o, _)| *o == id).map_or(id, |(_, n)| (*n).to_string())
+}
+
 /// Which algorithm of an EncryptedPrivateKeyInfo the pkcs8 crate does not
 /// know: the scheme, PBES2's key derivation, its PRF or its cipher. `None`
 /// when the structure itself is broken.
