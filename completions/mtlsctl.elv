@@ -158,7 +158,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
             cand --exclude-expired 'Leave out revoked certificates that have expired'
-            cand --if-due 'Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left'
+            cand --if-due 'Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left (for an intermediate, also when the parent store has published a new CRL)'
             cand --json 'Print the result as one JSON document on stdout; human text goes to stderr'
             cand -q 'Print only warnings and errors'
             cand --quiet 'Print only warnings and errors'

@@ -175,7 +175,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'Wh
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exclude-expired -d 'Leave out revoked certificates that have expired'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l if-due -d 'Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l if-due -d 'Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left (for an intermediate, also when the parent store has published a new CRL)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'

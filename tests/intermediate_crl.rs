@@ -185,3 +185,21 @@ fn a_missing_or_expired_parent_crl_is_said_clearly() {
     let other_crl = std::fs::read_to_string(other.store().join("crl/ca.crl")).expect("other crl");
     assert!(!chain_crl.contains(other_crl.trim()), "another CA's CRL was bundled");
 }
+
+/// `gen-crl --if-due` (what cron runs) in an intermediate is due when the parent published a new CRL,
+/// so the bundle follows the parent's and never runs out while this CA's own CRL is young.
+#[test]
+fn gen_crl_if_due_follows_the_parents_new_crl() {
+    let (root, int_path) = root_and_intermediate();
+    let int = Env::at(&int_path);
+    root.run(&["gen-crl"]).ok();
+    int.run(&["gen-crl"]).ok();
+    assert_eq!(int.run(&["--json", "gen-crl", "--if-due"]).ok().json()["regenerated"], false);
+    root.run(&["gen-crl"]).ok();
+    let j = int.run(&["--json", "gen-crl", "--if-due"]).ok().json();
+    assert_eq!(j["regenerated"], true, "{j}");
+    let bundle = std::fs::read_to_string(int_path.join("crl/ca-chain.crl")).expect("bundle");
+    let root_crl = std::fs::read_to_string(root.store().join("crl/ca.crl")).expect("root crl");
+    assert!(bundle.contains(root_crl.trim()), "the bundle lacks the root's new CRL");
+    assert_eq!(int.run(&["--json", "gen-crl", "--if-due"]).ok().json()["regenerated"], false);
+}

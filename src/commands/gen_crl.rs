@@ -46,6 +46,7 @@ pub struct GenCrlArgs {
     #[arg(long)]
     pub exclude_expired: bool,
     /// Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left
+    /// (for an intermediate, also when the parent store has published a new CRL)
     #[arg(long)]
     pub if_due: bool,
     /// With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]
@@ -126,6 +127,32 @@ fn not_due(ctx: &Ctx, path: &Path, window: Window) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// --if-due for an intermediate: its chain CRL is due too when it leaves a CA
+/// out, a parent's CRL in it is due, or the parent store has published a newer
+/// one, so a daily `gen-crl --if-due` never lets the parent's CRL run out.
+fn chain_due(store: &Store, window: Window) -> bool {
+    let Ok(chain) = store.ca_chain_ders() else { return false };
+    if chain.len() < 2 {
+        return false;
+    }
+    let Some(bundle) = fsio::read(&store.paths.chain_crl).ok().and_then(|b| crl::load_crls(&b).ok()) else {
+        return true;
+    };
+    let now = OffsetDateTime::now_utc();
+    let due = |der: &Vec<u8>| {
+        crl::parse(der).map_or(true, |c| {
+            c.next_update().is_none_or(|next| window.due(c.last_update().to_datetime(), next.to_datetime(), now))
+        })
+    };
+    if !crl::uncovered(&chain, &bundle).is_empty() || bundle.iter().any(due) {
+        return true;
+    }
+    match store.parent_crl() {
+        ParentCrl::Found { ders, .. } => ders.iter().any(|d| !bundle.contains(d)),
+        _ => false,
+    }
+}
+
 /// The CRLs of --parent-crl FILE, in its words.
 fn read_parent_crls(file: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
     crl::load_crls(&fsio::read(file)?).with_context(|| format!("cannot read --parent-crl {}", file.display()))
@@ -145,7 +172,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
     };
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
-    if args.if_due && not_due(ctx, &store.paths.crl, window)? {
+    if args.if_due && !chain_due(&store, window) && not_due(ctx, &store.paths.crl, window)? {
         return Ok(Outcome::Done);
     }
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
