@@ -94,21 +94,21 @@ fn check_parsed(enc: &pkcs8::EncryptedPrivateKeyInfo<'_>) -> Result<(), KeyError
     };
     match &params.kdf {
         Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ROUNDS => Err(unsupported(format!(
-            "PBKDF2 with {} iterations, more than the {MAX_PBKDF2_ROUNDS} mtlsctl allows",
+            "PBKDF2 at {} iterations (mtlsctl allows at most {MAX_PBKDF2_ROUNDS})",
             p.iteration_count
         ))),
         Kdf::Scrypt(p) => {
             let bytes = 128u64.saturating_mul(u64::from(p.block_size)).saturating_mul(p.cost_parameter);
             if bytes > MAX_SCRYPT_BYTES || p.parallelization > 16 {
                 return Err(unsupported(format!(
-                    "scrypt with N={} r={} p={}, which needs more memory or time than mtlsctl allows (1 GiB)",
+                    "scrypt with N={} r={} p={} (mtlsctl allows at most 1 GiB of memory and p=16)",
                     p.cost_parameter, p.block_size, p.parallelization
                 )));
             }
             Ok(())
         }
         Kdf::Pbkdf2(_) => Ok(()),
-        _ => Err(unsupported("PBES2 with an unknown key derivation".into())),
+        _ => Err(unsupported("PBES2 and an unknown key derivation".into())),
     }
 }
 
@@ -159,7 +159,7 @@ fn name_unsupported(der: &[u8]) -> Option<KeyError> {
         .sequence(|r| Ok((AlgorithmIdentifierRef::decode(r)?, AlgorithmIdentifierRef::decode(r)?)))
         .ok()?;
     if kdf.oid != PBKDF2 && kdf.oid != SCRYPT {
-        return Some(unsupported(format!("PBES2 with the key derivation {}", named(&kdf.oid))));
+        return Some(unsupported(format!("PBES2 and the key derivation {}", named(&kdf.oid))));
     }
     if kdf.oid == PBKDF2 {
         if let Some(prf) = kdf.parameters.and_then(pbkdf2_prf) {
@@ -171,13 +171,13 @@ fn name_unsupported(der: &[u8]) -> Option<KeyError> {
                 "1.2.840.113549.2.11",
             ];
             if !known.contains(&prf.to_string().as_str()) {
-                return Some(unsupported(format!("PBES2 with PBKDF2 and the PRF {}", named(&prf))));
+                return Some(unsupported(format!("PBES2, PBKDF2 and the PRF {}", named(&prf))));
             }
         }
     }
     let known = [pbes2::AES_128_CBC_OID, pbes2::AES_192_CBC_OID, pbes2::AES_256_CBC_OID, pbes2::DES_EDE3_CBC_OID];
     if !known.contains(&cipher.oid) {
-        return Some(unsupported(format!("PBES2 with the cipher {}", named(&cipher.oid))));
+        return Some(unsupported(format!("PBES2 and the cipher {}", named(&cipher.oid))));
     }
     None
 }
@@ -258,13 +258,13 @@ mod tests {
         let mut other = aes256;
         other[10] = 0x2B;
         let what = unsupported_text(&with_oid_replaced(&aes256, &other));
-        assert_eq!(what, "PBES2 with the cipher OID 2.16.840.1.101.3.4.1.43");
+        assert_eq!(what, "PBES2 and the cipher OID 2.16.840.1.101.3.4.1.43");
         // hmacWithSHA256 (1.2.840.113549.2.9) becomes hmacWithSHA512-256 (2.13)
         let sha256 = [0x06, 0x08, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x02, 0x09];
         let mut other = sha256;
         other[9] = 0x0D;
         let what = unsupported_text(&with_oid_replaced(&sha256, &other));
-        assert_eq!(what, "PBES2 with PBKDF2 and the PRF hmacWithSHA512-256 (1.2.840.113549.2.13)");
+        assert_eq!(what, "PBES2, PBKDF2 and the PRF hmacWithSHA512-256 (1.2.840.113549.2.13)");
         // PBES2 (1.2.840.113549.1.5.13) becomes PBES1 pbeWithSHA1AndDES-CBC (1.5.10): parameters then do not parse.
         let pbes2 = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x05, 0x0D];
         let mut other = pbes2;
@@ -276,7 +276,36 @@ mod tests {
         let mut other = pbkdf2;
         other[10] = 0x63;
         let what = unsupported_text(&with_oid_replaced(&pbkdf2, &other));
-        assert_eq!(what, "PBES2 with the key derivation OID 1.2.840.113549.1.5.99");
+        assert_eq!(what, "PBES2 and the key derivation OID 1.2.840.113549.1.5.99");
+    }
+
+    /// A key file cannot hold a command for hours or take all memory: such parameters are refused unread.
+    #[test]
+    fn costly_parameters_are_refused() {
+        let encoded = |kdf: Kdf<'_>| {
+            let params = pbes2::Parameters { kdf, encryption: pbes2::EncryptionScheme::Aes256Cbc { iv: &[0; 16] } };
+            let enc = pkcs8::EncryptedPrivateKeyInfo {
+                encryption_algorithm: EncryptionScheme::Pbes2(params),
+                encrypted_data: &[0; 48],
+            };
+            der::Encode::to_der(&enc).expect("encode")
+        };
+        let salt = [1u8; 16];
+        let slow = encoded(Kdf::Pbkdf2(pbes2::Pbkdf2Params {
+            salt: &salt,
+            iteration_count: 20_000_000,
+            key_length: None,
+            prf: pbes2::Pbkdf2Prf::HmacWithSha256,
+        }));
+        assert_eq!(unsupported_text(&slow), "PBKDF2 at 20000000 iterations (mtlsctl allows at most 10000000)");
+        let big = encoded(Kdf::Scrypt(pbes2::ScryptParams {
+            salt: &salt,
+            cost_parameter: 1 << 21,
+            block_size: 8,
+            parallelization: 1,
+            key_length: None,
+        }));
+        assert!(unsupported_text(&big).starts_with("scrypt with N=2097152 r=8 p=1"));
     }
 
     #[test]
