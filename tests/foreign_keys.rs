@@ -333,3 +333,45 @@ fn a_wrong_passphrase_typed_at_the_prompt_is_asked_again() {
     assert!(screen.contains("EXIT=0") && screen.contains("Issued client certificate for \"tty\""), "{screen}");
     assert!(!screen.contains(PASS) && !screen.contains("not it"), "{screen}");
 }
+
+/// An easy-rsa CA with a passphrase as the parent of an mtlsctl intermediate: init-ca --parent opens
+/// its key, and the intermediate's gen-crl bundles easy-rsa's own crl.pem, which openssl accepts.
+#[test]
+fn an_encrypted_easyrsa_ca_signs_an_intermediate_whose_chain_crl_holds_easyrsas_crl() {
+    let env = Env::new();
+    easyrsa(&env, &["init-pki"]).ok();
+    easyrsa(&env, &["--req-cn=Easy CA", "build-ca"]).ok();
+    easyrsa(&env, &["gen-crl"]).ok();
+    let file = pass_file(&env, PASS);
+    let int = Env::at(env.path().join("int"));
+    int.run(&[
+        "init-ca",
+        "--cn",
+        "Issuing CA",
+        "--parent",
+        utf8(&env.store()),
+        "--parent-passphrase-file",
+        utf8(&file),
+    ])
+    .ok();
+    int.issue("leaf", &[]);
+    let j = int.run(&["--json", "gen-crl"]).ok().json();
+    assert_eq!(j["chain_crl_uncovered"], serde_json::json!([]), "{j}");
+    assert_eq!(j["parent_crl_source"].as_str(), Some(utf8(&env.store().join("crl.pem"))), "{j}");
+    let r = peer(
+        "openssl",
+        &[
+            "verify",
+            "-crl_check_all",
+            "-CAfile",
+            utf8(&env.store().join("ca.crt")),
+            "-untrusted",
+            utf8(&int.store().join("certs/ca.crt")),
+            "-CRLfile",
+            utf8(&int.store().join("crl/ca-chain.crl")),
+            utf8(&int.issued("leaf", "cert.pem")),
+        ],
+        env.path(),
+    );
+    assert!(r.code == 0 && r.stdout.contains(": OK"), "{}", r.both());
+}
