@@ -254,6 +254,13 @@ fn an_unsupported_scheme_is_not_a_wrong_passphrase() {
         let env = store_with_foreign_ca(&cert, &dir.join(key));
         let j = env.run(&["--json", "inspect", utf8(&dir.join(key))]).ok().json();
         assert!(j["encryption"].as_str().is_some_and(|e| e.ends_with("not supported")), "{j}");
+        let check = env.run(&["--json", "check"]).code(3).json();
+        let found = check["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .any(|p| p["code"] == "ca_key_unsupported" && p["message"].as_str().is_some_and(|m| m.contains(named)));
+        assert!(found, "{check}");
         let before = env.snapshot();
         for envs in [&[("MTLSCTL_CA_PASSPHRASE", PASS)][..], &[("MTLSCTL_CA_PASSPHRASE", "wrong")][..], &[][..]] {
             let r = env.run_with(&["issue", "--cn", "alice"], envs).error().stderr_has(named);

@@ -60,6 +60,10 @@ fn nginx_accepts_an_intermediates_client_until_it_is_revoked() {
     assert!(r.stderr.contains("has no CRL yet"), "{}", r.stderr);
     assert!(r.stderr.contains(&format!("mtlsctl --dir {} gen-crl", root.store().display())), "{}", r.stderr);
     assert!(r.stderr.contains(&format!("has no CRL of {ROOT_CN}")), "{}", r.stderr);
+    let check = int.run(&["--json", "check"]).code(3).json();
+    let codes: Vec<&str> =
+        check["problems"].as_array().expect("problems").iter().filter_map(|p| p["code"].as_str()).collect();
+    assert_eq!(codes, ["chain_crl_incomplete"], "{check}");
 
     // nginx-config refuses it, with the fix, and changes nothing.
     let before = int.snapshot();
@@ -79,6 +83,8 @@ fn nginx_accepts_an_intermediates_client_until_it_is_revoked() {
     assert_eq!(j["chain_crl_uncovered"], serde_json::json!([]), "{j}");
     assert_eq!(j["parent_crl_source"].as_str(), Some(utf8(&root.store().join("crl/ca.crl"))), "{j}");
     assert!(!r.stderr.contains("has no CRL") && !r.stderr.contains("expire"), "{}", r.stderr);
+
+    assert_eq!(int.run(&["--json", "check"]).ok().json()["clean"], true);
 
     let (port, up) = (free_port(), free_port());
     let dir = int.path().join("ng");
