@@ -143,7 +143,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         'mtlsctl;revoke' {
             [CompletionResult]::new('--serial', '--serial', [CompletionResultType]::ParameterName, 'The serial number to revoke (hex, as `mtlsctl list` shows it)')
             [CompletionResult]::new('--cn', '--cn', [CompletionResultType]::ParameterName, 'Revoke every valid certificate with this common name')
-            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (RFC 5280 reason code)')
+            [CompletionResult]::new('--reason', '--reason', [CompletionResultType]::ParameterName, 'Why (RFC 5280 reason code; OpenSSL''s spelling, e.g. keyCompromise, is accepted too)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
@@ -163,6 +163,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
             [CompletionResult]::new('--der', '--der', [CompletionResultType]::ParameterName, 'Also write the CRL in DER form to FILE')
             [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]')
             [CompletionResult]::new('--parent-crl', '--parent-crl', [CompletionResultType]::ParameterName, 'For an intermediate CA: the parent CAs'' CRLs (PEM) to bundle into crl/ca-chain.crl [default: the parent store''s current CRL (recorded by init-ca --parent), else those already in crl/ca-chain.crl]')
+            [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'After writing a CRL, run CMD through `sh -c` (e.g. ''nginx -s reload'': nginx reads ssl_crl only at start and reload); with --if-due only when a CRL was written')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
@@ -372,7 +373,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         'mtlsctl;nginx-config' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server identity (issued/<NAME>/, made with `issue --profile server`)')
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address nginx listens on')
-            [CompletionResult]::new('--upstream', '--upstream', [CompletionResultType]::ParameterName, 'Where to proxy requests')
+            [CompletionResult]::new('--upstream', '--upstream', [CompletionResultType]::ParameterName, 'Proxy requests to URL, with the client''s identity in X-Client-Cert-* headers [default: answer 200 with the client''s subject]')
             [CompletionResult]::new('--ocsp', '--ocsp', [CompletionResultType]::ParameterName, 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')
@@ -423,7 +424,7 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         }
         'mtlsctl;schedule' {
             [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'How often the job runs (e.g. 15m, 1h, 6h, 1d)')
-            [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Command to run once after any renewal, through `sh -c` (e.g. ''nginx -s reload'')')
+            [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Command to run through `sh -c` after a new CRL and once after any renewals (e.g. ''nginx -s reload'')')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the unit files into DIR (systemd) instead of printing them')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour on stderr')

@@ -318,7 +318,10 @@ _mtlsctl() {
             fi
             case "${prev}" in
                 --cn)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --format)
@@ -361,7 +364,7 @@ _mtlsctl() {
             return 0
             ;;
         mtlsctl__subcmd__gen__subcmd__crl)
-            opts="-q -h -V --next-update --der --exclude-expired --if-due --before --parent-crl --passphrase-file --dir --json --quiet --batch --color --help --version"
+            opts="-q -h -V --next-update --der --exclude-expired --if-due --before --parent-crl --exec --passphrase-file --dir --json --quiet --batch --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,6 +383,10 @@ _mtlsctl() {
                     return 0
                     ;;
                 --parent-crl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exec)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -898,7 +905,10 @@ _mtlsctl() {
             fi
             case "${prev}" in
                 --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --listen)
@@ -1110,7 +1120,10 @@ _mtlsctl() {
             fi
             case "${prev}" in
                 --name)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --cert)
@@ -1160,7 +1173,10 @@ _mtlsctl() {
             fi
             case "${prev}" in
                 --cn)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --serial)
@@ -1222,7 +1238,10 @@ _mtlsctl() {
                     return 0
                     ;;
                 --cn)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=("${cur}")
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o nospace
+                    fi
                     return 0
                     ;;
                 --reason)

@@ -135,7 +135,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;revoke'= {
             cand --serial 'The serial number to revoke (hex, as `mtlsctl list` shows it)'
             cand --cn 'Revoke every valid certificate with this common name'
-            cand --reason 'Why (RFC 5280 reason code)'
+            cand --reason 'Why (RFC 5280 reason code; OpenSSL''s spelling, e.g. keyCompromise, is accepted too)'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
             cand -y 'Do not ask for confirmation'
@@ -154,6 +154,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
             cand --der 'Also write the CRL in DER form to FILE'
             cand --before 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]'
             cand --parent-crl 'For an intermediate CA: the parent CAs'' CRLs (PEM) to bundle into crl/ca-chain.crl [default: the parent store''s current CRL (recorded by init-ca --parent), else those already in crl/ca-chain.crl]'
+            cand --exec 'After writing a CRL, run CMD through `sh -c` (e.g. ''nginx -s reload'': nginx reads ssl_crl only at start and reload); with --if-due only when a CRL was written'
             cand --passphrase-file 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
@@ -349,7 +350,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         &'mtlsctl;nginx-config'= {
             cand --server 'The server identity (issued/<NAME>/, made with `issue --profile server`)'
             cand --listen 'Address nginx listens on'
-            cand --upstream 'Where to proxy requests'
+            cand --upstream 'Proxy requests to URL, with the client''s identity in X-Client-Cert-* headers [default: answer 200 with the client''s subject]'
             cand --ocsp 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'
@@ -397,7 +398,7 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         }
         &'mtlsctl;schedule'= {
             cand --every 'How often the job runs (e.g. 15m, 1h, 6h, 1d)'
-            cand --exec 'Command to run once after any renewal, through `sh -c` (e.g. ''nginx -s reload'')'
+            cand --exec 'Command to run through `sh -c` after a new CRL and once after any renewals (e.g. ''nginx -s reload'')'
             cand --out 'Write the unit files into DIR (systemd) instead of printing them'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour on stderr'

@@ -144,8 +144,8 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l batch -d 'Never
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l serial -d 'The serial number to revoke (hex, as `mtlsctl list` shows it)' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l cn -d 'Revoke every valid certificate with this common name' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l reason -d 'Why (RFC 5280 reason code)' -r -f -a "unspecified\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l cn -d 'Revoke every valid certificate with this common name' -r -f
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l reason -d 'Why (RFC 5280 reason code; OpenSSL\'s spelling, e.g. keyCompromise, is accepted too)' -r -f -a "unspecified\t''
 key-compromise\t''
 ca-compromise\t''
 affiliation-changed\t''
@@ -169,6 +169,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l next-update 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l der -d 'Also write the CRL in DER form to FILE' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l before -d 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l parent-crl -d 'For an intermediate CA: the parent CAs\' CRLs (PEM) to bundle into crl/ca-chain.crl [default: the parent store\'s current CRL (recorded by init-ca --parent), else those already in crl/ca-chain.crl]' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exec -d 'After writing a CRL, run CMD through `sh -c` (e.g. \'nginx -s reload\': nginx reads ssl_crl only at start and reload); with --if-due only when a CRL was written' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
@@ -202,7 +203,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s q -l quiet -d
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l name -d 'Use the store\'s issued identity NAME (issued/NAME/chain.pem and key.pem)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l name -d 'Use the store\'s issued identity NAME (issued/NAME/chain.pem and key.pem)' -r -f
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cert -d 'Client certificate file (PEM; intermediates after the leaf are sent too)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l key -d 'Client private key file [default: the --cert file]' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l cacert -d 'Trust the server certificate only if one of these CAs signed it [default: the store\'s CA, else the system roots]' -r -F
@@ -290,7 +291,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s q -l quiet -
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l cn -d 'Renew the newest certificate with this common name' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l cn -d 'Renew the newest certificate with this common name' -r -f
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l serial -d 'Renew the certificate with this serial (hex, as `mtlsctl list` shows it)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l before -d 'Only renew when at most DURATION (e.g. 8h) or PERCENT of the lifetime (e.g. 50%) remains [default with --due: 33%]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l jitter -d 'With --due: first sleep a random time up to DURATION, so a fleet does not renew at once' -r
@@ -324,7 +325,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s q -l quiet -d 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l cn -d 'The identity to export (issued/<cn>/)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l cn -d 'The identity to export (issued/<cn>/)' -r -f
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l format -d 'What to produce' -r -f -a "pkcs12\t'PKCS#12 (.p12/.pfx): key, certificate and chain, password-protected'
 bundle\t'PEM: certificate, intermediates, then the private key'
 k8s-secret\t'YAML of a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt'"
@@ -343,9 +344,9 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s q -l quiet -d
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s V -l version -d 'Print version'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l server -d 'The server identity (issued/<NAME>/, made with `issue --profile server`)' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l server -d 'The server identity (issued/<NAME>/, made with `issue --profile server`)' -r -f
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l listen -d 'Address nginx listens on' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Where to proxy requests' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Proxy requests to URL, with the client\'s identity in X-Client-Cert-* headers [default: answer 200 with the client\'s subject]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp -d 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
@@ -384,7 +385,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l batch -d 'Ne
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l every -d 'How often the job runs (e.g. 15m, 1h, 6h, 1d)' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l exec -d 'Command to run once after any renewal, through `sh -c` (e.g. \'nginx -s reload\')' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l exec -d 'Command to run through `sh -c` after a new CRL and once after any renewals (e.g. \'nginx -s reload\')' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l out -d 'Write the unit files into DIR (systemd) instead of printing them' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''

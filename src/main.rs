@@ -6,6 +6,7 @@ use clap::Parser;
 use mtlsctl::commands::Cli;
 
 fn main() -> ExitCode {
+    mtlsctl::commands::complete_from_env();
     let cli = Cli::parse();
     match mtlsctl::run(cli) {
         Ok(outcome) => outcome.exit_code(),

@@ -298,9 +298,7 @@ fn typed_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
     const LIST: &str = "list the store's certificates with: mtlsctl list";
     if let Some(e) = cause.downcast_ref::<StoreError>() {
         return match e {
-            StoreError::Missing(dir) | StoreError::NotAStore(dir) => {
-                Some(format!("create one with: mtlsctl init-ca --dir {}", dir.display()))
-            }
+            StoreError::Missing(dir) | StoreError::NotAStore(dir) => Some(not_a_store_hint(dir)),
             StoreError::LockTimeout { .. } => {
                 Some("wait for the other command to finish, or raise MTLSCTL_LOCK_TIMEOUT (seconds)".into())
             }
@@ -328,6 +326,37 @@ fn typed_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
         RevokeError::UnknownSerial(_) | RevokeError::UnknownCn(_) | RevokeError::NoValidCn { .. } => Some(LIST.into()),
         RevokeError::ForeignCert { .. } => Some("revoke it with the CA that issued it (--dir)".into()),
         _ => None,
+    }
+}
+
+/// Where to point `--dir` instead: a directory inside a store, an easy-rsa PKI
+/// without its CA and a directory of other files each get their own words;
+/// only a missing or empty one is offered `init-ca`.
+fn not_a_store_hint(dir: &std::path::Path) -> String {
+    use crate::store::NotAStoreKind;
+    let shown = dir.display();
+    match crate::store::what_is(dir) {
+        NotAStoreKind::Inside(root) => {
+            let root = people_path(&root);
+            format!("{shown} is inside the store {root}: pass --dir {root}")
+        }
+        NotAStoreKind::EasyrsaWithoutCa => format!(
+            "{shown} is an easy-rsa PKI without a CA yet: run `easyrsa build-ca` there (mtlsctl then uses it as is), or create an mtlsctl store elsewhere with: mtlsctl init-ca --dir NEW_DIR"
+        ),
+        NotAStoreKind::Empty => format!("create one with: mtlsctl init-ca --dir {shown}"),
+        NotAStoreKind::Other => format!(
+            "{shown} holds other files: point --dir at a CA store (index.txt and certs/ca.crt, an easy-rsa PKI, or an `openssl ca` directory), or create one elsewhere with: mtlsctl init-ca --dir NEW_DIR"
+        ),
+    }
+}
+
+/// A path relative to the working directory when under it (`.` for itself).
+fn people_path(p: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().ok().and_then(|c| std::fs::canonicalize(c).ok());
+    match cwd.as_deref().and_then(|c| p.strip_prefix(c).ok()) {
+        Some(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Some(rel) => rel.display().to_string(),
+        None => p.display().to_string(),
     }
 }
 

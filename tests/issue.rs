@@ -551,7 +551,10 @@ fn warns_when_ca_or_crl_expire_soon() {
     assert!(r.stderr.contains("the CA certificate expires in"), "issue: {}", r.stderr);
     let r = env.run(&["list"]).ok();
     assert!(r.stderr.contains("the CA certificate expires in"), "list: {}", r.stderr);
+    // A deliberate 12-hour CRL is quiet at first (issue 15); one in its last day of seven is not.
     env.run(&["gen-crl", "--next-update", "12h"]).ok();
+    assert!(!env.run(&["list"]).ok().stderr.contains("the CRL"));
+    crate::docs_stories::crl_between(&env, -6 * 24, 20);
     let r = env.run(&["list"]).ok();
     assert!(r.stderr.contains("expires in") && r.stderr.contains("mtlsctl gen-crl"), "list: {}", r.stderr);
     let r = env.run(&["--json", "list"]).ok();

@@ -106,7 +106,9 @@ fn probe_nginx_verify_on() {
     assert_eq!(j["server_verification"]["hostname_ok"], true);
     assert_eq!(j["server_verification"]["trust_source"], "store");
     assert_eq!(j["server_chain"][0]["subject"], "CN=localhost");
-    assert!(j["server_chain"][0]["sans"].as_array().unwrap().iter().any(|s| s == "ip:127.0.0.1"));
+    assert!(
+        j["server_chain"][0]["sans"].as_array().unwrap().iter().any(|s| s["type"] == "ip" && s["value"] == "127.0.0.1")
+    );
     assert!(j["server_chain"][0]["days_left"].as_i64().unwrap() > 80);
     assert_eq!(j["tls_version"], "TLSv1.3");
     assert!(j["connect_ms"].is_number() && j["handshake_ms"].is_number());

@@ -38,8 +38,17 @@ impl ValueEnum for Reason {
         &Self::ALL
     }
 
+    /// kebab-case as listed; OpenSSL's spelling (`keyCompromise`, what
+    /// `openssl ca -crl_reason` takes) and the JSON's snake_case are accepted too.
     fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.cli_name()))
+        let snake = self.cli_name().replace('-', "_");
+        let mut v = PossibleValue::new(self.cli_name());
+        for alias in [self.openssl_name().to_string(), snake] {
+            if alias != self.cli_name() {
+                v = v.alias(alias);
+            }
+        }
+        Some(v)
     }
 }
 
@@ -58,6 +67,8 @@ mod tests {
         }
         for r in Reason::value_variants() {
             assert_eq!(Reason::from_str(r.cli_name(), false), Ok(*r));
+            assert_eq!(Reason::from_str(r.openssl_name(), false), Ok(*r));
+            assert_eq!(Reason::from_str(&r.cli_name().replace('-', "_"), false), Ok(*r));
         }
         assert_eq!(KeyType::value_variants().len(), 6);
     }

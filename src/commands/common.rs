@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail};
+use anyhow::{Context, anyhow, bail};
 use clap::Args;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -167,8 +167,64 @@ pub fn show_path(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// Warn when the store's CRL expires within 24 hours or has expired: servers
-/// that check it (nginx `ssl_crl`, OpenVPN) then refuse every client.
+/// Dynamic completion (`COMPLETE=bash mtlsctl`) of `--cn`/`--name`/`--server`:
+/// the identities under the store's issued/, the store found as the command
+/// line being completed names it (`--dir`, else $MTLSCTL_DIR, else ./pki).
+pub fn identity_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut dir = std::env::var_os("MTLSCTL_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+    for (i, a) in args.iter().enumerate() {
+        let a = a.to_string_lossy();
+        if a == "--dir" {
+            dir = args.get(i + 1).map(PathBuf::from).or(dir);
+        } else if let Some(v) = a.strip_prefix("--dir=") {
+            dir = Some(PathBuf::from(v));
+        }
+    }
+    let Some(store) = Store::peek(&dir.unwrap_or_else(|| PathBuf::from("pki"))) else { return Vec::new() };
+    let mut names: Vec<String> = std::fs::read_dir(&store.paths.issued)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            // The flags take the CN, which the directory name may have had to change (`café` in caf_/).
+            let cn_of = |file: &Path| {
+                let der = crate::pki::certinfo::load_certs(&std::fs::read(file).ok()?).ok()?.into_iter().next()?;
+                let cert = crate::pki::certinfo::parse(&der).ok()?;
+                names::common_name(cert.subject())
+            };
+            if p.join("cert.pem").is_file() {
+                Some(cn_of(&p.join("cert.pem")).unwrap_or(name))
+            } else {
+                // easy-rsa keeps issued/<name>.crt.
+                let stem = name.strip_suffix(".crt").filter(|_| store.is_easyrsa() && p.is_file())?;
+                Some(cn_of(&p).unwrap_or_else(|| stem.to_string()))
+            }
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names.into_iter().map(clap_complete::CompletionCandidate::new).collect()
+}
+
+/// A path as the JSON gives it: absolute (SPEC §10), whatever form the user typed.
+pub fn json_path(p: &Path) -> String {
+    crate::store::fsio::absolute(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string()
+}
+
+/// How close to its nextUpdate a CRL valid from `this_update` warns: 24 hours,
+/// or a quarter of its lifetime when that is shorter, so a CRL made on purpose
+/// for 12 hours is not flagged the moment it is written (it warns 3 h before).
+pub fn crl_warning_window(this_update: OffsetDateTime, next_update: OffsetDateTime) -> Duration {
+    let lifetime = (next_update - this_update).max(Duration::ZERO);
+    (lifetime / 4_i32).min(Duration::hours(24))
+}
+
+/// Warn when the store's CRL has expired or nears its nextUpdate
+/// (`crl_warning_window`): servers that check it (nginx `ssl_crl`, OpenVPN)
+/// then refuse every client.
 pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
     let path = &store.paths.crl;
     let Ok(bytes) = std::fs::read(path) else { return };
@@ -177,7 +233,10 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
         ctx.warn(format!("cannot read the CRL {}; run `mtlsctl gen-crl` to write a new one", show_path(path)));
         return;
     }
-    let Some(next) = headers.iter().filter_map(|h| h.next_update).min() else { return };
+    let Some((this, next)) = headers.iter().filter_map(|h| Some((h.this_update, h.next_update?))).min_by_key(|p| p.1)
+    else {
+        return;
+    };
     let now = OffsetDateTime::now_utc();
     if next <= now {
         ctx.warn(format!(
@@ -185,7 +244,7 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
             show_path(path),
             human_time(next)
         ));
-    } else if next - now < Duration::hours(24) {
+    } else if next - now < crl_warning_window(this, next) {
         let left = next - now;
         ctx.warn(format!(
             "the CRL {} expires in {}h{:02}m ({}); servers that check it reject every client after that: run `mtlsctl gen-crl`",
@@ -195,6 +254,27 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
             human_time(next)
         ));
     }
+}
+
+/// An `--exec` command that ran, and how it ended.
+#[derive(Serialize)]
+pub struct ExecReport {
+    pub command: String,
+    /// The exit status; `None` when a signal killed it.
+    pub status: Option<i32>,
+    pub success: bool,
+}
+
+/// Run an `--exec` command through `sh -c`; its output goes to stderr, so
+/// `--json` stays one document on stdout.
+pub fn run_exec(cmd: &str) -> anyhow::Result<ExecReport> {
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdout(std::io::stderr())
+        .status()
+        .with_context(|| format!("cannot run sh -c '{cmd}'"))?;
+    Ok(ExecReport { command: cmd.to_string(), status: status.code(), success: status.success() })
 }
 
 /// What `issue` and `sign` report.
@@ -262,4 +342,19 @@ pub fn report_issued(
     text.push_str(&format!("  chain: {}\n  ca:    {}", show_path(&id.chain()), show_path(&id.ca())));
     ctx.info(text);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crl_warning_window_is_a_day_or_a_quarter_of_a_short_crl() {
+        let t = OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(crl_warning_window(t, t + Duration::days(7)), Duration::hours(24));
+        assert_eq!(crl_warning_window(t, t + Duration::days(4)), Duration::hours(24));
+        assert_eq!(crl_warning_window(t, t + Duration::hours(12)), Duration::hours(3));
+        assert_eq!(crl_warning_window(t, t + Duration::hours(1)), Duration::minutes(15));
+        assert_eq!(crl_warning_window(t + Duration::hours(1), t), Duration::ZERO);
+    }
 }

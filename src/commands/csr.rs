@@ -136,8 +136,8 @@ pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
 
     let spki = rcgen::PublicKeyData::subject_public_key_info(&key);
     let report = CsrReport {
-        csr: csr_path.display().to_string(),
-        key: key_path.display().to_string(),
+        csr: super::common::json_path(&csr_path),
+        key: super::common::json_path(&key_path),
         key_generated: key_pem.is_some(),
         key_type: keys::describe_spki(&spki).unwrap_or_else(|| "unknown".into()),
         subject: if let Some(o) = &subject.org {

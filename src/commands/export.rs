@@ -41,7 +41,7 @@ pub enum Format {
   mtlsctl export --cn api.example.com --format k8s-secret --name api-tls --namespace prod | kubectl apply -f -")]
 pub struct ExportArgs {
     /// The identity to export (issued/<cn>/)
-    #[arg(long)]
+    #[arg(long, value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub cn: String,
     /// What to produce
     #[arg(long, value_enum, default_value_t = Format::Bundle)]
@@ -239,7 +239,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
             ctx.emit(&Exported {
                 format: args.format,
                 common_name: args.cn.clone(),
-                out: Some(out.display().to_string()),
+                out: Some(super::common::json_path(out)),
                 legacy: args.legacy,
                 certificates: count,
             })?;

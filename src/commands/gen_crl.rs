@@ -33,7 +33,7 @@ use crate::store::publish::{CrlOrder, NotAParent, Published};
 #[command(after_long_help = "Examples:
   mtlsctl gen-crl
   mtlsctl gen-crl --next-update 30d --der /srv/www/ca.crl.der
-  mtlsctl --batch gen-crl --if-due          # from cron/systemd: only when half its life is gone
+  mtlsctl --batch gen-crl --if-due --exec 'nginx -s reload'   # from cron/systemd: only when half its life is gone
   mtlsctl revoke --cn old-client --yes && mtlsctl gen-crl && nginx -s reload")]
 pub struct GenCrlArgs {
     /// How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)
@@ -57,6 +57,10 @@ pub struct GenCrlArgs {
     /// already in crl/ca-chain.crl]
     #[arg(long, value_name = "FILE")]
     pub parent_crl: Option<PathBuf>,
+    /// After writing a CRL, run CMD through `sh -c` (e.g. 'nginx -s reload': nginx reads
+    /// ssl_crl only at start and reload); with --if-due only when a CRL was written
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
     #[command(flatten)]
     pub pass: PassArgs,
 }
@@ -65,6 +69,7 @@ pub struct GenCrlArgs {
 struct CrlEntryReport {
     serial: String,
     subject: String,
+    index_subject: String,
     revoked_at: String,
     reason: Option<Reason>,
     invalidity_date: Option<String>,
@@ -88,6 +93,8 @@ struct GenCrlReport {
     parent_crl_source: Option<String>,
     /// The CAs of the chain that chain_crl holds no CRL of (nginx then rejects their clients).
     chain_crl_uncovered: Vec<String>,
+    /// `--exec`'s command and exit status.
+    exec: Option<common::ExecReport>,
 }
 
 #[derive(Serialize)]
@@ -214,10 +221,11 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             published.remove_from_crl.join(", ")
         ));
     }
+    let exec = args.exec.as_deref().map(common::run_exec).transpose()?;
     let report = GenCrlReport {
         regenerated: true,
         crl: store.paths.crl.display().to_string(),
-        der: args.der.as_ref().map(|d| d.display().to_string()),
+        der: args.der.as_deref().map(common::json_path),
         crl_number: crl::format_hex_number(&published.number),
         this_update: rfc3339(now),
         next_update: rfc3339(next),
@@ -228,7 +236,8 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             .iter()
             .map(|e| CrlEntryReport {
                 serial: e.serial.clone(),
-                subject: e.subject.clone(),
+                subject: crate::pki::names::oneline_to_display(&e.subject),
+                index_subject: e.subject.clone(),
                 revoked_at: rfc3339(e.revoked_at),
                 reason: e.reason,
                 invalidity_date: e.invalidity.map(rfc3339),
@@ -243,12 +252,17 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
         } else {
             Vec::new()
         },
+        exec,
     };
     ctx.emit(&report)?;
     print_published(ctx, args, &report, &published, next, validity);
     warn_chain_crl(ctx, &store, &report, &published, now);
     common::warn_crl_expiry(ctx, &store);
     common::warn_ca_expiry(ctx, ca_end);
+    if let Some(e) = report.exec.as_ref().filter(|e| !e.success) {
+        let status = e.status.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit status {c}"));
+        anyhow::bail!("--exec '{}' failed ({status}) after writing the CRL", e.command);
+    }
     Ok(Outcome::Done)
 }
 

@@ -362,16 +362,40 @@ fn dir_flag(dir: &Path) -> String {
     }
 }
 
+const CHOOSE: &str = "choose another --dir; init-ca never touches an existing directory";
+
 fn refuse_existing(dir: &Path) -> anyhow::Result<()> {
     if !dir.exists() {
         return Ok(());
     }
+    if !dir.is_dir() {
+        return Err(hinted(format!("refusing to create a CA in {}: it is not a directory", dir.display()), CHOOSE));
+    }
     let non_empty = std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?.next().is_some();
-    if !dir.is_dir() || non_empty {
+    if !non_empty {
+        return Ok(());
+    }
+    let shown = dir.display();
+    // A CA is already there: say what it is and how to use it, not only where else to go.
+    if let Some(store) = Store::peek(dir) {
+        let use_it = format!("mtlsctl{} list", dir_flag(dir));
+        return Err(if store.is_easyrsa() {
+            hinted(
+                format!("refusing to create a CA in {shown}: it already exists, as an easy-rsa PKI"),
+                format!("mtlsctl can use it as is (e.g. `{use_it}`); init-ca never touches an existing store"),
+            )
+        } else {
+            hinted(
+                format!("refusing to create a CA in {shown}: it already exists and holds a CA store"),
+                format!("use it as it is (e.g. `{use_it}`), or choose another --dir"),
+            )
+        });
+    }
+    if crate::store::is_easyrsa_pki_without_ca(dir) {
         return Err(hinted(
-            format!("refusing to create a CA in {}: it already exists and is not empty", dir.display()),
-            "choose another --dir; init-ca never touches an existing store",
+            format!("refusing to create a CA in {shown}: it already exists, as an easy-rsa PKI without a CA yet"),
+            "run `easyrsa build-ca` there, and mtlsctl uses the PKI as is; or choose another --dir",
         ));
     }
-    Ok(())
+    Err(hinted(format!("refusing to create a CA in {shown}: it already exists and is not empty"), CHOOSE))
 }

@@ -155,6 +155,18 @@ fn render_cert(s: &mut String, c: &CertSummary) {
         let pl = c.path_len.map_or("unlimited".to_string(), |n| n.to_string());
         let _ = writeln!(s, "  CA:          yes, path length {pl}");
     }
+    if let Some(nc) = &c.name_constraints {
+        let names = |t: &[crate::pki::certinfo::Subtree]| {
+            if t.is_empty() {
+                "(none)".to_string()
+            } else {
+                t.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            }
+        };
+        let critical = if nc.critical { "critical" } else { "not critical" };
+        let _ = writeln!(s, "  permitted:   {}  (name constraints, {critical})", names(&nc.permitted));
+        let _ = writeln!(s, "  excluded:    {}", names(&nc.excluded));
+    }
     if !c.key_usage.is_empty() {
         let _ = writeln!(s, "  key usage:   {}", c.key_usage.join(", "));
     }

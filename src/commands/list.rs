@@ -36,7 +36,10 @@ pub struct ListArgs {
 pub struct Row {
     pub status: Status,
     pub serial: String,
+    /// `CN=x, O=y`, as every command's JSON says it.
     pub subject: String,
+    /// As index.txt holds it: OpenSSL's `/CN=x/O=y`, with its escaping.
+    pub index_subject: String,
     pub common_name: Option<String>,
     pub not_after: Option<String>,
     pub days_left: Option<i64>,
@@ -81,7 +84,8 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
         rows.push(Row {
             status,
             serial: e.serial.clone(),
-            subject: e.subject.clone(),
+            subject: crate::pki::names::oneline_to_display(&e.subject),
+            index_subject: e.subject.clone(),
             common_name: e.common_name(),
             not_after: na.map(rfc3339),
             days_left: na.map(days_left),
@@ -90,7 +94,10 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
         });
     }
     ctx.emit(&Listing { store: store.paths.root.display().to_string(), count: rows.len(), certificates: &rows })?;
-    ctx.result(table(&rows, ctx.color_stdout()));
+    // With --json, stdout holds the listing; the table would only repeat it on stderr.
+    if !ctx.json() {
+        ctx.result(table(&rows, ctx.color_stdout()));
+    }
     super::common::warn_crl_expiry(ctx, &store);
     if let Ok(der) = store.ca_cert_der()
         && let Ok(ca) = crate::pki::certinfo::parse(&der)
@@ -118,7 +125,7 @@ fn table(rows: &[Row], color: bool) -> String {
                 r.not_after.clone().unwrap_or_default().replace('T', " ").replace('Z', ""),
                 r.days_left.map(|d| d.to_string()).unwrap_or_default(),
                 // Another tool may have written the line: no terminal escapes.
-                crate::pki::names::printable(&r.subject),
+                crate::pki::names::oneline_for_people(&r.index_subject),
             ]
         })
         .collect();

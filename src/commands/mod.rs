@@ -21,11 +21,20 @@ pub mod schedule;
 pub mod sign;
 pub mod verify;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::Outcome;
 use crate::cli::GlobalArgs;
 use crate::output::Ctx;
+
+/// The variable that asks for dynamic completions: `source <(COMPLETE=bash mtlsctl)`.
+pub const COMPLETE_ENV: &str = "COMPLETE";
+
+/// With $COMPLETE set, print the shell's registration script or the
+/// completions of the command line it passes, and exit; else return.
+pub fn complete_from_env() {
+    clap_complete::CompleteEnv::with_factory(Cli::command).var(COMPLETE_ENV).complete();
+}
 
 /// A command-line PKI toolkit for mutual TLS
 ///

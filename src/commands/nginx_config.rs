@@ -18,10 +18,12 @@ use crate::store::{Store, fsio};
 ///
 /// Uses issued/<server>/chain.pem and key.pem as the server identity, the
 /// root CA as ssl_client_certificate, ssl_verify_depth matching this store's
-/// chain, the CRL (crl/ca-chain.crl for an intermediate store: nginx checks
-/// the CRL of every CA in the chain) and proxy_set_header lines forwarding
-/// the client identity. Include the output in nginx's http block (it holds a
-/// `map` for the client CN and the `server` block).
+/// chain and the CRL (crl/ca-chain.crl for an intermediate store: nginx checks
+/// the CRL of every CA in the chain). Without --upstream the endpoint answers
+/// by itself with 200 and the verified client's subject, to try it with curl;
+/// with --upstream it proxies there and forwards the client identity in
+/// headers. Include the output in nginx's http block (it holds a `map` for the
+/// client CN and the `server` block).
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:
   mtlsctl nginx-config --server api.example.com > /etc/nginx/conf.d/api-mtls.conf
@@ -30,7 +32,7 @@ use crate::store::{Store, fsio};
   mtlsctl nginx-config --server api.example.com --ocsp http://127.0.0.1:8888/")]
 pub struct NginxConfigArgs {
     /// The server identity (issued/<NAME>/, made with `issue --profile server`)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub server: String,
     /// Address nginx listens on
     #[arg(long, value_name = "ADDR:PORT", default_value = "443")]
@@ -38,9 +40,10 @@ pub struct NginxConfigArgs {
     /// ssl_verify_client optional instead of on (clients without a certificate get through)
     #[arg(long)]
     pub optional: bool,
-    /// Where to proxy requests
-    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080")]
-    pub upstream: String,
+    /// Proxy requests to URL, with the client's identity in X-Client-Cert-* headers
+    /// [default: answer 200 with the client's subject]
+    #[arg(long, value_name = "URL")]
+    pub upstream: Option<String>,
     /// Leave out ssl_crl (no revocation checking)
     #[arg(long)]
     pub no_crl: bool,
@@ -68,6 +71,8 @@ struct NginxConfig {
     /// `leaf` or `on`, with --ocsp.
     ssl_ocsp: Option<&'static str>,
     ssl_ocsp_responder: Option<String>,
+    /// --upstream: where `location /` proxies; `None` when it answers by itself.
+    upstream: Option<String>,
 }
 
 /// The OCSP lines of the server block: `(text, ssl_ocsp mode)`.
@@ -95,6 +100,30 @@ fn ocsp_lines(args: &NginxConfigArgs, root_store: bool) -> anyhow::Result<Option
         c.push_str("    # No ssl_ocsp_cache: a revocation counts on the next connection.\n");
     }
     Ok(Some((c, mode)))
+}
+
+/// The `location /` block: proxy to `upstream` with the client identity in
+/// headers, or (none given) answer here so the endpoint can be tried at once.
+fn location(upstream: Option<&str>) -> String {
+    let mut c = String::from("\n    location / {\n");
+    match upstream {
+        Some(url) => {
+            c.push_str("        # WARNING: the upstream must not be reachable without going through nginx,\n");
+            c.push_str("        # or any caller can set these headers and claim any identity.\n");
+            c.push_str("        proxy_set_header X-Client-Cert-CN     $mtls_client_cn;\n");
+            c.push_str("        proxy_set_header X-Client-Cert-Subject $ssl_client_s_dn;\n");
+            c.push_str("        proxy_set_header X-Client-Cert-Serial $ssl_client_serial;\n");
+            c.push_str("        proxy_set_header X-Client-Verify      $ssl_client_verify;\n");
+            c.push_str(&format!("        proxy_pass {url};\n"));
+        }
+        None => {
+            c.push_str("        # No upstream (--upstream URL): answer with the client nginx verified.\n");
+            c.push_str("        default_type text/plain;\n");
+            c.push_str("        return 200 \"client: $ssl_client_s_dn\\nverify: $ssl_client_verify\\n\";\n");
+        }
+    }
+    c.push_str("    }\n");
+    c
 }
 
 /// The first nameserver of /etc/resolv.conf, else systemd-resolved's.
@@ -184,15 +213,8 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
     if let Some((lines, _)) = &ocsp {
         c.push_str(lines);
     }
-    c.push_str("\n    location / {\n");
-    c.push_str("        # WARNING: the upstream must not be reachable without going through nginx,\n");
-    c.push_str("        # or any caller can set these headers and claim any identity.\n");
-    c.push_str("        proxy_set_header X-Client-Cert-CN     $mtls_client_cn;\n");
-    c.push_str("        proxy_set_header X-Client-Cert-Subject $ssl_client_s_dn;\n");
-    c.push_str("        proxy_set_header X-Client-Cert-Serial $ssl_client_serial;\n");
-    c.push_str("        proxy_set_header X-Client-Verify      $ssl_client_verify;\n");
-    c.push_str(&format!("        proxy_pass {};\n", args.upstream));
-    c.push_str("    }\n}\n");
+    c.push_str(&location(args.upstream.as_deref()));
+    c.push_str("}\n");
 
     ctx.emit(&NginxConfig {
         config: c.clone(),
@@ -204,6 +226,7 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
         ssl_crl: crl.map(|p| p.display().to_string()),
         ssl_ocsp: ocsp.as_ref().map(|(_, mode)| *mode),
         ssl_ocsp_responder: args.ocsp.clone(),
+        upstream: args.upstream.clone(),
     })?;
     ctx.result(c);
     Ok(Outcome::Done)

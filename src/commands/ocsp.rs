@@ -321,8 +321,8 @@ fn sign(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
         signed.index.next_update
     ));
     ctx.emit(&SignReport {
-        index_file: out.join(responder::presigned::INDEX_FILE).display().to_string(),
-        out: out.display().to_string(),
+        index_file: super::common::json_path(&out.join(responder::presigned::INDEX_FILE)),
+        out: super::common::json_path(&out),
         issuer: signed.index.issuer.clone(),
         signer: if delegated { "delegated" } else { "ca" },
         responder_serial,

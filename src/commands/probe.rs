@@ -47,7 +47,7 @@ pub struct ProbeArgs {
     #[arg(value_name = "HOST:PORT")]
     pub target: String,
     /// Use the store's issued identity NAME (issued/NAME/chain.pem and key.pem)
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["cert", "key"])]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["cert", "key"], value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub name: Option<String>,
     /// Client certificate file (PEM; intermediates after the leaf are sent too)
     #[arg(long, value_name = "FILE")]
@@ -114,7 +114,7 @@ fn identity_files(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Opt
     }
     Ok(args.cert.as_ref().map(|cert| {
         let key = args.key.clone().unwrap_or_else(|| cert.clone());
-        (cert.clone(), key, cert.display().to_string())
+        (cert.clone(), key, super::common::json_path(cert))
     }))
 }
 
@@ -209,7 +209,8 @@ fn store_revocation(store: &Store, leaf_der: &[u8]) -> Option<String> {
 
 fn load_trust(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Trust> {
     let anchors = |source, file: &Path, ders: &[Vec<u8>], label: String| {
-        Trust::from_ders(source, Some(file.to_path_buf()), ders, label)
+        let abs = crate::store::fsio::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        Trust::from_ders(source, Some(abs), ders, label)
             .map_err(|(i, e)| anyhow!("certificate #{i} of {} cannot be a trust anchor: {e}", file.display()))
     };
     if let Some(file) = &args.cacert {
@@ -337,7 +338,7 @@ fn render(r: &Report, color: bool) -> String {
             let _ = writeln!(o, "  {i} {}", c.subject);
             let _ = writeln!(o, "      issuer  {}", c.issuer);
             if !c.sans.is_empty() {
-                let _ = writeln!(o, "      SANs    {}", c.sans.join(", "));
+                let _ = writeln!(o, "      SANs    {}", crate::pki::names::join_sans(&c.sans));
             }
             let _ = writeln!(
                 o,

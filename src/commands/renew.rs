@@ -47,7 +47,7 @@ mod due;
   mtlsctl renew --serial 3A7F0C21D4E5B6A798C0D1E2F3A4B5C6 --validity 30d --reuse-key")]
 pub struct RenewArgs {
     /// Renew the newest certificate with this common name
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub cn: Option<String>,
     /// Renew the certificate with this serial (hex, as `mtlsctl list` shows it)
     #[arg(long, value_name = "HEX")]

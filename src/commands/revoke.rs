@@ -12,8 +12,8 @@ use super::common;
 use crate::Outcome;
 use crate::cli::Serial;
 use crate::output::{Ctx, hinted};
-use crate::pki::certinfo;
 use crate::pki::dates::rfc3339;
+use crate::pki::{certinfo, names};
 use crate::store::Store;
 use crate::store::fsio;
 use crate::store::index::Reason;
@@ -38,9 +38,9 @@ pub struct RevokeArgs {
     #[arg(long, value_name = "HEX")]
     pub serial: Option<Serial>,
     /// Revoke every valid certificate with this common name
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub cn: Option<String>,
-    /// Why (RFC 5280 reason code)
+    /// Why (RFC 5280 reason code; OpenSSL's spelling, e.g. keyCompromise, is accepted too)
     #[arg(long, value_enum, default_value_t = Reason::Unspecified)]
     pub reason: Reason,
     /// Do not ask for confirmation
@@ -52,6 +52,7 @@ pub struct RevokeArgs {
 struct RevokedCert {
     serial: String,
     subject: String,
+    index_subject: String,
     common_name: Option<String>,
     not_after: Option<String>,
 }
@@ -141,7 +142,8 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
         .iter()
         .map(|e| RevokedCert {
             serial: e.serial.clone(),
-            subject: e.subject.clone(),
+            subject: names::oneline_to_display(&e.subject),
+            index_subject: e.subject.clone(),
             common_name: e.common_name(),
             not_after: e.not_after().map(rfc3339),
         })
@@ -161,7 +163,7 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
     };
     let mut text = format!("Revoked {what} ({}):\n", args.reason.openssl_name());
     for r in &revoked {
-        text.push_str(&format!("  {} {}\n", r.serial, r.subject));
+        text.push_str(&format!("  {} {}\n", r.serial, names::oneline_for_people(&r.index_subject)));
     }
     text.push_str("Servers still accept it until a new CRL is published: run `mtlsctl gen-crl` and reload them.");
     ctx.info(text);

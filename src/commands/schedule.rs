@@ -16,10 +16,12 @@ use crate::store::fsio;
 
 /// Print a systemd timer or a crontab line that renews this store by itself
 ///
-/// The job runs `mtlsctl --dir <store> --batch gen-crl --if-due`, then
-/// `mtlsctl --dir <store> --batch renew --due [--exec CMD]`, with this
-/// binary's absolute path and the store's absolute path. Both exit 0 when
-/// nothing is due, so the timer only fails when something needs a look.
+/// The job runs `mtlsctl --dir <store> --batch gen-crl --if-due [--exec CMD]`,
+/// then `mtlsctl --dir <store> --batch renew --due [--exec CMD]`, with this
+/// binary's absolute path and the store's absolute path: CMD (a reload) runs
+/// after a new CRL and after renewals, since nginx reads both only at reload.
+/// Both exit 0 when nothing is due, so the timer only fails when something
+/// needs a look.
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:
   mtlsctl --dir /etc/mtls schedule systemd --every 1h --exec 'nginx -s reload' --out /etc/systemd/system
@@ -32,7 +34,7 @@ pub struct ScheduleArgs {
     /// How often the job runs (e.g. 15m, 1h, 6h, 1d)
     #[arg(long, default_value = "1h", value_name = "DURATION")]
     pub every: Parsed<Duration>,
-    /// Command to run once after any renewal, through `sh -c` (e.g. 'nginx -s reload')
+    /// Command to run through `sh -c` after a new CRL and once after any renewals (e.g. 'nginx -s reload')
     #[arg(long, value_name = "CMD")]
     pub exec: Option<String>,
     /// Write the unit files into DIR (systemd) instead of printing them
@@ -114,9 +116,11 @@ pub fn run(ctx: &Ctx, args: &ScheduleArgs) -> anyhow::Result<Outcome> {
         .with_context(|| format!("cannot resolve {}", store.paths.root.display()))?;
     let exe = std::env::current_exe().context("cannot find this program's path")?;
     let base = [exe.display().to_string(), "--dir".into(), root.display().to_string(), "--batch".into()];
-    let crl: Vec<String> = base.iter().cloned().chain(["gen-crl".into(), "--if-due".into()]).collect();
+    let mut crl: Vec<String> = base.iter().cloned().chain(["gen-crl".into(), "--if-due".into()]).collect();
     let mut renew: Vec<String> = base.iter().cloned().chain(["renew".into(), "--due".into()]).collect();
+    // nginx keeps the CRL it loaded: a new one counts only after a reload, renewed or not.
     if let Some(cmd) = &args.exec {
+        crl.extend(["--exec".to_string(), cmd.clone()]);
         renew.extend(["--exec".to_string(), cmd.clone()]);
     }
     let commands = vec![crl, renew];
@@ -165,7 +169,7 @@ fn units(root: &Path, commands: &[Vec<String>], every: Duration, out: Option<&Pa
                 let p = dir.join(&name);
                 fsio::write_atomic(&p, content.as_bytes(), fsio::Mode::Public)
                     .with_context(|| format!("cannot write {}", p.display()))?;
-                Some(p.display().to_string())
+                Some(super::common::json_path(&p))
             }
             None => None,
         };

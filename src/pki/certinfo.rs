@@ -174,11 +174,79 @@ pub fn sha256_fingerprint(der: &[u8]) -> String {
     hex::hex_colon(d.as_ref())
 }
 
+/// A CA's nameConstraints extension (RFC 5280 §4.2.1.10).
+#[derive(Debug, Clone, Serialize)]
+pub struct NameConstraintsSummary {
+    pub critical: bool,
+    /// Names under the CA must fall inside one of these (per type).
+    pub permitted: Vec<Subtree>,
+    /// Names under the CA must fall inside none of these.
+    pub excluded: Vec<Subtree>,
+}
+
+/// One subtree, in the shape of a SAN: `{"type": "dns", "value": "example.com"}`;
+/// an IP subtree is `10.0.0.0/8`, a directory name `CN=x, O=y`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subtree {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub value: String,
+}
+
+impl std::fmt::Display for Subtree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.kind, names::printable(&self.value))
+    }
+}
+
+fn subtree(gn: &x509_parser::extensions::GeneralName<'_>) -> Subtree {
+    use x509_parser::extensions::GeneralName as G;
+    let (kind, value) = match gn {
+        G::DNSName(v) => ("dns", (*v).to_string()),
+        G::RFC822Name(v) => ("email", (*v).to_string()),
+        G::URI(v) => ("uri", (*v).to_string()),
+        G::IPAddress(b) => ("ip", ip_subtree(b)),
+        G::DirectoryName(n) => ("dirname", names::display_name(n)),
+        G::RegisteredID(oid) => ("rid", oid.to_id_string()),
+        G::OtherName(oid, _) => ("other", oid.to_id_string()),
+        _ => ("other", String::new()),
+    };
+    Subtree { kind, value }
+}
+
+/// An address and mask (8 or 32 bytes) as CIDR when the mask is a prefix, else `addr/mask`.
+fn ip_subtree(b: &[u8]) -> String {
+    let half = b.len() / 2;
+    let addr = |bytes: &[u8]| -> Option<std::net::IpAddr> {
+        match bytes.len() {
+            4 => Some(std::net::IpAddr::from(<[u8; 4]>::try_from(bytes).ok()?)),
+            16 => Some(std::net::IpAddr::from(<[u8; 16]>::try_from(bytes).ok()?)),
+            _ => None,
+        }
+    };
+    let (Some(ip), Some(mask)) = (addr(&b[..half]), addr(&b[half..])) else { return hex::hex_colon(b) };
+    let bits: Vec<bool> = b[half..].iter().flat_map(|m| (0..8).rev().map(move |i| m >> i & 1 == 1)).collect();
+    let prefix = bits.iter().take_while(|x| **x).count();
+    if bits[prefix..].iter().all(|x| !x) { format!("{ip}/{prefix}") } else { format!("{ip}/{mask}") }
+}
+
+pub fn name_constraints(cert: &X509Certificate<'_>) -> Option<NameConstraintsSummary> {
+    let ext = cert.name_constraints().ok().flatten()?;
+    let list = |t: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
+        t.as_ref().map(|v| v.iter().map(|s| subtree(&s.base)).collect()).unwrap_or_default()
+    };
+    Some(NameConstraintsSummary {
+        critical: ext.critical,
+        permitted: list(&ext.value.permitted_subtrees),
+        excluded: list(&ext.value.excluded_subtrees),
+    })
+}
+
 /// A certificate as `inspect`, `issue` and friends report it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CertSummary {
     pub subject: String,
-    pub subject_oneline: String,
+    pub index_subject: String,
     pub common_name: Option<String>,
     pub issuer: String,
     pub serial: String,
@@ -191,6 +259,8 @@ pub struct CertSummary {
     pub key_usage: Vec<String>,
     pub extended_key_usage: Vec<String>,
     pub sans: Vec<San>,
+    /// The CA's nameConstraints: what names the certificates under it may hold.
+    pub name_constraints: Option<NameConstraintsSummary>,
     pub key_type: String,
     pub signature_algorithm: String,
     pub subject_key_id: Option<String>,
@@ -247,7 +317,7 @@ pub fn summarize(der: &[u8]) -> anyhow::Result<CertSummary> {
     let profile = eku_flags(&cert).and_then(|(s, c)| Profile::from_ekus(s, c)).filter(|_| !is_ca(&cert));
     Ok(CertSummary {
         subject: names::display_name(cert.subject()),
-        subject_oneline: names::openssl_oneline(cert.subject()),
+        index_subject: names::openssl_oneline(cert.subject()),
         common_name: names::common_name(cert.subject()),
         issuer: names::display_name(cert.issuer()),
         serial: serial_hex(&cert),
@@ -260,6 +330,7 @@ pub fn summarize(der: &[u8]) -> anyhow::Result<CertSummary> {
         key_usage,
         extended_key_usage,
         sans: sans(&cert),
+        name_constraints: name_constraints(&cert),
         key_type: super::keys::describe_spki(cert.public_key().raw).unwrap_or_else(|| "unknown".into()),
         signature_algorithm: sig_alg_name(&cert.signature_algorithm.algorithm.to_id_string()),
         subject_key_id: subject_key_id(&cert).map(|k| hex::hex_colon(&k)),

@@ -34,6 +34,11 @@ impl std::fmt::Display for San {
     }
 }
 
+/// SANs for people: `dns:a, ip:10.0.0.1`.
+pub fn join_sans(sans: &[San]) -> String {
+    sans.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
 impl San {
     /// Parse `dns:NAME`, `ip:ADDR`, `uri:URI`, `email:ADDR`; a bare value is
     /// taken as an IP address if it parses as one, else a DNS name.
@@ -41,6 +46,14 @@ impl San {
         let (kind, value) = match spec.split_once(':') {
             Some((k, v)) if matches!(k.to_ascii_lowercase().as_str(), "dns" | "ip" | "uri" | "email") => {
                 (k.to_ascii_lowercase(), v)
+            }
+            Some((k, _)) if is_san_type_word(k) && spec.parse::<IpAddr>().is_err() && !spec.contains("://") => {
+                if ["urn", "spiffe", "http", "https", "ldap", "tag"].contains(&k.to_ascii_lowercase().as_str()) {
+                    bail!("invalid SAN '{spec}': a URI SAN is written uri:{spec}");
+                }
+                bail!(
+                    "invalid SAN '{spec}': unknown type '{k}:'; a SAN is dns:NAME, ip:ADDR, uri:URI or email:ADDR (a bare name is taken as dns:, a bare address as ip:)"
+                );
             }
             _ => {
                 if spec.parse::<IpAddr>().is_ok() {
@@ -127,6 +140,12 @@ impl San {
     }
 }
 
+/// What a user means as a SAN type before the `:` (`foo:bar`, `DNS:x`,
+/// `IP Address:1.2.3.4`), rather than a part of a name.
+fn is_san_type_word(k: &str) -> bool {
+    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-' || c == '_')
+}
+
 /// URI schemes that carry content to run or open rather than name a party:
 /// a URI SAN with one is refused (a viewer that links SANs would run it).
 const ACTIVE_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "file", "blob", "about"];
@@ -158,7 +177,9 @@ pub fn check_dns_name(name: &str) -> anyhow::Result<()> {
             bail!("'{name}' is not a DNS name: empty or over-long label");
         }
         if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            bail!("'{name}' is not a DNS name: only letters, digits, '-' and '.' are allowed");
+            bail!(
+                "'{name}' is not a DNS name: a label holds only ASCII letters, digits, '-' and '_' (labels are joined by '.', and a leading '*.' is a wildcard)"
+            );
         }
         if label.starts_with('-') || label.ends_with('-') {
             bail!("'{name}' is not a DNS name: a label starts or ends with '-'");
@@ -427,6 +448,50 @@ pub fn unescape_oneline(v: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// An index.txt subject (`/CN=x/O=y`, OpenSSL's oneline escaping) in the form
+/// every JSON subject takes, `CN=x, O=y`: the same order, values unescaped,
+/// control characters escaped. A line another tool wrote without the leading
+/// `/` is shown unescaped as it is.
+pub fn oneline_to_display(oneline: &str) -> String {
+    let Some(rest) = oneline.strip_prefix('/') else { return printable(&unescape_oneline(oneline)) };
+    let bytes = rest.as_bytes();
+    let (mut parts, mut start, mut i) = (Vec::new(), 0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if matches!(bytes.get(i + 1), Some(b'/' | b'+')) => i += 2,
+            b'/' | b'+' => {
+                parts.push(&rest[start..i]);
+                start = i + 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    parts.push(&rest[start..]);
+    parts.iter().filter(|p| !p.is_empty()).map(|p| printable(&unescape_oneline(p))).collect::<Vec<_>>().join(", ")
+}
+
+/// The index.txt form of a subject with its `\xHH` escapes decoded, for people:
+/// `/CN=café` where index.txt holds `/CN=caf\xC3\xA9`. The `\/` and `\+`
+/// escapes stay, so the attributes can still be told apart.
+pub fn oneline_for_people(oneline: &str) -> String {
+    let bytes = oneline.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && bytes.get(i + 1) == Some(&b'x') {
+            if let Some(b) = bytes.get(i + 2..i + 4).and_then(hex_byte) {
+                out.push(b);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    printable(&String::from_utf8_lossy(&out))
+}
+
 /// Two ASCII hex digits as a byte.
 fn hex_byte(pair: &[u8]) -> Option<u8> {
     let digit = |c: u8| char::from(c).to_digit(16);
@@ -539,11 +604,35 @@ mod tests {
     }
 
     #[test]
+    fn san_errors_say_what_is_wrong() {
+        let err = |spec: &str| format!("{:#}", San::parse(spec).unwrap_err());
+        assert!(err("foo:bar").contains("unknown type 'foo:'") && err("foo:bar").contains("email:ADDR"));
+        assert!(err("urn:x:y").contains("uri:urn:x:y"));
+        let dns = err("dns:a b");
+        assert!(dns.contains("'-' and '_'") && dns.contains("'*.'"), "{dns}");
+        // What the rule text allows is allowed.
+        for ok in ["dns:_svc.example.com", "dns:*.example.com", "dns:a-b.example.com"] {
+            assert!(San::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
     fn oneline_escape_before_a_multibyte_character() {
         assert_eq!(unescape_oneline("\\x€"), "\\x€");
         assert_eq!(unescape_oneline("a\\x4€"), "a\\x4€");
         assert_eq!(unescape_oneline("\\xC3\\xA9\\/\\+"), "é/+");
         assert_eq!(unescape_oneline("tail\\"), "tail\\");
+    }
+
+    #[test]
+    fn index_subjects_in_the_json_form() {
+        assert_eq!(oneline_to_display("/CN=svc/O=Acme"), "CN=svc, O=Acme");
+        assert_eq!(oneline_to_display("/O=A\\/B\\+C/CN=far future"), "O=A/B+C, CN=far future");
+        assert_eq!(oneline_to_display("/CN=caf\\xC3\\xA9+UID=7"), "CN=café, UID=7");
+        assert_eq!(oneline_to_display("/CN=evil\u{1b}]0"), "CN=evil\\u{1b}]0");
+        assert_eq!(oneline_to_display("CN=bare"), "CN=bare");
+        assert_eq!(oneline_for_people("/CN=caf\\xC3\\xA9/O=A\\/B"), "/CN=café/O=A\\/B");
+        assert_eq!(oneline_for_people("/CN=\\x€"), "/CN=\\x€");
     }
 
     #[test]

@@ -165,9 +165,16 @@ pub fn server_cert_diagnosis(
             code,
             severity,
             format!("the server certificate is not valid for \"{name}\"; it names {presented}"),
-            format!(
-                "connect with a name the certificate has (--servername NAME), or reissue the server certificate with --san dns:{name} (or ip:){insecure_note}"
-            ),
+            {
+                // An address is an ip: SAN; a DNS SAN of digits never matches it.
+                let san = match name.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+                    Ok(ip) => format!("ip:{ip}"),
+                    Err(_) => format!("dns:{name}"),
+                };
+                format!(
+                    "connect with a name the certificate has (--servername NAME), or reissue the server certificate with --san {san}{insecure_note}"
+                )
+            },
         ),
         Code::ServerCertExpired => Diagnosis::new(
             code,

@@ -19,7 +19,7 @@ pub struct ChainCert {
     pub subject: String,
     pub issuer: String,
     pub serial: String,
-    pub sans: Vec<String>,
+    pub sans: Vec<names::San>,
     pub not_before: String,
     pub not_after: String,
     pub days_left: i64,
@@ -38,7 +38,7 @@ impl ChainCert {
             subject: names::display_name(c.subject()),
             issuer: names::display_name(c.issuer()),
             serial: certinfo::serial_hex(&c),
-            sans: certinfo::sans(&c).iter().map(ToString::to_string).collect(),
+            sans: certinfo::sans(&c),
             not_before: dates::rfc3339(certinfo::not_before(&c)),
             not_after: dates::rfc3339(na),
             days_left: dates::days_left(na),
@@ -485,7 +485,7 @@ fn server_check(ctx: &Context, main: &Attempt, chain: &[ChainCert], sv: &mut Ser
     let leaf_issuer = chain.first().map(|c| c.issuer.clone()).unwrap_or_default();
     let presented = chain
         .first()
-        .map(|c| if c.sans.is_empty() { "no subject alternative names".to_string() } else { c.sans.join(", ") })
+        .map(|c| if c.sans.is_empty() { "no subject alternative names".to_string() } else { names::join_sans(&c.sans) })
         .unwrap_or_default();
     let Some(refusal) = server_refusal(main) else { return diags };
     let code = refusal.as_ref().map(Refusal::code);

@@ -255,6 +255,45 @@ impl PassphraseSource for NoPassphrase {
     }
 }
 
+/// What a directory that is not a store is, so a hint can say where to point
+/// instead of offering to create a CA in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotAStoreKind {
+    /// It is (or would be) inside the store rooted at this path: `pki/issued`.
+    Inside(PathBuf),
+    /// easy-rsa's `init-pki` made it, and `build-ca` has not run yet.
+    EasyrsaWithoutCa,
+    /// It does not exist or holds nothing: a store can be created there.
+    Empty,
+    /// Other files: not a CA directory at all.
+    Other,
+}
+
+/// Say what `dir`, refused as a store, is.
+pub fn what_is(dir: &Path) -> NotAStoreKind {
+    let abs = fsio::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    for up in abs.ancestors().skip(1) {
+        if Store::peek(up).is_some() {
+            return NotAStoreKind::Inside(up.to_path_buf());
+        }
+    }
+    if is_easyrsa_pki_without_ca(&abs) {
+        return NotAStoreKind::EasyrsaWithoutCa;
+    }
+    let has_files = std::fs::read_dir(&abs).is_ok_and(|mut entries| entries.next().is_some());
+    if has_files { NotAStoreKind::Other } else { NotAStoreKind::Empty }
+}
+
+/// easy-rsa's own files and directories, without its ca.crt.
+pub fn is_easyrsa_pki_without_ca(dir: &Path) -> bool {
+    !dir.join("ca.crt").exists()
+        && (dir.join("openssl-easyrsa.cnf").is_file()
+            || dir.join("vars").is_file()
+            || dir.join("vars.example").is_file())
+        && dir.join("private").is_dir()
+        && dir.join("reqs").is_dir()
+}
+
 impl Store {
     /// Open the store at `dir`, or explain how to create one.
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
@@ -275,6 +314,17 @@ impl Store {
             return Ok(store);
         }
         Err(StoreError::NotAStore(dir.to_path_buf()).into())
+    }
+
+    /// The store at `dir` as `open` finds it, without its repairs (a moved
+    /// store's openssl.cnf): for words about a directory, which write nothing.
+    pub fn peek(dir: &Path) -> Option<Self> {
+        let root = fsio::absolute(dir).ok()?;
+        let std_paths = Paths::standard(&root);
+        if std_paths.index.is_file() && std_paths.ca_cert.is_file() {
+            return Some(Self::with_paths(std_paths, None));
+        }
+        Self::adopt(&root).ok().flatten()
     }
 
     fn with_paths(paths: Paths, easyrsa_lock: Option<PathBuf>) -> Self {
