@@ -319,6 +319,7 @@ fn typed_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
             crate::pki::keys::KeyError::UnsupportedEncryption(_) => Some(
                 "re-encrypt it with AES-256: openssl pkcs8 -topk8 -v2 aes-256-cbc -in KEY -out NEW (OpenSSL 3 may need -provider legacy -provider default to read it)".into(),
             ),
+            crate::pki::keys::KeyError::Corrupt(_) => None,
             _ => Some(format!("check the passphrase (from a file, {}, or the prompt)", crate::prompt::PASSPHRASE_ENV)),
         };
     }

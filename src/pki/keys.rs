@@ -276,7 +276,10 @@ pub enum KeyError {
     WrongPassphrase,
     #[error("wrong passphrase: the decrypted key is not valid")]
     DecryptedGarbage,
-    /// The scheme, named (`PBES2 with the cipher camellia-256-cbc (OID ...)`).
+    /// Damaged whatever the passphrase (a body that is no whole number of cipher blocks).
+    #[error("corrupt encrypted key: {0}")]
+    Corrupt(String),
+    /// The scheme, named (`PBES2 and the cipher camellia-256-cbc (OID ...)`).
     #[error("the key is encrypted with {0}, which mtlsctl does not support")]
     UnsupportedEncryption(String),
 }

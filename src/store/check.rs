@@ -355,6 +355,7 @@ fn modes(store: &Store, findings: &mut Vec<Finding>) {
             Ok(keys::KeyFile::Encrypted(k)) => Some(k.check()),
             _ => None,
         })
+        && matches!(e.downcast_ref::<keys::KeyError>(), Some(keys::KeyError::UnsupportedEncryption(_)))
     {
         findings.push(Finding::new(
             "ca_key_unsupported",

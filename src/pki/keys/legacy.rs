@@ -109,6 +109,14 @@ impl LegacyPem {
                 self.iv.len()
             )));
         }
+        let block = c.iv_len();
+        if self.data.is_empty() || !self.data.len().is_multiple_of(block) {
+            return Err(KeyError::Corrupt(format!(
+                "{} bytes of {} ciphertext, not a whole number of {block}-byte blocks",
+                self.data.len(),
+                self.cipher
+            )));
+        }
         Ok(c)
     }
 
@@ -119,7 +127,11 @@ impl LegacyPem {
             Body::Pkcs1 => "RSA",
             Body::Pkcs8 => "PKCS#8",
         };
-        let note = if self.check().is_err() { ", not supported" } else { "" };
+        let note = match self.check() {
+            Ok(()) => "",
+            Err(KeyError::Corrupt(_)) => ", corrupt",
+            Err(_) => ", not supported",
+        };
         format!("legacy PEM ({body}, {}){note}", self.cipher)
     }
 
@@ -225,6 +237,10 @@ mod header_tests {
         );
         assert!(unsupported("AES-256-CBC,0011").contains("2-byte IV"));
         assert!(unsupported("DES-EDE3-CBC,").contains("0-byte IV"));
+        let short =
+            legacy("AES-256-CBC,00112233445566778899AABBCCDDEEFF").replace("AAAAAAAAAAAAAAAAAAAAAA==", "AAAAAAA=");
+        let l = find(short.as_bytes()).expect("parse").expect("legacy");
+        assert!(matches!(l.check(), Err(KeyError::Corrupt(_))), "{:?}", l.check());
         assert!(find(legacy("AES-256-CBC,XYZ").as_bytes()).is_err());
         let ok =
             find(legacy("aes-128-cbc,00112233445566778899AABBCCDDEEFF").as_bytes()).expect("parse").expect("legacy");

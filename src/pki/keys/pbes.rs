@@ -92,6 +92,14 @@ fn check_parsed(enc: &pkcs8::EncryptedPrivateKeyInfo<'_>) -> Result<(), KeyError
         EncryptionScheme::Pbes1(alg) => return Err(unsupported(named(&alg.oid()))),
         _ => return Err(unsupported("an unknown password-based scheme".into())),
     };
+    let block = match params.encryption {
+        pbes2::EncryptionScheme::DesEde3Cbc { .. } => 8,
+        _ => 16,
+    };
+    let len = enc.encrypted_data.len();
+    if len == 0 || !len.is_multiple_of(block) {
+        return Err(KeyError::Corrupt(format!("{len} bytes of ciphertext, not a whole number of {block}-byte blocks")));
+    }
     match &params.kdf {
         Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ROUNDS => Err(unsupported(format!(
             "PBKDF2 at {} iterations (mtlsctl allows at most {MAX_PBKDF2_ROUNDS})",
@@ -129,7 +137,11 @@ pub(super) fn describe(der: &[u8]) -> String {
         Kdf::Scrypt(k) => format!("scrypt (N={}, r={}, p={})", k.cost_parameter, k.block_size, k.parallelization),
         _ => "unknown key derivation".into(),
     };
-    let note = if check_parsed(&enc).is_err() { ", not supported (limits)" } else { "" };
+    let note = match check_parsed(&enc) {
+        Ok(()) => "",
+        Err(KeyError::Corrupt(_)) => ", corrupt",
+        Err(_) => ", not supported",
+    };
     format!("PKCS#8 PBES2, {kdf}, {}{note}", named_short(&p.encryption.oid()))
 }
 
