@@ -253,3 +253,38 @@ mod header_tests {
         assert!(find(b"-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n").expect("ok").is_none());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use crate::pki::keys::{self, KeyFile};
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any Proc-Type, DEK-Info and body: parsing, describing, checking and decrypting
+        /// return (an error or a key), never panic.
+        #[test]
+        fn odd_legacy_pems_never_panic(
+            label in prop::sample::select(vec!["EC PRIVATE KEY", "RSA PRIVATE KEY", "PRIVATE KEY", "DSA PRIVATE KEY"]),
+            proc_type in prop::sample::select(vec!["4,ENCRYPTED", "4, ENCRYPTED", "4,MIC-ONLY", ""]),
+            cipher in prop::sample::select(vec!["AES-128-CBC", "AES-192-CBC", "AES-256-CBC", "DES-EDE3-CBC", "DES-CBC", "BF-CBC", ""]),
+            iv in proptest::collection::vec(any::<u8>(), 0..20),
+            body in proptest::collection::vec(any::<u8>(), 0..80),
+            pass in "[a-z]{0,8}",
+        ) {
+            use base64::Engine as _;
+            let iv_hex: String = iv.iter().map(|b| format!("{b:02X}")).collect();
+            let text = format!(
+                "-----BEGIN {label}-----\nProc-Type: {proc_type}\nDEK-Info: {cipher},{iv_hex}\n\n{}\n-----END {label}-----\n",
+                base64::engine::general_purpose::STANDARD.encode(&body)
+            );
+            if let Ok(KeyFile::Encrypted(k)) = keys::parse_key(text.as_bytes()) {
+                let _ = k.describe();
+                let _ = k.check();
+                let _ = keys::decrypt_key(&k, &pass);
+            }
+        }
+    }
+}

@@ -328,4 +328,26 @@ mod tests {
         let e = keys::decrypt_key(&key, "not pw").expect_err("wrong");
         assert!(e.downcast_ref::<KeyError>().is_some_and(KeyError::is_wrong_passphrase), "{e:#}");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 128, ..Default::default() })]
+
+        /// A mutated or cut encrypted key is named, refused or read: never a panic.
+        #[test]
+        fn mutated_encrypted_keys_never_panic(
+            edits in proptest::collection::vec((0usize..200, proptest::prelude::any::<u8>()), 1..6),
+            cut in 1usize..260,
+        ) {
+            let mut der = encrypted_der();
+            for (i, v) in edits {
+                if i < der.len() {
+                    der[i] = v;
+                }
+            }
+            der.truncate(cut);
+            let _ = describe(&der);
+            let _ = check(&der);
+            let _ = keys::parse_key(&der);
+        }
+    }
 }
