@@ -241,11 +241,14 @@ fn check_chain_crl(ctx: &Ctx, store: &Store, chain: &[Vec<u8>], path: &Path) -> 
     if !missing.is_empty() {
         let fix = match store.parent_store() {
             Some(p) => format!(
-                "run `mtlsctl gen-crl` here: it bundles the parent's CRL from {} (run `mtlsctl --dir {} gen-crl` first if it has none); or pass --no-crl",
-                p.display(),
-                p.display()
+                "run `mtlsctl --dir {} gen-crl`: it bundles the parent's CRL from {p} (after `mtlsctl --dir {p} gen-crl` if that store has none); or pass --no-crl",
+                store.paths.root.display(),
+                p = p.display()
             ),
-            None => "run `mtlsctl gen-crl --parent-crl PARENT_STORE/crl/ca.crl` here; or pass --no-crl".into(),
+            None => format!(
+                "run `mtlsctl --dir {} gen-crl --parent-crl PARENT_STORE/crl/ca.crl`; or pass --no-crl",
+                store.paths.root.display()
+            ),
         };
         return Err(hinted(
             format!(
