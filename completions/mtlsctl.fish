@@ -25,7 +25,7 @@ function __fish_mtlsctl_using_subcommand
 end
 
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_needs_command" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -71,7 +71,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l crl-url -d '
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l issuer-url -d 'URL of this CA\'s certificate for every certificate it issues (authorityInfoAccess caIssuers; http://)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand init-ca" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -96,10 +96,10 @@ rsa-4096\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l out -d 'Write the files here instead of issued/<cn>/' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l force -d 'Replace files already in the output directory'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l force -d 'Replace a valid certificate already in the output directory (a revoked or expired one is replaced without it)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand issue" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
@@ -118,7 +118,7 @@ rsa-4096\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l key -d 'Use this existing private key (PEM or DER; PKCS#8, SEC1 or PKCS#1) instead of making one' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l out -d 'Write the files here instead of ./<cn>/' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand csr" -l force -d 'Replace files already in the output directory'
@@ -134,10 +134,10 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l validity -d 'Ho
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l out -d 'Write the files here instead of issued/<cn>/' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l force -d 'Replace files already in the output directory'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l force -d 'Replace a valid certificate already in the output directory (a revoked or expired one is replaced without it)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand sign" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'
@@ -156,7 +156,7 @@ remove-from-crl\t''
 privilege-withdrawn\t''
 aa-compromise\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -s y -l yes -d 'Do not ask for confirmation'
@@ -172,7 +172,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l parent-crl -
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exec -d 'After writing a CRL, run CMD through `sh -c` (e.g. \'nginx -s reload\': nginx reads ssl_crl only at start and reload); with --if-due only when a CRL was written' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exclude-expired -d 'Leave out revoked certificates that have expired'
@@ -193,7 +193,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l at -d 'Verify
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l max-depth -d 'Accept at most N intermediate CAs between the certificate and the trust anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l ocsp-url -d 'Also check revocation by OCSP at URL (e.g. `mtlsctl ocsp serve`\'s http://127.0.0.1:8888/)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand verify" -l no-crl -d 'Skip the revocation check'
@@ -211,7 +211,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l servername -d 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l http -d 'The path of the HTTP GET request sent after the handshake [default: /]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l timeout -d 'Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l insecure -d 'Continue when the server certificate does not verify (the report still says why)'
@@ -223,7 +223,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -l batch -d 'Neve
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and not __fish_seen_subcommand_from serve sign help" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -245,7 +245,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_su
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l request-timeout -d 'The longest a client may take to send its request' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from serve" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -259,7 +259,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_su
 ca\t'The CA key itself'"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from sign" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -272,7 +272,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_su
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ocsp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l expiring -d 'Only valid certificates expiring within DURATION (e.g. 7d, 24h)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l revoked -d 'Only revoked certificates'
@@ -283,7 +283,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -l batch -d 'Never
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand list" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand inspect" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -315,7 +315,7 @@ privilege-withdrawn\t''
 aa-compromise\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand renew" -l due -d 'Renew every identity under issued/ that is due (see --before)'
@@ -335,7 +335,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l password-file
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l name -d 'Secret name for k8s-secret [default: the CN, made a valid name]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l namespace -d 'Secret namespace for k8s-secret' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l legacy -d 'PKCS#12 with 3DES and a SHA-1 MAC, for importers that reject AES (macOS, old Java/Windows)'
@@ -349,7 +349,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l listen 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Proxy requests to URL, with the client\'s identity in X-Client-Cert-* headers [default: answer 200 with the client\'s subject]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp -d 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l optional -d 'ssl_verify_client optional instead of on (clients without a certificate get through)'
@@ -362,7 +362,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l batch -
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand check" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand check" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand check" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand check" -l repair -d 'Re-add the index lines of orphan certificates and remove stale temporary files'
@@ -375,7 +375,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l ocsp -d 'The
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l crl -d 'The CRL URL (crlDistributionPoints)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l issuer-url -d 'The URL of the CA certificate (authorityInfoAccess id-ad-caIssuers)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand ca-urls" -l clear -d 'Remove all three URLs (before setting those given)'
@@ -388,7 +388,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l every -d 'H
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l exec -d 'Command to run through `sh -c` after a new CRL and once after any renewals (e.g. \'nginx -s reload\')' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l out -d 'Write the unit files into DIR (systemd) instead of printing them' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
@@ -397,7 +397,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -l batch -d 'N
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand schedule" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l dir -d 'The CA store directory' -r -F
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l color -d 'When to use colour on stderr' -r -f -a "auto\t''
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand completions" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'

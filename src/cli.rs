@@ -33,7 +33,7 @@ pub struct GlobalArgs {
     /// Never prompt (implied when stdin is not a terminal or CI is set)
     #[arg(long, global = true, help_heading = "Global options")]
     pub batch: bool,
-    /// When to use colour on stderr
+    /// When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)
     #[arg(long, global = true, help_heading = "Global options", value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 }

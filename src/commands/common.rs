@@ -12,11 +12,11 @@ use crate::cli::Parsed;
 use crate::output::{Ctx, hinted, passphrase_hint};
 use crate::pki::build::Profile;
 use crate::pki::build::Signer;
-use crate::pki::dates::{days_left, human_time, rfc3339};
+use crate::pki::dates::{human_time, rfc3339, time_left};
 use crate::pki::keys::KeyError;
 use crate::pki::names::{self, NameError, San, Subject};
 use crate::prompt::PassSource;
-use crate::store::identity::Identity;
+use crate::store::identity::{Identity, Replacing, Standing};
 use crate::store::issue::IssuedLeaf;
 use crate::store::{Store, StoreError};
 
@@ -95,8 +95,8 @@ pub fn name_words(e: anyhow::Error) -> anyhow::Error {
         Some(NameError::SpiffeWithUri) => anyhow!(
             "--spiffe-id makes the certificate's only URI SAN; remove the uri: --san (an X.509-SVID has exactly one)"
         ),
-        Some(NameError::ServerNeedsName(cn)) => {
-            anyhow!("--profile server needs a DNS name or IP: '{cn}' is neither; add --san dns:NAME")
+        Some(NameError::ServerNeedsName { cn, profile }) => {
+            anyhow!("--profile {} needs a DNS name or IP: '{cn}' is neither; add --san dns:NAME", profile.name())
         }
         None => e,
     }
@@ -138,20 +138,33 @@ pub fn not_after_within_ca(
                 human_time(not_after),
                 human_time(ca_not_after)
             ),
-            format!("choose a validity of at most {}d", (ca_not_after - now).whole_days().max(0)),
+            format!("choose a validity of at most {}", longest_validity(ca_not_after - now)),
         ));
     }
     Ok(not_after)
 }
 
+/// The longest `--validity` that fits in `room`, in the largest unit that
+/// keeps it above zero: "364d", "23h", "45m".
+pub fn longest_validity(room: Duration) -> String {
+    if room >= Duration::days(1) {
+        format!("{}d", room.whole_days())
+    } else if room >= Duration::hours(1) {
+        format!("{}h", room.whole_hours())
+    } else {
+        format!("{}m", room.whole_minutes().max(0))
+    }
+}
+
 /// Warn when the CA expires soon: everything it signed stops working then.
 pub fn warn_ca_expiry(ctx: &Ctx, ca_not_after: OffsetDateTime) {
-    let days = days_left(ca_not_after);
-    if days < 0 {
+    let left = ca_not_after - OffsetDateTime::now_utc();
+    if left < Duration::ZERO {
         ctx.warn(format!("the CA certificate expired on {}", human_time(ca_not_after)));
-    } else if days < 30 {
+    } else if left < Duration::days(30) {
         ctx.warn(format!(
-            "the CA certificate expires in {days} days ({}); every certificate it issued stops working then",
+            "the CA certificate expires in {} ({}); every certificate it issued stops working then",
+            time_left(left),
             human_time(ca_not_after)
         ));
     }
@@ -295,6 +308,40 @@ pub struct Issued {
     pub newcert: String,
 }
 
+/// `word` as one shell word for a command line in a hint: as is when it is
+/// plain, else in single quotes.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b));
+    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+}
+
+/// Say which spent certificate an issuance replaced (SPEC §10: a revoked or
+/// expired identity is replaced without `--force`, saying so).
+pub fn tell_replaced(ctx: &Ctx, replacing: Option<&Replacing>) {
+    let Some(r) = replacing else { return };
+    let what = match &r.standing {
+        Standing::Revoked { serial, revocation } => {
+            let when = revocation.as_ref().map_or_else(String::new, |rev| {
+                let reason = rev.reason.map_or_else(String::new, |x| format!(", reason {}", x.openssl_name()));
+                format!(" (revoked {}{reason})", human_time(rev.time))
+            });
+            format!("the revoked certificate {serial}{when}")
+        }
+        Standing::Expired { serial, not_after } => {
+            format!("the expired certificate {serial} (expired {})", human_time(*not_after))
+        }
+        Standing::InUse => return,
+    };
+    ctx.info(format!("note: {} held {what}; replaced it", show_path(&r.path)));
+}
+
+/// When a certificate of this store was signed (its notBefore is backdated),
+/// so that its time left reads as the validity asked for however long the
+/// signing took ("1 min", not "59 s").
+pub fn issued_at(cert: &x509_parser::certificate::X509Certificate<'_>) -> OffsetDateTime {
+    (crate::pki::certinfo::not_before(cert) + crate::pki::build::BACKDATE).min(OffsetDateTime::now_utc())
+}
+
 /// Print what was issued (issue and sign).
 pub fn report_issued(
     ctx: &Ctx,
@@ -329,11 +376,11 @@ pub fn report_issued(
         format!(" [{}]", subject.sans.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
     };
     let mut text = format!(
-        "Issued {} certificate for \"{}\"{sans}\n  serial {serial}, valid until {} ({} days)\n  cert:  {}\n",
+        "Issued {} certificate for \"{}\"{sans}\n  serial {serial}, valid until {} ({} left)\n  cert:  {}\n",
         subject.profile.name(),
         subject.cn,
         human_time(na),
-        days_left(na),
+        time_left(na - issued_at(&cert)),
         show_path(&id.cert()),
     );
     if with_key {

@@ -229,8 +229,8 @@ fn intermediate_not_after(
                 human_time(parent_end)
             ),
             format!(
-                "choose a validity of at most {}d, or omit --validity to end with the parent",
-                (parent_end - OffsetDateTime::now_utc()).whole_days().max(0)
+                "choose a validity of at most {}, or omit --validity to end with the parent",
+                common::longest_validity(parent_end - OffsetDateTime::now_utc())
             ),
         ));
     }

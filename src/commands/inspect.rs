@@ -137,6 +137,17 @@ fn join(sans: &[San]) -> String {
     sans.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
+/// "90 days left" / "expired 3 h ago" for an RFC 3339 end time.
+fn left_words(not_after: &str) -> String {
+    match time::OffsetDateTime::parse(not_after, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => match crate::pki::dates::time_left_until(t) {
+            w if w.starts_with("expired") => w,
+            w => format!("{w} left"),
+        },
+        Err(_) => "end unknown".to_string(),
+    }
+}
+
 fn render_cert(s: &mut String, c: &CertSummary) {
     let kind = if c.is_ca {
         if c.self_signed { "root CA".to_string() } else { "intermediate CA".to_string() }
@@ -146,7 +157,7 @@ fn render_cert(s: &mut String, c: &CertSummary) {
     let _ = writeln!(s, "  subject:     {}  ({kind})", c.subject);
     let _ = writeln!(s, "  issuer:      {}", c.issuer);
     let _ = writeln!(s, "  serial:      {}", c.serial);
-    let _ = writeln!(s, "  valid:       {} to {} ({} days left)", c.not_before, c.not_after, c.days_left);
+    let _ = writeln!(s, "  valid:       {} to {} ({})", c.not_before, c.not_after, left_words(&c.not_after));
     if !c.sans.is_empty() {
         let _ = writeln!(s, "  SANs:        {}", join(&c.sans));
     }

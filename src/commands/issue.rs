@@ -51,7 +51,7 @@ pub struct IssueArgs {
     /// Write the files here instead of issued/<cn>/
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replace files already in the output directory
+    /// Replace a valid certificate already in the output directory (a revoked or expired one is replaced without it)
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
     let id = store.identity(&args.cn, args.out.as_deref());
-    id.check_free(args.force)?;
+    let replacing = store.check_replaceable(&id, &args.cn, args.force, OffsetDateTime::now_utc())?;
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let ca = certinfo::parse(&signer.cert_der)?;
     let now = OffsetDateTime::now_utc();
@@ -92,6 +92,7 @@ pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {
         },
     )?;
     ctx.notices(&store);
+    common::tell_replaced(ctx, replacing.as_ref());
     common::report_issued(ctx, &store, &issued, &subject, &id, true)?;
     common::warn_ca_expiry(ctx, certinfo::not_after(&ca));
     common::warn_crl_expiry(ctx, &store);

@@ -1,6 +1,6 @@
 //! `mtlsctl list`: the store's certificates from index.txt.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -8,12 +8,12 @@ use time::OffsetDateTime;
 use crate::Outcome;
 use crate::cli::Parsed;
 use crate::output::{Ctx, Role, style};
-use crate::pki::dates::{days_left, rfc3339};
+use crate::pki::dates::{days_left, rfc3339, time_left};
 use crate::store::index::{Reason, Status};
 
 /// List the store's certificates (from index.txt)
 ///
-/// Shows status, serial, subject, expiry and days left. Certificates that
+/// Shows status, serial, subject, expiry and time left. Certificates that
 /// `openssl ca` signed or revoked on the same directory appear too.
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:
@@ -25,7 +25,7 @@ pub struct ListArgs {
     #[arg(long, value_name = "DURATION")]
     pub expiring: Option<Parsed<time::Duration>>,
     /// Only revoked certificates
-    #[arg(long, conflicts_with = "valid")]
+    #[arg(long, conflicts_with_all = ["valid", "expiring"])]
     pub revoked: bool,
     /// Only valid certificates (not revoked, not expired)
     #[arg(long)]
@@ -45,6 +45,9 @@ pub struct Row {
     pub days_left: Option<i64>,
     pub revoked_at: Option<String>,
     pub reason: Option<Reason>,
+    /// notAfter for the table's time-left column.
+    #[serde(skip)]
+    pub end: Option<OffsetDateTime>,
 }
 
 #[derive(Serialize)]
@@ -59,9 +62,6 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
         Some(w) => Some(w.get().context("invalid --expiring")?),
         None => None,
     };
-    if args.revoked && window.is_some() {
-        bail!("--expiring lists valid certificates; it cannot be combined with --revoked");
-    }
     let store = super::common::open_store(ctx, &ctx.global.dir)?;
     let index = store.read_index()?;
     let now = OffsetDateTime::now_utc();
@@ -91,6 +91,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
             days_left: na.map(days_left),
             revoked_at: rev.as_ref().map(|r| rfc3339(r.time)),
             reason: rev.and_then(|r| r.reason),
+            end: na,
         });
     }
     ctx.emit(&Listing { store: store.paths.root.display().to_string(), count: rows.len(), certificates: &rows })?;
@@ -111,7 +112,8 @@ fn table(rows: &[Row], color: bool) -> String {
     if rows.is_empty() {
         return "no certificates\n".to_string();
     }
-    let header = ["STATUS", "SERIAL", "NOT AFTER", "DAYS", "SUBJECT"];
+    let header = ["STATUS", "SERIAL", "NOT AFTER", "LEFT", "SUBJECT"];
+    let now = OffsetDateTime::now_utc();
     let cells: Vec<[String; 5]> = rows
         .iter()
         .map(|r| {
@@ -123,7 +125,7 @@ fn table(rows: &[Row], color: bool) -> String {
                 status,
                 r.serial.clone(),
                 r.not_after.clone().unwrap_or_default().replace('T', " ").replace('Z', ""),
-                r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+                r.end.filter(|_| r.status != Status::Revoked).map(|t| time_left(t - now)).unwrap_or_default(),
                 // Another tool may have written the line: no terminal escapes.
                 crate::pki::names::oneline_for_people(&r.index_subject),
             ]

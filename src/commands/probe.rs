@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::common::{self, show_path};
 use crate::Outcome;
 use crate::cli;
-use crate::output::{Ctx, Role, hinted, style};
+use crate::output::{Ctx, Role, format_time_left, hinted, style};
 use crate::pki::dates;
 use crate::pki::{certinfo, crl};
 use crate::probe::diagnose::Severity;
@@ -340,13 +340,7 @@ fn render(r: &Report, color: bool) -> String {
             if !c.sans.is_empty() {
                 let _ = writeln!(o, "      SANs    {}", crate::pki::names::join_sans(&c.sans));
             }
-            let _ = writeln!(
-                o,
-                "      valid   {} to {} ({})",
-                c.not_before,
-                c.not_after,
-                report::left_text(c.seconds_left)
-            );
+            let _ = writeln!(o, "      valid   {} to {} ({})", c.not_before, c.not_after, left_words(c.seconds_left));
         }
         let v = &r.server_verification;
         let src = match (v.trust_source, &v.trust_file) {
@@ -400,7 +394,7 @@ fn render_client(o: &mut String, r: &Report) {
                 c.subject,
                 c.issuer,
                 c.serial,
-                report::left_text(c.seconds_left),
+                left_words(c.seconds_left),
                 c.source
             );
             if let Some(rv) = &c.revoked_in_store {
@@ -429,10 +423,19 @@ fn render_client(o: &mut String, r: &Report) {
     }
 }
 
+/// "23h59m left" / "expired 3 days ago": time left in the unit that fits (SPEC §8).
+fn left_words(seconds_left: i64) -> String {
+    match format_time_left(time::Duration::seconds(seconds_left)) {
+        w if w.starts_with("expired") => w,
+        w => format!("{w} left"),
+    }
+}
+
 fn render_verdict(o: &mut String, r: &Report, color: bool) {
     let v = match r.verdict {
         Verdict::Ok => style(color, Role::Ok, "ok: mTLS works"),
-        other => style(color, Role::Error, other.as_str()),
+        Verdict::MtlsFailed => style(color, Role::Error, "failed: mTLS does not work as it should (see below)"),
+        Verdict::Error => style(color, Role::Error, "error: nothing could be tested"),
     };
     let _ = writeln!(o, "\nVerdict: {v}");
     for d in &r.diagnosis {

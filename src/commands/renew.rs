@@ -109,27 +109,38 @@ fn find(store: &Store, args: &RenewArgs) -> anyhow::Result<Entry> {
         })?;
         let e = &index.entries[i];
         if e.status == "R" {
-            let reason = e.revocation_info().ok().and_then(|r| r.reason).map_or("no reason", |r| r.openssl_name());
-            let why = Refused::RevokedRenewal { serial: e.serial.clone(), reason: reason.to_string() };
-            let cn = e.common_name().unwrap_or_default();
-            return Err(hinted(why.to_string(), format!("issue a new certificate: mtlsctl issue --cn {cn} --force")));
+            return Err(revoked_renewal(e));
         }
         return Ok(e.clone());
     }
     let cn = args.cn.as_deref().unwrap_or_default();
     let now = OffsetDateTime::now_utc();
-    index
-        .entries
-        .iter()
-        .filter(|e| e.common_name().as_deref() == Some(cn) && e.effective_status(now) != Status::Revoked)
-        .max_by_key(|e| e.not_after())
-        .cloned()
-        .ok_or_else(|| {
-            hinted(
-                format!("no unrevoked certificate with CN '{cn}' in this store"),
-                format!("issue one: mtlsctl issue --cn {cn}"),
-            )
-        })
+    let named = || index.entries.iter().filter(|e| e.common_name().as_deref() == Some(cn));
+    if let Some(e) = named().filter(|e| e.effective_status(now) != Status::Revoked).max_by_key(|e| e.not_after()) {
+        return Ok(e.clone());
+    }
+    match named().next_back() {
+        Some(revoked) => Err(revoked_renewal(revoked)),
+        None => Err(hinted(
+            format!("no unrevoked certificate with CN '{cn}' in this store"),
+            format!("issue one: mtlsctl issue --cn {}", common::shell_word(cn)),
+        )),
+    }
+}
+
+/// A revoked certificate is never renewed (SPEC §8): say so, and that `issue`
+/// replaces a revoked identity by itself (SPEC §10).
+fn revoked_renewal(e: &Entry) -> anyhow::Error {
+    let reason = e.revocation_info().ok().and_then(|r| r.reason).map_or("no reason", |r| r.openssl_name());
+    let why = Refused::RevokedRenewal { serial: e.serial.clone(), reason: reason.to_string() };
+    let cn = e.common_name().unwrap_or_default();
+    hinted(
+        why.to_string(),
+        format!(
+            "issue a new certificate, which replaces the revoked one: mtlsctl issue --cn {}",
+            common::shell_word(&cn)
+        ),
+    )
 }
 
 /// The new key: the old one (--reuse-key), or a new one of the old key's type
@@ -347,7 +358,8 @@ fn report(
     revoked: Option<&Result<Reason, String>>,
 ) -> anyhow::Result<()> {
     let Done { subject, issued, id, .. } = done;
-    let na = certinfo::not_after(&certinfo::parse(&issued.der)?);
+    let new_cert = certinfo::parse(&issued.der)?;
+    let na = certinfo::not_after(&new_cert);
     ctx.emit(&Renewed {
         renewed: true,
         old_serial: entry.serial.clone(),
@@ -364,14 +376,15 @@ fn report(
         chain: Some(id.chain().display().to_string()),
     })?;
     let mut text = format!(
-        "Renewed \"{}\": serial {} replaces {}, valid until {} ({} left){}\n  cert:  {}\n  chain: {}",
+        "Renewed \"{}\": serial {} replaces {}, valid until {} ({} left){}\n  cert:  {}\n  key:   {}\n  chain: {}",
         subject.cn,
         issued.serial,
         entry.serial,
         human_time(na),
-        format_time_left(na - OffsetDateTime::now_utc()),
+        format_time_left(na - common::issued_at(&new_cert)),
         if args.reuse_key { ", same key" } else { ", new key" },
         show_path(&id.cert()),
+        show_path(&id.key()),
         show_path(&id.chain()),
     );
     match revoked {

@@ -90,17 +90,17 @@ fn serial_words(e: anyhow::Error) -> anyhow::Error {
     }
 }
 
-/// Ask before revoking, naming what will be revoked.
+/// Ask before revoking, naming what will be revoked and why (SPEC §10:
+/// "Revoke 1 certificate, reason unspecified? [y/N]").
 fn confirm(args: &RevokeArgs, shown: &[String]) -> anyhow::Result<()> {
+    eprint!("{}", crate::output::terminal_safe(&format!("  {}\n", shown.join("\n  "))));
     let question = format!(
-        "Revoke {} certificate{} ({})?\n  {}\n",
+        "Revoke {} certificate{}, reason {}?",
         shown.len(),
         if shown.len() == 1 { "" } else { "s" },
         args.reason.openssl_name(),
-        shown.join("\n  ")
     );
-    eprint!("{question}");
-    if !crate::prompt::confirm("Revoke")? {
+    if !crate::prompt::confirm(&question)? {
         bail!("not confirmed; nothing changed");
     }
     Ok(())
@@ -161,7 +161,7 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
         }
         _ => format!("{} certificate", revoked.len()),
     };
-    let mut text = format!("Revoked {what} ({}):\n", args.reason.openssl_name());
+    let mut text = format!("Revoked {what}, reason {}:\n", args.reason.openssl_name());
     for r in &revoked {
         text.push_str(&format!("  {} {}\n", r.serial, names::oneline_for_people(&r.index_subject)));
     }

@@ -12,6 +12,7 @@ use crate::Outcome;
 use crate::cli::Parsed;
 use crate::output::{Ctx, hinted};
 use crate::pki::build::{BACKDATE, Profile};
+use crate::pki::names::{self, San, Subject};
 use crate::pki::{certinfo, csr, policy};
 use crate::store::fsio;
 use crate::store::issue::LeafOrder;
@@ -40,7 +41,7 @@ pub struct SignArgs {
     /// Write the files here instead of issued/<cn>/
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replace files already in the output directory
+    /// Replace a valid certificate already in the output directory (a revoked or expired one is replaced without it)
     #[arg(long)]
     pub force: bool,
     #[command(flatten)]
@@ -61,7 +62,7 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
     let id = store.identity(&subject.cn, args.out.as_deref());
-    id.check_free(args.force)?;
+    let replacing = store.check_replaceable(&id, &subject.cn, args.force, OffsetDateTime::now_utc())?;
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let ca = certinfo::parse(&signer.cert_der)?;
     let now = OffsetDateTime::now_utc();
@@ -98,11 +99,52 @@ pub fn run(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
         },
     )?;
     ctx.notices(&store);
+    common::tell_replaced(ctx, replacing.as_ref());
     common::report_issued(ctx, &store, &issued, &subject, &id, false)?;
     if let Some(kept) = &issued.request_file {
         ctx.info(format!("  request kept as {}", show_path(kept)));
     }
+    if args.profile.is_none() {
+        warn_server_like(ctx, &req, &subject, args);
+    }
     common::warn_ca_expiry(ctx, certinfo::not_after(&ca));
     common::warn_crl_expiry(ctx, &store);
     Ok(Outcome::Done)
+}
+
+/// Signed with the default client profile, a request that reads as a
+/// server's (it asks for serverAuth, names hosts, or its CN is a host name)
+/// gives a certificate no TLS server can use: say so, and how to sign it for
+/// a server.
+fn warn_server_like(ctx: &Ctx, req: &csr::Request, subject: &Subject, args: &SignArgs) {
+    if subject.profile != Profile::Client {
+        return;
+    }
+    let mut signs = Vec::new();
+    if req.asks_server_auth {
+        signs.push("it asks for serverAuth".to_string());
+    }
+    let hosts: Vec<String> =
+        subject.sans.iter().filter(|s| matches!(s, San::Dns(_) | San::Ip(_))).map(ToString::to_string).collect();
+    if !hosts.is_empty() {
+        signs.push(format!("it names {}", hosts.join(", ")));
+    }
+    let host_cn = subject.cn.contains('.')
+        && names::check_dns_name(&subject.cn).is_ok()
+        && subject.cn.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_alphabetic()));
+    if hosts.is_empty() && host_cn {
+        signs.push(format!("its CN {} is a host name", subject.cn));
+    }
+    if signs.is_empty() {
+        return;
+    }
+    let out = args
+        .out
+        .as_ref()
+        .map_or_else(String::new, |o| format!(" --out {}", common::shell_word(&o.display().to_string())));
+    ctx.warn(format!(
+        "the request looks like a server's ({}), but it was signed with the default client profile (clientAuth only), which a TLS server cannot present; to sign it for a server: mtlsctl sign {} --profile server{out} --force (or --profile peer for both)",
+        signs.join("; "),
+        common::shell_word(&args.csr.display().to_string()),
+    ));
 }

@@ -24,6 +24,9 @@ pub struct Request {
     pub dropped_attrs: Vec<String>,
     /// Requested extensions other than subjectAltName, which are ignored.
     pub ignored_exts: Vec<String>,
+    /// The request asks for extendedKeyUsage serverAuth (ignored like the
+    /// rest, but a sign that the requester means a server).
+    pub asks_server_auth: bool,
 }
 
 /// The DER of the one request in PEM or DER bytes.
@@ -80,7 +83,10 @@ pub fn parse_request(bytes: &[u8]) -> anyhow::Result<Request> {
     };
     let (sans, ignored_exts) = requested_names(&req)?;
     let spki = info.subject_pki.raw.to_vec();
-    Ok(Request { der: der.clone(), cn, org, sans, spki, key_type, dropped_attrs, ignored_exts })
+    let asks_server_auth = req
+        .requested_extensions()
+        .is_some_and(|mut exts| exts.any(|e| matches!(e, ParsedExtension::ExtendedKeyUsage(eku) if eku.server_auth)));
+    Ok(Request { der: der.clone(), cn, org, sans, spki, key_type, dropped_attrs, ignored_exts, asks_server_auth })
 }
 
 /// The SANs a request asks for, and the names of the other extensions it asks

@@ -278,8 +278,8 @@ pub enum NameError {
     CommonName(String),
     #[error("a SPIFFE ID is the certificate's only URI SAN; an X.509-SVID has exactly one")]
     SpiffeWithUri,
-    #[error("a server certificate needs a DNS name or IP: '{0}' is neither")]
-    ServerNeedsName(String),
+    #[error("a {} certificate needs a DNS name or IP: '{cn}' is neither", .profile.name())]
+    ServerNeedsName { cn: String, profile: Profile },
 }
 
 impl Subject {
@@ -335,8 +335,9 @@ impl Subject {
                 out.push(San::Ip(ip));
             } else if check_dns_name(cn).is_ok() {
                 out.push(San::Dns(cn.to_ascii_lowercase()));
-            } else if profile == Profile::Server {
-                return Err(NameError::ServerNeedsName(cn.to_string()).into());
+            } else {
+                // A peer is a server too: without a name to check, it fails like one.
+                return Err(NameError::ServerNeedsName { cn: cn.to_string(), profile }.into());
             }
         }
         Ok(Self { cn: cn.to_string(), org: org.map(str::to_string), sans: out, profile, spiffe: spiffe_id.is_some() })

@@ -208,6 +208,8 @@ pub fn server_cert_diagnosis(
 #[derive(Debug, Clone, Default)]
 pub struct OurCert {
     pub subject: String,
+    /// Its common name, to name it in the commands a fix suggests.
+    pub cn: Option<String>,
     pub issuer: String,
     pub expired: bool,
     pub not_yet_valid: bool,
@@ -284,8 +286,20 @@ pub fn expired(via: &str, ours: &OurCert) -> Diagnosis {
             "Certificate has expired: the client certificate is past its notAfter ({}); the server answered with {via}",
             ours.not_after
         ),
-        "Renew and reissue the client certificate (mtlsctl renew, or mtlsctl issue --force), then deploy it",
+        match &ours.cn {
+            Some(cn) => format!(
+                "Renew and reissue the client certificate (mtlsctl renew --cn {0}, or mtlsctl issue --cn {0}, which replaces an expired one), then deploy it",
+                shell_word(cn)
+            ),
+            None => "Renew and reissue the client certificate (mtlsctl renew --cn NAME), then deploy it".to_string(),
+        },
     )
+}
+
+/// `word` as one shell word in a suggested command: as is when plain, else single-quoted.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b));
+    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
 }
 
 pub fn revoked(via: &str, ours: &OurCert) -> Diagnosis {
@@ -294,7 +308,10 @@ pub fn revoked(via: &str, ours: &OurCert) -> Diagnosis {
         Code::ClientCertRevoked,
         Severity::Error,
         format!("the client certificate is revoked{when} and the server checks its CRL; it answered with {via}"),
-        "issue a new certificate for this identity (mtlsctl issue --cn CN --force) and deploy it; a revoked certificate cannot be reinstated",
+        format!(
+            "issue a new certificate for this identity (mtlsctl issue --cn {}, which replaces the revoked one) and deploy it; a revoked certificate cannot be reinstated",
+            ours.cn.as_deref().map_or_else(|| "NAME".to_string(), shell_word)
+        ),
     )
 }
 

@@ -103,6 +103,7 @@ impl Identity {
         let now = OffsetDateTime::now_utc();
         let ours = OurCert {
             subject: info.subject.clone(),
+            cn: names::common_name(leaf.subject()),
             issuer: info.issuer.clone(),
             not_after: dates::human_time(na),
             client_auth: true,

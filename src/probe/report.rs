@@ -650,7 +650,7 @@ fn enforcement_only(enforcement: Option<Enforcement>, diags: &mut Vec<Diagnosis>
     }
 }
 
-fn expiring(chain: &[ChainCert], ours: Option<i64>) -> Vec<Diagnosis> {
+fn expiring(chain: &[ChainCert], ours: Option<i64>, cn: Option<&str>) -> Vec<Diagnosis> {
     let mut diags = Vec::new();
     let soon = |s: &i64| (1..14 * 86_400).contains(s);
     if let Some(s) = chain.first().map(|c| c.seconds_left).filter(soon) {
@@ -666,7 +666,10 @@ fn expiring(chain: &[ChainCert], ours: Option<i64>) -> Vec<Diagnosis> {
             Code::ClientCertExpiring,
             Severity::Warning,
             format!("the client certificate {}", expiry_text(s)),
-            "renew it (mtlsctl renew) before it expires",
+            format!(
+                "renew it before it expires: mtlsctl renew --cn {}",
+                cn.map_or_else(|| "NAME".to_string(), diagnose::shell_word)
+            ),
         ));
     }
     diags
@@ -738,7 +741,7 @@ fn main_verdict(
 fn later_findings(verdict: Verdict, chain: &[ChainCert], ctx: &Context, attempts: &Attempts<'_>) -> Vec<Diagnosis> {
     let mut diags = Vec::new();
     if verdict != Verdict::Error {
-        diags.extend(expiring(chain, ctx.ours_seconds_left));
+        diags.extend(expiring(chain, ctx.ours_seconds_left, ctx.ours.as_ref().and_then(|o| o.cn.as_deref())));
     }
     if let Some(w) = attempts.without.into_iter().chain(attempts.canary).find(|w| untestable(w)) {
         diags.push(Diagnosis::new(

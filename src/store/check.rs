@@ -207,7 +207,8 @@ fn certificate_files(
         }
     }
     for (serial, e) in lines {
-        if matches!(e.status.as_str(), "V" | "R") && !seen.contains(serial) {
+        // easy-rsa's own revoke moves the file under revoked/.
+        if matches!(e.status.as_str(), "V" | "R") && !seen.contains(serial) && !store.recorded_cert(serial).is_file() {
             let path = store.paths.newcert(serial);
             findings.push(
                 Finding::new(
@@ -496,7 +497,10 @@ fn crl_and_ca(
             } else if days < CA_EXPIRY_WARNING_DAYS {
                 findings.push(Finding::new(
                     "ca_expiring",
-                    format!("the CA certificate expires in {days} days: plan its rotation (docs/rotation.md)"),
+                    format!(
+                        "the CA certificate expires in {}: plan its rotation (docs/rotation.md)",
+                        crate::pki::dates::time_left(end - now)
+                    ),
                     Some(&store.paths.ca_cert),
                 ));
             }

@@ -76,12 +76,16 @@ pub enum Notice {
     NotFlushed { path: PathBuf, error: String },
     /// The change was made; a copy beside it could not be written.
     CopyNotWritten { path: PathBuf, error: String },
+    /// easy-rsa's files of a revoked certificate were moved under revoked/, as `easyrsa revoke` does.
+    EasyrsaFilesMoved { name: String, to: PathBuf },
+    /// The revocation is made, but easy-rsa's files of it could not be moved under revoked/.
+    EasyrsaFilesNotMoved { path: PathBuf, error: String },
 }
 
 impl Notice {
     /// A warning (something went wrong) rather than a note.
     pub fn is_warning(&self) -> bool {
-        !matches!(self, Self::StoreMoved { .. })
+        !matches!(self, Self::StoreMoved { .. } | Self::EasyrsaFilesMoved { .. })
     }
 }
 
@@ -121,6 +125,16 @@ impl std::fmt::Display for Notice {
             Self::CopyNotWritten { path, error } => {
                 write!(f, "the change is made, but the copy {} was not written: {error}", path.display())
             }
+            Self::EasyrsaFilesMoved { name, to } => write!(
+                f,
+                "moved easy-rsa's files of {name} under {} (as `easyrsa revoke` does), so the name can be issued again",
+                to.display()
+            ),
+            Self::EasyrsaFilesNotMoved { path, error } => write!(
+                f,
+                "the revocation is recorded, but {} could not be moved under revoked/ as easy-rsa expects: {error}",
+                path.display()
+            ),
         }
     }
 }

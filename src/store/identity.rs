@@ -7,9 +7,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use time::OffsetDateTime;
+
 use super::Store;
 use super::error::{Refused, StoreError};
 use super::fsio::{self, Mode};
+use super::index::Revocation;
+use crate::pki::{certinfo, names};
 
 /// The directory of one identity and the files in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,14 +56,32 @@ impl Identity {
     pub fn csr(&self) -> PathBuf {
         self.dir.join("csr.pem")
     }
+}
 
-    /// Refuse to overwrite an identity's certificate unless asked.
-    pub fn check_free(&self, force: bool) -> anyhow::Result<()> {
-        if !force && self.cert().exists() {
-            return Err(StoreError::IdentityExists(self.dir.clone()).into());
-        }
-        Ok(())
+/// What a certificate file already in place is, for deciding whether a new
+/// issuance may replace it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Recorded in index.txt as revoked.
+    Revoked { serial: String, revocation: Option<Revocation> },
+    /// Past its notAfter.
+    Expired { serial: String, not_after: OffsetDateTime },
+    /// Valid, or not a certificate this store can account for: only `--force` replaces it.
+    InUse,
+}
+
+impl Standing {
+    /// A revoked or expired certificate is replaced without being asked (SPEC §10).
+    pub fn is_spent(&self) -> bool {
+        !matches!(self, Self::InUse)
     }
+}
+
+/// What an issuance replaces: the certificate that was there and how it stood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replacing {
+    pub path: PathBuf,
+    pub standing: Standing,
 }
 
 /// Where easy-rsa keeps an identity: `issued/<name>.crt`, `private/<name>.key`.
@@ -80,12 +102,99 @@ pub fn safe_dir_name(cn: &str) -> String {
 }
 
 impl Store {
+    /// How the certificate at `path` stands at `now`; `None` when there is none.
+    pub fn standing(&self, path: &Path, now: OffsetDateTime) -> anyhow::Result<Option<Standing>> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            // No certificate there; writing the identity then says why it cannot (a file in the way).
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        let der = certinfo::load_certs(&bytes).ok().and_then(|c| c.into_iter().next());
+        let Some(cert) = der.as_deref().and_then(|d| certinfo::parse(d).ok()) else { return Ok(Some(Standing::InUse)) };
+        let serial = certinfo::serial_hex(&cert);
+        let subject = names::openssl_oneline(cert.subject());
+        let entry = self.find_entry(&serial)?.filter(|e| e.subject == subject);
+        if let Some(e) = entry.as_ref().filter(|e| e.status == "R") {
+            return Ok(Some(Standing::Revoked { serial, revocation: e.revocation_info().ok() }));
+        }
+        let not_after = certinfo::not_after(&cert);
+        if not_after <= now {
+            return Ok(Some(Standing::Expired { serial, not_after }));
+        }
+        Ok(Some(Standing::InUse))
+    }
+
+    /// Whether an issuance for `cn` may write `id`: nothing there, or a revoked or
+    /// expired certificate (returned, so the caller can say it is replaced), or
+    /// anything with `force`. In an easy-rsa PKI, easy-rsa's own certificate of
+    /// that name counts too, and a valid one is never replaced. Checks only:
+    /// nothing is created or changed.
+    pub fn check_replaceable(
+        &self,
+        id: &Identity,
+        cn: &str,
+        force: bool,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<Option<Replacing>> {
+        let own = self.standing(&id.cert(), now)?;
+        if own.as_ref().is_some_and(|s| !s.is_spent()) && !force {
+            return Err(StoreError::IdentityExists(id.dir.clone()).into());
+        }
+        let mut replacing = own.filter(Standing::is_spent).map(|standing| Replacing { path: id.cert(), standing });
+        if let Some(mirror) = self.easyrsa_mirror(cn) {
+            self.check_mirror_free(&mirror, id, cn, now)?;
+            if replacing.is_none() {
+                let spent = self.standing(&mirror.crt, now)?.filter(Standing::is_spent);
+                replacing = spent.map(|standing| Replacing { path: mirror.crt, standing });
+            }
+        }
+        Ok(replacing)
+    }
+
+    /// Refuse to overwrite a valid certificate easy-rsa keeps for `cn`, unless it
+    /// is the identity's own certificate (which `--force` replaces).
+    pub fn check_mirror_free(
+        &self,
+        mirror: &EasyrsaMirror,
+        id: &Identity,
+        cn: &str,
+        now: OffsetDateTime,
+    ) -> anyhow::Result<()> {
+        let theirs = self.standing(&mirror.crt, now)?;
+        if theirs.is_some_and(|s| !s.is_spent()) && self.standing(&id.cert(), now)?.is_none_or(|s| s.is_spent()) {
+            return Err(StoreError::EasyrsaIssued {
+                crt: mirror.crt.clone(),
+                name: mirror.name.clone(),
+                cn: cn.to_string(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
     /// The identity of `cn`: `issued/<name>/`, or `out` when given.
     pub fn identity(&self, cn: &str, out: Option<&Path>) -> Identity {
         match out {
             Some(o) => Identity::at(o),
             None => Identity::at(self.paths.issued.join(safe_dir_name(cn))),
         }
+    }
+
+    /// The file of a certificate the store recorded: newcerts/<SERIAL>.pem, or,
+    /// in an easy-rsa PKI, revoked/certs_by_serial/<SERIAL>.crt, where
+    /// `easyrsa revoke` moves it (removing the newcerts copy).
+    pub fn recorded_cert(&self, serial: &str) -> PathBuf {
+        let newcert = self.paths.newcert(serial);
+        if self.is_easyrsa() && !newcert.exists() {
+            let moved = self.paths.root.join("revoked").join("certs_by_serial").join(format!("{serial}.crt"));
+            if moved.is_file() {
+                return moved;
+            }
+        }
+        newcert
     }
 
     /// easy-rsa's files for `cn`, when the store is an easy-rsa PKI.

@@ -8,7 +8,7 @@ use rcgen::KeyPair;
 use time::OffsetDateTime;
 
 use super::Store;
-use super::error::{Notice, Refused, StoreError};
+use super::error::{Notice, Refused};
 use super::fsio::{self, Mode};
 use super::identity::{Identity, Staged, safe_dir_name};
 use super::index::Entry;
@@ -133,7 +133,7 @@ impl Store {
         super::index::Index::each(&text, |e| {
             let compromised = e.revoked.as_ref().is_some_and(|r| r.reason == Some(super::index::Reason::KeyCompromise));
             if found.is_none() && compromised {
-                let der = std::fs::read(self.paths.newcert(e.serial))
+                let der = std::fs::read(self.recorded_cert(e.serial))
                     .ok()
                     .and_then(|b| certinfo::load_certs(&b).ok())
                     .and_then(|c| c.into_iter().next());
@@ -278,9 +278,7 @@ impl Store {
         identity: &Identity,
     ) -> anyhow::Result<Vec<Output>> {
         let Some(mirror) = self.easyrsa_mirror(cn) else { return Ok(Vec::new()) };
-        if mirror.crt.exists() && !identity.cert().exists() {
-            return Err(StoreError::EasyrsaIssued { crt: mirror.crt, name: mirror.name, cn: cn.to_string() }.into());
-        }
+        self.check_mirror_free(&mirror, identity, cn, OffsetDateTime::now_utc())?;
         let mut out = vec![(mirror.crt, certinfo::to_pem(der).into_bytes(), Mode::Public)];
         if let Some(k) = key_pem {
             out.push((mirror.key, k.to_vec(), Mode::Secret));

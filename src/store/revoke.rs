@@ -193,7 +193,57 @@ impl Store {
         if let Some(e) = unflushed {
             self.notice(Notice::NotFlushed { path: self.paths.index.clone(), error: format!("{e:#}") });
         }
+        for e in &entries {
+            self.move_easyrsa_files(e);
+        }
         Ok(Revoked { entries, added })
+    }
+
+    /// In an easy-rsa PKI, move a revoked certificate's files where `easyrsa
+    /// revoke` puts them (revoked/certs_by_serial/<SERIAL>.crt,
+    /// revoked/private_by_serial/<SERIAL>.key, revoked/reqs_by_serial/<SERIAL>.req),
+    /// so easy-rsa, like mtlsctl, can issue the name again. Only when
+    /// issued/<name>.crt is that very certificate, and never over an existing
+    /// file. The revocation is already recorded: a failure is a notice. The
+    /// copy under the new-certificates directory stays (index.txt's record).
+    fn move_easyrsa_files(&self, entry: &Entry) {
+        let Some(mirror) = entry.common_name().and_then(|cn| self.easyrsa_mirror(&cn)) else { return };
+        let holds_it = std::fs::read(&mirror.crt)
+            .ok()
+            .and_then(|b| certinfo::load_certs(&b).ok())
+            .and_then(|c| c.into_iter().next())
+            .and_then(|d| certinfo::parse(&d).ok().map(|c| certinfo::serial_hex(&c)))
+            .is_some_and(|s| s == entry.serial);
+        if !holds_it {
+            return;
+        }
+        let out = self.paths.root.join("revoked");
+        let req = self.paths.csr_dir.join(format!("{}.req", mirror.name));
+        let moves = [
+            (mirror.crt.clone(), out.join("certs_by_serial").join(format!("{}.crt", entry.serial)), false),
+            (mirror.key.clone(), out.join("private_by_serial").join(format!("{}.key", entry.serial)), true),
+            (req, out.join("reqs_by_serial").join(format!("{}.req", entry.serial)), false),
+        ];
+        for (from, to, private) in &moves {
+            if !from.exists() {
+                continue;
+            }
+            let moved = to
+                .parent()
+                .map_or(Ok(()), |d| {
+                    fsio::create_dir(fsio::parent_of(d), false).and_then(|()| fsio::create_dir(d, *private))
+                })
+                .and_then(|()| fsio::rename_noreplace(from, to))
+                .and_then(|()| to.parent().map_or(Ok(()), fsio::sync_dir));
+            if let Err(e) = moved {
+                self.notice(Notice::EasyrsaFilesNotMoved { path: from.clone(), error: format!("{e:#}") });
+                return;
+            }
+        }
+        for d in [fsio::parent_of(&mirror.crt), fsio::parent_of(&mirror.key), self.paths.csr_dir.as_path()] {
+            fsio::sync_dir(d).ok();
+        }
+        self.notice(Notice::EasyrsaFilesMoved { name: mirror.name, to: out });
     }
 }
 

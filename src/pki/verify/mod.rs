@@ -468,9 +468,9 @@ fn valid_words(req: &Request<'_>, leaf: &x509_parser::certificate::X509Certifica
         format!(", for {}", req.subjects.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and "))
     };
     format!(
-        "valid until {} ({} days left) for {purposes}{name}; issued by {}, {rev}",
+        "valid until {} ({} left) for {purposes}{name}; issued by {}, {rev}",
         dates::human_time(na),
-        (na - req.at).whole_days(),
+        dates::time_left(na - req.at),
         names::display_name(leaf.issuer())
     )
 }
