@@ -168,7 +168,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand revoke" -s V -l version 
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l next-update -d 'How long the CRL is valid: its nextUpdate (e.g. 24h, 7d, 30d)' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l der -d 'Also write the CRL in DER form to FILE' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l before -d 'With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l parent-crl -d 'For an intermediate CA: the parent CAs\' CRLs (PEM) to bundle into crl/ca-chain.crl [default: those already in crl/ca-chain.crl]' -r -F
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l parent-crl -d 'For an intermediate CA: the parent CAs\' CRLs (PEM) to bundle into crl/ca-chain.crl [default: the parent store\'s current CRL (recorded by init-ca --parent), else those already in crl/ca-chain.crl]' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exec -d 'After writing a CRL, run CMD through `sh -c` (e.g. \'nginx -s reload\': nginx reads ssl_crl only at start and reload); with --if-due only when a CRL was written' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l passphrase-file -d 'Read the CA key passphrase from the first line of FILE (else $MTLSCTL_CA_PASSPHRASE, else a prompt)' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l dir -d 'The CA store directory' -r -F
@@ -176,7 +176,7 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l color -d 'Wh
 always\t''
 never\t''"
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l exclude-expired -d 'Leave out revoked certificates that have expired'
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l if-due -d 'Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left'
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l if-due -d 'Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left (for an intermediate, also when the parent store has published a new CRL)'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l json -d 'Print the result as one JSON document on stdout; human text goes to stderr'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -s q -l quiet -d 'Print only warnings and errors'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand gen-crl" -l batch -d 'Never prompt (implied when stdin is not a terminal or CI is set)'

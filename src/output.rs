@@ -300,6 +300,15 @@ fn typed_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
             | StoreError::CaKeyMissing(_) => None,
         };
     }
+    if let Some(e) = cause.downcast_ref::<crate::pki::keys::KeyError>() {
+        return match e {
+            crate::pki::keys::KeyError::UnsupportedEncryption(_) => Some(
+                "re-encrypt it with AES-256: openssl pkcs8 -topk8 -v2 aes-256-cbc -in KEY -out NEW (OpenSSL 3 may need -provider legacy -provider default to read it)".into(),
+            ),
+            crate::pki::keys::KeyError::Corrupt(_) => None,
+            _ => Some(format!("check the passphrase (from a file, {}, or the prompt)", crate::prompt::PASSPHRASE_ENV)),
+        };
+    }
     match cause.downcast_ref::<RevokeError>()? {
         RevokeError::UnknownSerial(_) | RevokeError::UnknownCn(_) | RevokeError::NoValidCn { .. } => Some(LIST.into()),
         RevokeError::ForeignCert { .. } => Some("revoke it with the CA that issued it (--dir)".into()),

@@ -49,6 +49,14 @@ impl PassphraseSource for PassSource {
             None => Ok(None),
         }
     }
+
+    fn prompts(&self) -> bool {
+        !self.batch && self.given().ok().flatten().is_none()
+    }
+
+    fn wrong(&self, _key: &Path) {
+        eprintln!("wrong passphrase, try again");
+    }
 }
 
 /// Batch mode: `--batch`, or stdin is not a terminal, or `CI` is set.

@@ -207,14 +207,14 @@ fn openssl_pseudo_reasons_become_crl_entry_extensions() {
 #[test]
 fn gen_crl_on_an_intermediate_bundles_the_parents_crl_for_crl_check_all() {
     let root = Env::new().with_ca();
-    root.run(&["gen-crl"]).ok();
     let inter = Env::new();
     inter.run(&["init-ca", "--cn", "Issuing CA", "--parent", &display(root.store())]).ok();
     inter.issue("leaf", &[]);
     inter.issue("gone", &[]);
     inter.run(&["revoke", "--cn", "gone", "--reason", "key-compromise"]).ok();
-    // Without the parent's CRL the bundle is incomplete, and gen-crl says so.
-    inter.run(&["gen-crl"]).ok().stderr_has("--parent-crl");
+    // Without the parent's CRL the bundle is incomplete, and gen-crl says so and how to fix it.
+    inter.run(&["gen-crl"]).ok().stderr_has("has no CRL yet").stderr_has("gen-crl`, then gen-crl here again");
+    root.run(&["gen-crl"]).ok();
     let root_crl = display(root.store().join("crl/ca.crl"));
     let j = inter.run(&["--json", "gen-crl", "--parent-crl", &root_crl]).ok().json();
     assert!(j["chain_crl"].as_str().is_some_and(|p| p.ends_with("crl/ca-chain.crl")), "{j}");

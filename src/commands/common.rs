@@ -13,6 +13,7 @@ use crate::output::{Ctx, hinted, passphrase_hint};
 use crate::pki::build::Profile;
 use crate::pki::build::Signer;
 use crate::pki::dates::{human_time, rfc3339, time_left};
+use crate::pki::keys::KeyError;
 use crate::pki::names::{self, NameError, San, Subject};
 use crate::prompt::PassSource;
 use crate::store::identity::{Identity, Replacing, Standing};
@@ -61,10 +62,30 @@ pub fn tell<'a>(ctx: &'a Ctx, store: &'a Store) -> Told<'a> {
 
 /// The store's CA, ready to sign; `flag` is the option that names a passphrase file.
 pub fn signer(store: &Store, source: &PassSource, flag: &str) -> anyhow::Result<Signer> {
-    store.signer(source).map_err(|e| match e.downcast_ref::<StoreError>() {
-        Some(StoreError::NoPassphrase(_)) => hinted(e.to_string(), passphrase_hint(flag)),
-        _ => e,
+    store.signer(source).map_err(|e| {
+        if let Some(StoreError::NoPassphrase(_)) = e.downcast_ref::<StoreError>() {
+            return hinted(e.to_string(), passphrase_hint(flag));
+        }
+        if e.chain().any(|c| c.downcast_ref::<KeyError>().is_some_and(KeyError::is_wrong_passphrase)) {
+            return hinted(
+                format!("cannot decrypt the CA key {}: wrong passphrase", store.paths.ca_key.display()),
+                wrong_passphrase_hint(source, flag),
+            );
+        }
+        e
     })
+}
+
+/// Where the wrong passphrase came from, and how to give the right one.
+fn wrong_passphrase_hint(source: &PassSource, flag: &str) -> String {
+    let env = crate::prompt::PASSPHRASE_ENV;
+    if let Some(f) = &source.file {
+        return format!("the passphrase is the first line of {flag} {}: check that file", f.display());
+    }
+    if std::env::var_os(env).is_some_and(|v| !v.is_empty()) {
+        return format!("the passphrase came from {env}: set it to the CA key's passphrase, or pass {flag} FILE");
+    }
+    format!("type it again, or pass {flag} FILE or set {env}")
 }
 
 /// A name error in the words of the flags the names came from.

@@ -92,6 +92,7 @@ pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
                 match keys::parse_key(&bytes).with_context(|| format!("cannot read the key {}", path.display()))? {
                     KeyFile::Plain(k) => k,
                     KeyFile::Encrypted(der) => {
+                        der.check().with_context(|| format!("cannot decrypt {}", path.display()))?;
                         if ctx.batch {
                             return Err(hinted(
                                 format!(

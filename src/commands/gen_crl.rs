@@ -14,8 +14,10 @@ use crate::cli::{Parsed, Window};
 use crate::output::{Ctx, format_duration, format_time_left};
 use crate::pki::dates::{human_time, rfc3339};
 use crate::pki::{certinfo, crl};
+use crate::store::Store;
 use crate::store::fsio;
 use crate::store::index::Reason;
+use crate::store::parent::{PARENT_FILE, ParentCrl};
 use crate::store::publish::{CrlOrder, NotAParent, Published};
 
 /// Sign and publish a CRL of every revoked certificate
@@ -24,7 +26,9 @@ use crate::store::publish::{CrlOrder, NotAParent, Published};
 /// the next number from `crlnumber` (then incremented, as `openssl ca
 /// -gencrl` does) and a nextUpdate after --next-update. Servers that check
 /// the CRL (nginx ssl_crl) reject every client once nextUpdate passes, so run
-/// it again before then, e.g. daily from cron.
+/// it again before then, e.g. daily from cron. For an intermediate CA it also
+/// writes crl/ca-chain.crl, this CRL followed by the parent store's current
+/// CRL (the parent init-ca --parent recorded), which nginx ssl_crl needs.
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:
   mtlsctl gen-crl
@@ -42,13 +46,15 @@ pub struct GenCrlArgs {
     #[arg(long)]
     pub exclude_expired: bool,
     /// Only regenerate when the current CRL is due: at most DURATION or PERCENT of its lifetime left
+    /// (for an intermediate, also when the parent store has published a new CRL)
     #[arg(long)]
     pub if_due: bool,
     /// With --if-due: the window, e.g. 2d or 50% (100% always regenerates) [default: 50%]
     #[arg(long, value_name = "DURATION|PERCENT", requires = "if_due")]
     pub before: Option<Parsed<Window>>,
     /// For an intermediate CA: the parent CAs' CRLs (PEM) to bundle into crl/ca-chain.crl
-    /// [default: those already in crl/ca-chain.crl]
+    /// [default: the parent store's current CRL (recorded by init-ca --parent), else those
+    /// already in crl/ca-chain.crl]
     #[arg(long, value_name = "FILE")]
     pub parent_crl: Option<PathBuf>,
     /// After writing a CRL, run CMD through `sh -c` (e.g. 'nginx -s reload': nginx reads
@@ -83,6 +89,10 @@ struct GenCrlReport {
     revoked: Vec<CrlEntryReport>,
     /// crl/ca-chain.crl, written for an intermediate CA.
     chain_crl: Option<String>,
+    /// The parent store's CRL file bundled into chain_crl (without --parent-crl).
+    parent_crl_source: Option<String>,
+    /// The CAs of the chain that chain_crl holds no CRL of (nginx then rejects their clients).
+    chain_crl_uncovered: Vec<String>,
     /// `--exec`'s command and exit status.
     exec: Option<common::ExecReport>,
 }
@@ -124,6 +134,32 @@ fn not_due(ctx: &Ctx, path: &Path, window: Window) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// --if-due for an intermediate: its chain CRL is due too when it leaves a CA
+/// out, a parent's CRL in it is due, or the parent store has published a newer
+/// one, so a daily `gen-crl --if-due` never lets the parent's CRL run out.
+fn chain_due(store: &Store, window: Window) -> bool {
+    let Ok(chain) = store.ca_chain_ders() else { return false };
+    if chain.len() < 2 {
+        return false;
+    }
+    let Some(bundle) = fsio::read(&store.paths.chain_crl).ok().and_then(|b| crl::load_crls(&b).ok()) else {
+        return true;
+    };
+    let now = OffsetDateTime::now_utc();
+    let due = |der: &Vec<u8>| {
+        crl::parse(der).map_or(true, |c| {
+            c.next_update().is_none_or(|next| window.due(c.last_update().to_datetime(), next.to_datetime(), now))
+        })
+    };
+    if !crl::uncovered(&chain, &bundle).is_empty() || bundle.iter().any(due) {
+        return true;
+    }
+    match store.parent_crl() {
+        ParentCrl::Found { ders, .. } => ders.iter().any(|d| !bundle.contains(d)),
+        _ => false,
+    }
+}
+
 /// The CRLs of --parent-crl FILE, in its words.
 fn read_parent_crls(file: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
     crl::load_crls(&fsio::read(file)?).with_context(|| format!("cannot read --parent-crl {}", file.display()))
@@ -143,17 +179,19 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
     };
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
-    if args.if_due && not_due(ctx, &store.paths.crl, window)? {
+    if args.if_due && !chain_due(&store, window) && not_due(ctx, &store.paths.crl, window)? {
         return Ok(Outcome::Done);
     }
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let ca_end = certinfo::not_after(&certinfo::parse(&signer.cert_der)?);
     let now = OffsetDateTime::now_utc();
     let next = now + validity;
-    // Only an intermediate bundles its parents' CRLs.
-    let parent_crls = match args.parent_crl.as_deref() {
-        Some(f) if store.ca_chain_ders()?.len() > 1 => Some(read_parent_crls(f)?),
-        _ => None,
+    // Only an intermediate bundles its parents' CRLs: those given, else the parent store's.
+    let chain = store.ca_chain_ders()?;
+    let (parent_crls, parent_source) = match args.parent_crl.as_deref() {
+        Some(f) if chain.len() > 1 => (Some(read_parent_crls(f)?), None),
+        None if chain.len() > 1 => from_parent_store(ctx, &store),
+        _ => (None, None),
     };
     let announce = |n: usize| ctx.info(format!("signing a CRL of {n} entries..."));
     let order = CrlOrder {
@@ -167,8 +205,12 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
     };
     let published = store.publish_crl(&signer, &order).map_err(|e| match e.downcast_ref::<NotAParent>() {
         Some(NotAParent { issuer }) => anyhow!(
-            "--parent-crl {} holds a CRL from {issuer}, which is not a parent of this CA",
-            args.parent_crl.as_deref().unwrap_or(Path::new("")).display()
+            "{} holds a CRL from {issuer}, which is not a parent of this CA",
+            match (&args.parent_crl, &parent_source) {
+                (Some(f), _) => format!("--parent-crl {}", f.display()),
+                (None, Some(crl)) => format!("the parent store's {}", crl.display()),
+                (None, None) => "crl/ca-chain.crl".into(),
+            }
         ),
         None => e,
     })?;
@@ -202,10 +244,19 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
             })
             .collect(),
         chain_crl: published.chain_crl.as_ref().map(|p| p.display().to_string()),
+        parent_crl_source: parent_source.as_ref().map(|p| p.display().to_string()),
+        chain_crl_uncovered: if chain.len() > 1 {
+            let mut bundle = vec![published.der.clone()];
+            bundle.extend(published.parent_crls.iter().cloned());
+            crl::uncovered(&chain, &bundle)
+        } else {
+            Vec::new()
+        },
         exec,
     };
     ctx.emit(&report)?;
-    print_published(ctx, args, &report, &published, now, next, validity);
+    print_published(ctx, args, &report, &published, next, validity);
+    warn_chain_crl(ctx, &store, &report, &published, now);
     common::warn_crl_expiry(ctx, &store);
     common::warn_ca_expiry(ctx, ca_end);
     if let Some(e) = report.exec.as_ref().filter(|e| !e.success) {
@@ -220,7 +271,6 @@ fn print_published(
     args: &GenCrlArgs,
     report: &GenCrlReport,
     published: &Published,
-    now: OffsetDateTime,
     next: OffsetDateTime,
     validity: Duration,
 ) {
@@ -235,24 +285,16 @@ fn print_published(
         text.push_str(&format!("  DER copy: {}\n", show_path(d)));
     }
     if let Some(chain_crl) = &published.chain_crl {
-        let parent_crls = &published.parent_crls;
         text.push_str(&format!(
-            "  with the parent CAs' CRLs ({} found): {}\n",
-            parent_crls.len(),
+            "  with the parent CAs' CRLs ({} found{}): {}\n",
+            published.parent_crls.len(),
+            report
+                .parent_crl_source
+                .as_ref()
+                .map(|p| format!(", from {}", show_path(Path::new(p))))
+                .unwrap_or_default(),
             show_path(chain_crl)
         ));
-        if parent_crls.is_empty() {
-            ctx.warn(format!(
-                "{} holds only this CA's CRL: nginx (ssl_crl) also needs the root's; pass --parent-crl ROOT_STORE/crl/ca.crl",
-                show_path(chain_crl)
-            ));
-        } else if let Some(t) = crl::earliest_next_update(parent_crls).filter(|t| *t < now + Duration::hours(24)) {
-            ctx.warn(format!(
-                "a parent CA's CRL in {} expires on {}, and nginx then rejects every client: run gen-crl in the parent store, then here with --parent-crl",
-                show_path(chain_crl),
-                human_time(t)
-            ));
-        }
     }
     if report.excluded_expired > 0 {
         text.push_str(&format!(
@@ -266,4 +308,62 @@ fn print_published(
         format_duration(validity)
     ));
     ctx.info(text);
+}
+
+/// The parent store's CRLs for the bundle and the file they came from; when
+/// there are none, why, and `None` (the previous bundle's are kept).
+fn from_parent_store(ctx: &Ctx, store: &Store) -> (Option<Vec<Vec<u8>>>, Option<PathBuf>) {
+    let again = |parent: &Path| format!("run `mtlsctl --dir {} gen-crl`, then gen-crl here again", parent.display());
+    match store.parent_crl() {
+        ParentCrl::Found { crl, ders, .. } => return (Some(ders), Some(crl)),
+        ParentCrl::NotRecorded => {}
+        ParentCrl::Unreachable { parent, error } => ctx.warn(format!(
+            "the parent store {} recorded in {PARENT_FILE} cannot be opened ({error}): its CRL is not refreshed; pass --parent-crl PARENT_STORE/crl/ca.crl",
+            parent.display()
+        )),
+        ParentCrl::NotTheParent { parent } => ctx.warn(format!(
+            "{} (recorded in {PARENT_FILE}) holds another CA than the one that signed this one: its CRL is not used; pass --parent-crl PARENT_STORE/crl/ca.crl",
+            parent.display()
+        )),
+        ParentCrl::NoCrl { parent, crl } => ctx.warn(format!(
+            "the parent store {} has no CRL yet ({} is missing): {}",
+            parent.display(),
+            crl.display(),
+            again(&parent)
+        )),
+        ParentCrl::BadCrl { parent, crl, error } => {
+            ctx.warn(format!("the parent's CRL {} cannot be read ({error}): {}", crl.display(), again(&parent)));
+        }
+    }
+    (None, None)
+}
+
+/// Say loudly when the chain CRL leaves a CA out, or a parent's CRL in it has
+/// expired or soon will: nginx then rejects every client of this CA.
+fn warn_chain_crl(ctx: &Ctx, store: &Store, report: &GenCrlReport, published: &Published, now: OffsetDateTime) {
+    let Some(chain_crl) = &published.chain_crl else { return };
+    let fix = match store.parent_store() {
+        Some(p) => format!("run `mtlsctl --dir {} gen-crl`, then gen-crl here again", p.display()),
+        None => "pass --parent-crl PARENT_STORE/crl/ca.crl (a parent intermediate's crl/ca-chain.crl)".into(),
+    };
+    if !report.chain_crl_uncovered.is_empty() {
+        ctx.warn(format!(
+            "{} has no CRL of {}: nginx (ssl_crl) rejects every client certificate of this CA (\"unable to get certificate CRL\") until it does; {fix}",
+            show_path(chain_crl),
+            report.chain_crl_uncovered.join(", ")
+        ));
+    }
+    match crl::earliest_next_update(&published.parent_crls) {
+        Some(t) if t <= now => ctx.warn(format!(
+            "a parent CA's CRL in {} expired on {}: nginx rejects every client (\"CRL has expired\") until it is renewed; {fix}",
+            show_path(chain_crl),
+            human_time(t)
+        )),
+        Some(t) if t < now + Duration::hours(24) => ctx.warn(format!(
+            "a parent CA's CRL in {} expires on {}, and nginx then rejects every client; {fix}",
+            show_path(chain_crl),
+            human_time(t)
+        )),
+        _ => {}
+    }
 }

@@ -95,7 +95,7 @@ pub fn render(obj: &Inspected) -> String {
         Inspected::Key(k) => {
             let _ = writeln!(s, "Private key (contents not shown)");
             if k.encrypted {
-                let _ = writeln!(s, "  encrypted:  yes (PKCS#8 PBES2)");
+                let _ = writeln!(s, "  encrypted:  yes, {}", k.encryption.as_deref().unwrap_or("unknown scheme"));
             } else {
                 let _ = writeln!(s, "  type:       {}", k.key_type.as_deref().unwrap_or("unknown"));
                 let _ = writeln!(s, "  public key SHA-256: {}", k.public_key_sha256.as_deref().unwrap_or(""));

@@ -1,7 +1,9 @@
 //! `mtlsctl nginx-config`: print an nginx server block for an mTLS endpoint
 //! that uses this store's files.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 use clap::Args;
 use serde::Serialize;
@@ -9,6 +11,8 @@ use serde::Serialize;
 use super::common;
 use crate::Outcome;
 use crate::output::{Ctx, hinted};
+use crate::pki::crl;
+use crate::store::{Store, fsio};
 
 /// Print the nginx server block for an mTLS endpoint using this store's files
 ///
@@ -143,6 +147,10 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
         ));
     }
     let ca_chain = store.ca_chain_ders()?;
+    // Before anything is written: a refused config leaves the store as it was.
+    if !args.no_crl && ca_chain.len() > 1 && store.paths.chain_crl.exists() {
+        check_chain_crl(ctx, &store, &ca_chain, &store.paths.chain_crl)?;
+    }
     // The root to trust: certs/ca-chain.crt ends with it (written by init-ca --parent).
     let root = if ca_chain.len() > 1 {
         let p = store.paths.ca_root.clone();
@@ -169,7 +177,7 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
                 "{} does not exist yet: nginx refuses to start without it; {}",
                 c.display(),
                 if ca_chain.len() > 1 {
-                    "run `mtlsctl gen-crl` here and in the parent store, then concatenate both CRLs into it"
+                    "run `mtlsctl gen-crl` in the parent store, then here (it bundles the parent's CRL)"
                 } else {
                     "run `mtlsctl gen-crl`, or pass --no-crl"
                 }
@@ -222,4 +230,41 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
     })?;
     ctx.result(c);
     Ok(Outcome::Done)
+}
+
+/// An intermediate's chain CRL must hold a CRL of every CA of the chain, or
+/// nginx rejects every client ("unable to get certificate CRL"): refuse one
+/// that leaves a CA out, and warn when one has expired.
+fn check_chain_crl(ctx: &Ctx, store: &Store, chain: &[Vec<u8>], path: &Path) -> anyhow::Result<()> {
+    let crls = crl::load_crls(&fsio::read(path)?).with_context(|| format!("cannot read {}", path.display()))?;
+    let missing = crl::uncovered(chain, &crls);
+    if !missing.is_empty() {
+        let fix = match store.parent_store() {
+            Some(p) => format!(
+                "run `mtlsctl --dir {} gen-crl`: it bundles the parent's CRL from {p} (after `mtlsctl --dir {p} gen-crl` if that store has none); or pass --no-crl",
+                store.paths.root.display(),
+                p = p.display()
+            ),
+            None => format!(
+                "run `mtlsctl --dir {} gen-crl --parent-crl PARENT_STORE/crl/ca.crl`; or pass --no-crl",
+                store.paths.root.display()
+            ),
+        };
+        return Err(hinted(
+            format!(
+                "{} has no CRL of {}: nginx would reject every client certificate (\"unable to get certificate CRL\")",
+                path.display(),
+                missing.join(", ")
+            ),
+            fix,
+        ));
+    }
+    if let Some(t) = crl::earliest_next_update(&crls).filter(|t| *t <= time::OffsetDateTime::now_utc()) {
+        ctx.warn(format!(
+            "a CRL in {} expired on {}: nginx rejects every client (\"CRL has expired\") until `mtlsctl gen-crl` runs again (in the parent store too when it is the parent's)",
+            path.display(),
+            crate::pki::dates::human_time(t)
+        ));
+    }
+    Ok(())
 }

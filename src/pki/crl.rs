@@ -422,6 +422,24 @@ pub fn format_hex_number(n: &[u8]) -> String {
     if n.is_empty() { "00".to_string() } else { crate::pki::hex::hex_upper(&n) }
 }
 
+/// The CAs of `chain` (DER, this CA first, the root last) that no CRL in
+/// `crls` speaks for: no CRL there names the CA as issuer and verifies with
+/// its key. Their display names, in chain order; empty when the bundle covers
+/// the whole chain, as nginx's `ssl_crl` (which checks every CA) needs.
+pub fn uncovered(chain: &[Vec<u8>], crls: &[Vec<u8>]) -> Vec<String> {
+    let parsed: Vec<CertificateRevocationList<'_>> = crls.iter().filter_map(|d| parse(d).ok()).collect();
+    chain
+        .iter()
+        .filter_map(|der| super::certinfo::parse(der).ok())
+        .filter(|ca| {
+            !parsed
+                .iter()
+                .any(|c| c.issuer().as_raw() == ca.subject().as_raw() && c.verify_signature(ca.public_key()).is_ok())
+        })
+        .map(|ca| super::names::display_name(ca.subject()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,6 +101,8 @@ pub struct CrlEntry {
 #[derive(Serialize)]
 pub struct KeySummary {
     pub encrypted: bool,
+    /// How it is encrypted, in a few words; `None` for a plain key.
+    pub encryption: Option<String>,
     pub key_type: Option<String>,
     pub public_key_sha256: Option<String>,
 }
@@ -242,11 +244,14 @@ fn crl(der: &[u8]) -> anyhow::Result<Inspected> {
 
 fn key(bytes: &[u8]) -> anyhow::Result<Inspected> {
     Ok(Inspected::Key(match keys::parse_key(bytes)? {
-        KeyFile::Encrypted(_) => KeySummary { encrypted: true, key_type: None, public_key_sha256: None },
+        KeyFile::Encrypted(k) => {
+            KeySummary { encrypted: true, encryption: Some(k.describe()), key_type: None, public_key_sha256: None }
+        }
         KeyFile::Plain(kp) => {
             let spki = rcgen::PublicKeyData::subject_public_key_info(&kp);
             KeySummary {
                 encrypted: false,
+                encryption: None,
                 key_type: Some(keys::describe_key(&kp)),
                 public_key_sha256: Some(certinfo::sha256_fingerprint(&spki)),
             }

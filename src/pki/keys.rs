@@ -1,4 +1,8 @@
-//! Key generation and PKCS#8 (plain and PBES2-encrypted) encoding and decoding.
+//! Key generation and PKCS#8 (plain and PBES2-encrypted) encoding and decoding;
+//! reading the encrypted keys other tools write (pbes, legacy).
+
+mod legacy;
+mod pbes;
 
 use anyhow::{Context, anyhow, bail};
 use pkcs8::der::Decode;
@@ -148,11 +152,44 @@ pub fn to_pkcs8_pem(kp: &KeyPair, passphrase: Option<&str>) -> anyhow::Result<Ze
 /// What a key file holds, before any passphrase is applied.
 pub enum KeyFile {
     Plain(KeyPair),
-    Encrypted(Zeroizing<Vec<u8>>),
+    Encrypted(EncryptedKey),
 }
 
-/// Read a private key: PKCS#8 (plain or encrypted), SEC1 or PKCS#1, PEM or DER.
+/// An encrypted key, not yet decrypted.
+pub enum EncryptedKey {
+    /// `ENCRYPTED PRIVATE KEY`: EncryptedPrivateKeyInfo DER.
+    Pkcs8(Zeroizing<Vec<u8>>),
+    /// `Proc-Type: 4,ENCRYPTED` over a SEC1, PKCS#1 or PKCS#8 body.
+    Legacy(legacy::LegacyPem),
+}
+
+impl EncryptedKey {
+    /// Whether mtlsctl can decrypt this key at all, so an unsupported scheme
+    /// is reported before a passphrase is asked for.
+    /// The scheme in a few words for people: `PKCS#8 PBES2, PBKDF2-hmacWithSHA256
+    /// (200000 rounds), aes-256-cbc`, `legacy PEM (EC, DES-EDE3-CBC)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Pkcs8(der) => pbes::describe(der),
+            Self::Legacy(l) => l.describe(),
+        }
+    }
+
+    pub fn check(&self) -> anyhow::Result<()> {
+        match self {
+            Self::Pkcs8(der) => pbes::check(der),
+            Self::Legacy(l) => l.check().map_err(Into::into),
+        }
+    }
+}
+
+/// Read a private key: PKCS#8 (plain or encrypted), SEC1 or PKCS#1 (plain or
+/// legacy-encrypted PEM), PEM or DER.
 pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
+    // Before the PEM reader below, which cannot read the legacy headers.
+    if let Some(l) = legacy::find(bytes)? {
+        return Ok(KeyFile::Encrypted(EncryptedKey::Legacy(l)));
+    }
     let mut saw_pem = false;
     for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes) {
         let (kind, der) = match item {
@@ -178,7 +215,7 @@ pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
     if let Ok(items) = pem::parse_many(bytes) {
         for p in items {
             if p.tag() == "ENCRYPTED PRIVATE KEY" {
-                return Ok(KeyFile::Encrypted(Zeroizing::new(p.into_contents())));
+                return Ok(KeyFile::Encrypted(EncryptedKey::Pkcs8(Zeroizing::new(p.into_contents()))));
             }
         }
     }
@@ -189,7 +226,7 @@ pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
     }
     // DER: encrypted PKCS#8 first (its structure is distinct), then plain.
     if pkcs8::EncryptedPrivateKeyInfo::from_der(bytes).is_ok() {
-        return Ok(KeyFile::Encrypted(Zeroizing::new(bytes.to_vec())));
+        return Ok(KeyFile::Encrypted(EncryptedKey::Pkcs8(Zeroizing::new(bytes.to_vec()))));
     }
     match PrivateKeyDer::try_from(bytes) {
         Ok(k) => Ok(KeyFile::Plain(key_from_der(k)?)),
@@ -265,28 +302,39 @@ pub enum KeyError {
     WrongPassphrase,
     #[error("wrong passphrase: the decrypted key is not valid")]
     DecryptedGarbage,
-    #[error("the key is encrypted with a scheme mtlsctl does not support ({0})")]
+    /// Damaged whatever the passphrase (a body that is no whole number of cipher blocks).
+    #[error("corrupt encrypted key: {0}")]
+    Corrupt(String),
+    /// The scheme, named (`PBES2 and the cipher camellia-256-cbc (OID ...)`).
+    #[error("the key is encrypted with {0}, which mtlsctl does not support")]
     UnsupportedEncryption(String),
 }
 
-/// Decrypt an encrypted PKCS#8 key.
-pub fn decrypt_key(der: &[u8], passphrase: &str) -> anyhow::Result<KeyPair> {
-    let enc = pkcs8::EncryptedPrivateKeyInfo::from_der(der).map_err(|e| anyhow!("corrupt encrypted key: {e}"))?;
-    let doc = enc.decrypt(passphrase.as_bytes()).map_err(|e| {
-        use pkcs8::pkcs5::Error as P;
-        match e {
-            pkcs8::Error::EncryptedPrivateKey(
-                P::UnsupportedAlgorithm { .. } | P::NoPbes1CryptSupport | P::AlgorithmParametersInvalid { .. },
-            ) => KeyError::UnsupportedEncryption(e.to_string()),
-            // A wrong passphrase shows as a padding failure.
-            _ => KeyError::WrongPassphrase,
-        }
-    })?;
-    // A wrong passphrase can decrypt to padding-valid garbage; parsing catches it.
-    if let Some(kp) = pkcs8_by_oid(&doc.as_bytes().into()) {
-        return Ok(kp);
+impl KeyError {
+    /// A wrong passphrase, however it showed.
+    pub fn is_wrong_passphrase(&self) -> bool {
+        matches!(self, Self::WrongPassphrase | Self::DecryptedGarbage)
     }
-    Ok(KeyPair::try_from(doc.as_bytes()).map_err(|_| KeyError::DecryptedGarbage)?)
+}
+
+/// Decrypt an encrypted key.
+pub fn decrypt_key(key: &EncryptedKey, passphrase: &str) -> anyhow::Result<KeyPair> {
+    let (der, body) = match key {
+        EncryptedKey::Pkcs8(der) => (pbes::decrypt(der, passphrase)?, legacy::Body::Pkcs8),
+        EncryptedKey::Legacy(l) => (l.decrypt(passphrase)?, l.body),
+    };
+    // A wrong passphrase can decrypt to padding-valid garbage; parsing catches it.
+    let parsed = match body {
+        legacy::Body::Pkcs8 => {
+            if let Some(kp) = pkcs8_by_oid(&der.as_slice().into()) {
+                return Ok(kp);
+            }
+            KeyPair::try_from(der.as_slice()).ok()
+        }
+        legacy::Body::Sec1 => key_from_der(PrivateKeyDer::Sec1(der.to_vec().into())).ok(),
+        legacy::Body::Pkcs1 => key_from_der(PrivateKeyDer::Pkcs1(der.to_vec().into())).ok(),
+    };
+    Ok(parsed.ok_or(KeyError::DecryptedGarbage)?)
 }
 
 fn looks_like_pem(bytes: &[u8]) -> bool {

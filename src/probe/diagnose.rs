@@ -337,7 +337,7 @@ pub fn rejected_intermediate(via: &str, ours: &OurCert) -> Diagnosis {
             "the server rejected the client certificate; it answered with {via}; the certificate was issued by an intermediate CA (\"{}\"), and a server that checks CRLs for the whole chain (nginx ssl_crl, Apache SSLCARevocationCheck chain) refuses it when its CRL file lacks the CRL of the intermediate or of the root",
             ours.issuer
         ),
-        "give the server the CRLs of every CA in the chain: mtlsctl gen-crl --parent-crl ROOT/crl/ca.crl in the intermediate's store writes crl/ca-chain.crl (the intermediate's and the root's CRLs); use that file as ssl_crl and set ssl_verify_depth to the chain length; the server's error log names the exact reason",
+        "give the server the CRLs of every CA in the chain: mtlsctl gen-crl in the intermediate's store writes crl/ca-chain.crl (the intermediate's CRL and the root's, taken from the root's store); use that file as ssl_crl and set ssl_verify_depth to the chain length; the server's error log names the exact reason",
     )
 }
 

@@ -127,6 +127,7 @@ fn inspect(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass> {
         );
     }
     let listing = crl_and_ca(store, &lines, now, &mut findings);
+    chain_crl(store, now, &mut findings);
     cnf_dir(store, &mut findings);
     let report = Report { index_lines: lines.len(), certificates, identities, findings };
     Ok(Pass { report, orphans, listing, index_ok })
@@ -350,6 +351,18 @@ fn modes(store: &Store, findings: &mut Vec<Finding>) {
             "the CA key is missing: this store cannot sign",
             Some(&store.paths.ca_key),
         ));
+    } else if let Some(Err(e)) =
+        std::fs::read(&store.paths.ca_key).ok().map(zeroize::Zeroizing::new).and_then(|b| match keys::parse_key(&b) {
+            Ok(keys::KeyFile::Encrypted(k)) => Some(k.check()),
+            _ => None,
+        })
+        && matches!(e.downcast_ref::<keys::KeyError>(), Some(keys::KeyError::UnsupportedEncryption(_)))
+    {
+        findings.push(Finding::new(
+            "ca_key_unsupported",
+            format!("{e:#}: this store cannot sign until it is re-encrypted (openssl pkcs8 -topk8 -v2 aes-256-cbc)"),
+            Some(&store.paths.ca_key),
+        ));
     }
     let mut check = |p: &Path, want: u32| {
         if let Some(m) = mode_of(p).filter(|m| m & 0o077 != 0) {
@@ -437,6 +450,35 @@ fn stale_temp_files(store: &Store) -> Vec<PathBuf> {
 
 /// What the current CRL lists: serial -> (revocation time, reason).
 type Listing = BTreeMap<String, (OffsetDateTime, Option<crate::pki::reason::Reason>)>;
+
+/// An intermediate's chain CRL (nginx `ssl_crl`) holds a CRL of every CA of
+/// the chain, none expired. Only once this CA has a CRL (`crl_missing` says
+/// that first).
+fn chain_crl(store: &Store, now: OffsetDateTime, findings: &mut Vec<Finding>) {
+    let Ok(chain) = store.ca_chain_ders() else { return };
+    if chain.len() < 2 || !store.paths.crl.exists() {
+        return;
+    }
+    let path = &store.paths.chain_crl;
+    let crls = std::fs::read(path).ok().and_then(|b| crl::load_crls(&b).ok()).unwrap_or_default();
+    let missing = crl::uncovered(&chain, &crls);
+    if !missing.is_empty() {
+        findings.push(Finding::new(
+            "chain_crl_incomplete",
+            format!(
+                "it holds no CRL of {}: nginx (ssl_crl) rejects every client of this CA (run gen-crl here, after gen-crl in the parent store if it has no CRL)",
+                missing.join(", ")
+            ),
+            Some(path),
+        ));
+    } else if crl::earliest_next_update(&crls).is_some_and(|t| t <= now) {
+        findings.push(Finding::new(
+            "chain_crl_expired",
+            "a CRL in it has expired: nginx rejects every client (run gen-crl in the parent store, then here)",
+            Some(path),
+        ));
+    }
+}
 
 /// The CRL exists, is current, is this CA's, and lists every R line (and no
 /// V line); the CA is not near its end. Returns what the CRL lists.

@@ -27,9 +27,22 @@ use crate::pki::hex;
 /// `urls` go into openssl.cnf's extension sections: what the new CA puts
 /// into the certificates it issues.
 pub fn create(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8], urls: &CaUrls) -> anyhow::Result<()> {
+    create_with(root, &Tree { ca_der, chain, urls, parent_store: None }, key_pem)
+}
+
+/// What goes into a new store's tree besides the key.
+struct Tree<'a> {
+    ca_der: &'a [u8],
+    chain: &'a [Vec<u8>],
+    urls: &'a CaUrls,
+    /// An intermediate's parent store, recorded in `parent-store`.
+    parent_store: Option<&'a Path>,
+}
+
+fn create_with(root: &Path, tree: &Tree<'_>, key_pem: &[u8]) -> anyhow::Result<()> {
     let parent = root.parent().context("the store cannot be the root directory")?;
     fsio::create_dir(parent, false)?;
-    stage_tree(root, parent, ca_der, chain, urls)?;
+    stage_tree(root, parent, tree)?;
     let key = Paths::standard(root).ca_key;
     if let Err(e) = write_new_secret(&key, key_pem) {
         let _ = std::fs::remove_dir_all(root);
@@ -39,7 +52,8 @@ pub fn create(root: &Path, ca_der: &[u8], chain: &[Vec<u8>], key_pem: &[u8], url
 }
 
 /// Every file but the key, staged in `.<name>.init-*` and renamed to `root`.
-fn stage_tree(root: &Path, parent: &Path, ca_der: &[u8], chain: &[Vec<u8>], urls: &CaUrls) -> anyhow::Result<()> {
+fn stage_tree(root: &Path, parent: &Path, tree: &Tree<'_>) -> anyhow::Result<()> {
+    let Tree { ca_der, chain, urls, parent_store } = *tree;
     let name = root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "pki".into());
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.init-"))
@@ -68,6 +82,13 @@ fn stage_tree(root: &Path, parent: &Path, ca_der: &[u8], chain: &[Vec<u8>], urls
         fsio::write_atomic_nosync_dir(p, bytes, Mode::Public)?;
     }
     fsio::write_atomic_nosync_dir(&t.index_attr(), b"unique_subject = no\n", Mode::Public)?;
+    if let Some(p) = parent_store {
+        fsio::write_atomic_nosync_dir(
+            &tmp.path().join(super::parent::PARENT_FILE),
+            &super::parent::record(p),
+            Mode::Public,
+        )?;
+    }
     // The empty index is mtlsctl's own: the first command need not validate it.
     super::stamp::store(&t.index);
     for d in [tmp.path(), &tmp.path().join("certs"), &tmp.path().join("private")] {
@@ -106,7 +127,8 @@ fn write_new_secret(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// all under the parent's lock, through the parent's issuance transaction
 /// (the intermediate carries the parent's URLs; `urls` are the new CA's). An
 /// error after the store was made removes it, so the parent never lists a CA
-/// whose key was thrown away.
+/// whose key was thrown away. The new store records the parent's path
+/// (`parent-store`), where `gen-crl` finds the parent's CRL.
 pub fn create_intermediate(
     parent: &Store,
     signer: &Signer,
@@ -120,7 +142,10 @@ pub fn create_intermediate(
         signer,
         spec,
         key,
-        |ca| create(root, &ca.der, &ca.chain, key_pem, urls),
+        |ca| {
+            let tree = Tree { ca_der: &ca.der, chain: &ca.chain, urls, parent_store: Some(&parent.paths.root) };
+            create_with(root, &tree, key_pem)
+        },
         || {
             let _ = std::fs::remove_dir_all(root);
         },

@@ -10,6 +10,7 @@ pub mod index;
 pub mod init;
 pub mod issue;
 pub mod lock;
+pub mod parent;
 pub mod publish;
 pub mod revoke;
 pub mod stamp;
@@ -210,6 +211,39 @@ impl Clone for Store {
 /// (a file, the environment, a prompt). `None` means none can be had.
 pub trait PassphraseSource {
     fn passphrase(&self, key: &Path) -> anyhow::Result<Option<Zeroizing<String>>>;
+    /// Whether `passphrase` asks a person, who may then be asked again.
+    fn prompts(&self) -> bool {
+        false
+    }
+    /// Told that the passphrase given for `key` was wrong, before it is asked again.
+    fn wrong(&self, _key: &Path) {}
+}
+
+/// Decrypt the CA key with the source's passphrase; a source that prompts is
+/// asked again after a wrong one, up to three tries, as OpenSSL and ssh do.
+fn decrypt_asking(
+    key: &keys::EncryptedKey,
+    path: &Path,
+    pass: &dyn PassphraseSource,
+) -> anyhow::Result<rcgen::KeyPair> {
+    let mut tries = 1;
+    loop {
+        let Some(p) = pass.passphrase(path)? else {
+            return Err(StoreError::NoPassphrase(path.to_path_buf()).into());
+        };
+        match keys::decrypt_key(key, &p) {
+            Ok(k) => return Ok(k),
+            Err(e)
+                if tries < 3
+                    && pass.prompts()
+                    && e.downcast_ref::<keys::KeyError>().is_some_and(keys::KeyError::is_wrong_passphrase) =>
+            {
+                tries += 1;
+                pass.wrong(path);
+            }
+            Err(e) => return Err(e.context(format!("cannot decrypt the CA key {}", path.display()))),
+        }
+    }
 }
 
 /// No passphrase at all: for keys that must not be encrypted.
@@ -563,11 +597,9 @@ impl Store {
             match keys::parse_key(&bytes).with_context(|| format!("cannot read the CA key {}", key_path.display()))? {
                 KeyFile::Plain(k) => k,
                 KeyFile::Encrypted(der) => {
-                    let Some(pass) = pass.passphrase(key_path)? else {
-                        return Err(StoreError::NoPassphrase(key_path.clone()).into());
-                    };
-                    keys::decrypt_key(&der, &pass)
-                        .with_context(|| format!("cannot decrypt the CA key {}", key_path.display()))?
+                    // An unsupported scheme is said before a passphrase is asked for.
+                    der.check().with_context(|| format!("cannot decrypt the CA key {}", key_path.display()))?;
+                    decrypt_asking(&der, key_path, pass)?
                 }
             };
         let cert = crate::pki::certinfo::parse(&cert_der)?;
@@ -579,5 +611,53 @@ impl Store {
             );
         }
         Ok(Signer { cert_der, key })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::pki::keys::{KeyType, to_pkcs8_pem};
+
+    /// A person at a prompt: the answers in order, and how often they were told "wrong".
+    struct Person {
+        answers: RefCell<Vec<&'static str>>,
+        told: RefCell<usize>,
+    }
+
+    impl PassphraseSource for Person {
+        fn passphrase(&self, _key: &Path) -> anyhow::Result<Option<Zeroizing<String>>> {
+            let mut a = self.answers.borrow_mut();
+            Ok((!a.is_empty()).then(|| Zeroizing::new(a.remove(0).to_string())))
+        }
+        fn prompts(&self) -> bool {
+            true
+        }
+        fn wrong(&self, _key: &Path) {
+            *self.told.borrow_mut() += 1;
+        }
+    }
+
+    fn encrypted() -> (rcgen::KeyPair, keys::EncryptedKey) {
+        let kp = KeyType::EcP256.generate().expect("key");
+        let pem = to_pkcs8_pem(&kp, Some("right")).expect("pem");
+        let KeyFile::Encrypted(k) = keys::parse_key(pem.as_bytes()).expect("parse") else { panic!("plain") };
+        (kp, k)
+    }
+
+    /// A wrong passphrase at a prompt is asked again, three tries in all.
+    #[test]
+    fn a_prompt_is_asked_again_after_a_wrong_passphrase() {
+        let (kp, key) = encrypted();
+        let p = Person { answers: RefCell::new(vec!["nope", "right"]), told: RefCell::new(0) };
+        let back = decrypt_asking(&key, Path::new("ca.key"), &p).expect("second try");
+        assert_eq!(back.public_key_raw(), kp.public_key_raw());
+        assert_eq!(*p.told.borrow(), 1);
+        let p = Person { answers: RefCell::new(vec!["a", "b", "c", "right"]), told: RefCell::new(0) };
+        let e = decrypt_asking(&key, Path::new("ca.key"), &p).expect_err("three wrong");
+        assert!(e.chain().any(|c| c.downcast_ref::<keys::KeyError>().is_some_and(keys::KeyError::is_wrong_passphrase)));
+        assert_eq!((*p.told.borrow(), p.answers.borrow().len()), (2, 1));
     }
 }

@@ -1,0 +1,215 @@
+//! An intermediate store remembers its parent: gen-crl bundles the parent's current CRL into
+//! crl/ca-chain.crl by itself (saying when it is missing or expired), nginx-config refuses a chain
+//! CRL that leaves a CA out, and a real nginx with the generated config accepts an intermediate's
+//! client until it is revoked.
+
+use std::path::Path;
+
+use crate::common::*;
+
+const ROOT_CN: &str = "CN=mtlsctl Root CA";
+
+/// The generated server block, included in an nginx whose upstream echoes the client CN.
+fn start_generated_nginx(int: &Env, dir: &Path, port: u16, up: u16) -> Server {
+    let listen = format!("127.0.0.1:{port}");
+    let upstream = format!("http://127.0.0.1:{up}");
+    let block =
+        int.run(&["nginx-config", "--server", "localhost", "--listen", &listen, "--upstream", &upstream]).ok().stdout;
+    assert!(block.contains(&format!("ssl_crl {};", int.store().join("crl/ca-chain.crl").display())), "{block}");
+    assert!(block.contains("ssl_verify_client on;") && block.contains("ssl_verify_depth 2;"), "{block}");
+    std::fs::create_dir_all(dir).expect("nginx dir");
+    std::fs::write(dir.join("mtls.conf"), &block).expect("write block");
+    write_nginx_conf(
+        dir,
+        &format!(
+            "  include {d}/mtls.conf;\n  server {{ listen 127.0.0.1:{up}; location / {{ return 200 \"cn=$http_x_client_cert_cn\\n\"; }} }}\n",
+            d = dir.display()
+        ),
+    );
+    let t = peer("nginx", &["-t", "-p", utf8(dir), "-c", utf8(&dir.join("nginx.conf"))], dir);
+    assert!(t.code == 0, "nginx -t: {}", t.stderr);
+    run_nginx(dir, port)
+}
+
+/// curl with `cn`'s certificate from the intermediate, trusting the root: (status, body).
+fn curl_as(int: &Env, root: &Env, port: u16, cn: &str) -> (u16, String) {
+    let ca = root.store().join("certs/ca.crt");
+    let (cert, key) = (int.issued(cn, "chain.pem"), int.issued(cn, "key.pem"));
+    let r = curl(port, &["-w", "\n%{http_code}", "--cacert", utf8(&ca), "--cert", utf8(&cert), "--key", utf8(&key)]);
+    let (body, code) = r.stdout.rsplit_once('\n').unwrap_or(("", r.stdout.as_str()));
+    (code.trim().parse().unwrap_or(0), body.trim().to_string())
+}
+
+#[test]
+fn nginx_accepts_an_intermediates_client_until_it_is_revoked() {
+    let (root, int_path) = root_and_intermediate();
+    let int = Env::at(&int_path);
+    assert_eq!(
+        std::fs::read_to_string(int_path.join("parent-store")).expect("parent-store"),
+        format!("{}\n", root.store().display())
+    );
+    int.issue("localhost", &["--profile", "server", "--san", "ip:127.0.0.1"]);
+    int.issue("alice", &[]);
+    int.issue("bob", &[]);
+
+    // The root has no CRL yet: gen-crl says so, names the command, and the bundle is incomplete.
+    let r = int.run(&["--json", "gen-crl"]).ok();
+    let j = r.json();
+    assert_eq!(j["chain_crl_uncovered"], serde_json::json!([ROOT_CN]), "{j}");
+    assert!(j["parent_crl_source"].is_null(), "{j}");
+    assert!(r.stderr.contains("has no CRL yet"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("mtlsctl --dir {} gen-crl", root.store().display())), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("has no CRL of {ROOT_CN}")), "{}", r.stderr);
+    let check = int.run(&["--json", "check"]).code(3).json();
+    let codes: Vec<&str> =
+        check["problems"].as_array().expect("problems").iter().filter_map(|p| p["code"].as_str()).collect();
+    assert_eq!(codes, ["chain_crl_incomplete"], "{check}");
+
+    // nginx-config refuses it, with the fix, and changes nothing.
+    let before = int.snapshot();
+    let refused = int.run(&["nginx-config", "--server", "localhost"]).error();
+    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    assert!(refused.stderr.contains(&format!("has no CRL of {ROOT_CN}")), "{}", refused.stderr);
+    assert!(refused.stderr.contains("unable to get certificate CRL"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(&format!("hint: run `mtlsctl --dir {} gen-crl`", int_path.display())),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains(&root.store().display().to_string()), "{}", refused.stderr);
+    assert_eq!(before, int.snapshot());
+    int.run(&["nginx-config", "--server", "localhost", "--no-crl"]).ok();
+
+    // Once the root has a CRL, gen-crl in the intermediate takes it by itself.
+    root.run(&["gen-crl"]).ok();
+    let r = int.run(&["--json", "gen-crl"]).ok();
+    let j = r.json();
+    assert_eq!(j["chain_crl_uncovered"], serde_json::json!([]), "{j}");
+    assert_eq!(j["parent_crl_source"].as_str(), Some(utf8(&root.store().join("crl/ca.crl"))), "{j}");
+    assert!(!r.stderr.contains("has no CRL") && !r.stderr.contains("expire"), "{}", r.stderr);
+
+    assert_eq!(int.run(&["--json", "check"]).ok().json()["clean"], true);
+
+    let (port, up) = (free_port(), free_port());
+    let dir = int.path().join("ng");
+    let server = start_generated_nginx(&int, &dir, port, up);
+    assert_eq!(curl_as(&int, &root, port, "alice"), (200, "cn=alice".into()));
+    assert_eq!(curl_as(&int, &root, port, "bob"), (200, "cn=bob".into()));
+    drop(server);
+
+    int.run(&["revoke", "--cn", "alice", "--yes"]).ok();
+    int.run(&["gen-crl"]).ok();
+    let _server = start_generated_nginx(&int, &dir, port, up);
+    let (code, _) = curl_as(&int, &root, port, "alice");
+    assert_eq!(code, 400, "a revoked client of the intermediate");
+    assert_eq!(curl_as(&int, &root, port, "bob"), (200, "cn=bob".into()));
+}
+
+/// Three levels: the second intermediate bundles its parent's chain CRL, so every CA up to the
+/// root is covered, and openssl's -crl_check_all agrees.
+#[test]
+fn a_second_level_intermediate_covers_every_ca_above_it() {
+    let root = Env::new().with_ca();
+    let int1_path = root.path().join("int");
+    Env::at(&int1_path)
+        .run(&["init-ca", "--parent", utf8(&root.store()), "--cn", "Issuing CA", "--path-len", "1"])
+        .ok();
+    let int2_path = root.path().join("int2");
+    let int1 = Env::at(&int1_path);
+    let int2 = Env::at(&int2_path);
+    int2.run(&["init-ca", "--parent", utf8(&int1_path), "--cn", "Second CA"]).ok();
+    int2.issue("leaf", &[]);
+    int2.issue("gone", &[]);
+    int2.run(&["revoke", "--cn", "gone", "--yes"]).ok();
+    root.run(&["gen-crl"]).ok();
+    int1.run(&["gen-crl"]).ok();
+    let j = int2.run(&["--json", "gen-crl"]).ok().json();
+    assert_eq!(j["chain_crl_uncovered"], serde_json::json!([]), "{j}");
+    assert_eq!(j["parent_crl_source"].as_str(), Some(utf8(&int1_path.join("crl/ca-chain.crl"))), "{j}");
+    let bundle = std::fs::read_to_string(int2_path.join("crl/ca-chain.crl")).expect("bundle");
+    assert_eq!(bundle.matches("BEGIN X509 CRL").count(), 3, "{bundle}");
+
+    let untrusted = root.path().join("untrusted.pem");
+    let mut chain = std::fs::read(int2_path.join("certs/ca.crt")).expect("int2 ca");
+    chain.extend(std::fs::read(int1_path.join("certs/ca.crt")).expect("int1 ca"));
+    std::fs::write(&untrusted, chain).expect("write untrusted");
+    let verify = |cn: &str| {
+        let cert = int2.issued(cn, "cert.pem");
+        peer(
+            "openssl",
+            &[
+                "verify",
+                "-crl_check_all",
+                "-CAfile",
+                utf8(&root.store().join("certs/ca.crt")),
+                "-untrusted",
+                utf8(&untrusted),
+                "-CRLfile",
+                utf8(&int2_path.join("crl/ca-chain.crl")),
+                utf8(&cert),
+            ],
+            root.path(),
+        )
+    };
+    let ok = verify("leaf");
+    assert!(ok.code == 0 && ok.stdout.contains(": OK"), "{}", ok.both());
+    let revoked = verify("gone");
+    assert!(revoked.code != 0 && revoked.both().contains("certificate revoked"), "{}", revoked.both());
+    // openssl's own tools still work on a store that records its parent.
+    openssl(root.path(), &["ca", "-config", utf8(&int2_path.join("openssl.cnf")), "-gencrl", "-out", "x.crl"]);
+}
+
+/// An expired parent CRL, a parent store that moved and one that holds another CA: each said
+/// clearly, gen-crl still publishes this CA's CRL, and --parent-crl still works.
+#[test]
+fn a_missing_or_expired_parent_crl_is_said_clearly() {
+    let (root, int_path) = root_and_intermediate();
+    let int = Env::at(&int_path);
+    int.issue("localhost", &["--profile", "server"]);
+    root.run(&["gen-crl", "--next-update", "1s"]).ok();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let r = int.run(&["gen-crl"]).ok();
+    assert!(r.stderr.contains("a parent CA's CRL in") && r.stderr.contains("expired on"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("mtlsctl --dir {} gen-crl", root.store().display())), "{}", r.stderr);
+    int.run(&["nginx-config", "--server", "localhost"]).ok().stderr_has("expired on");
+
+    // The parent store moved: said, and the previous bundle's parent CRL is kept.
+    root.run(&["gen-crl"]).ok();
+    int.run(&["gen-crl"]).ok();
+    let moved = root.path().join("root-moved");
+    std::fs::rename(root.store(), &moved).expect("move the root store");
+    let r = int.run(&["--json", "gen-crl"]).ok();
+    assert!(r.stderr.contains("cannot be opened") && r.stderr.contains("--parent-crl"), "{}", r.stderr);
+    assert_eq!(r.json()["chain_crl_uncovered"], serde_json::json!([]), "{}", r.stdout);
+    // --parent-crl still names the parent's CRL by hand.
+    let j = int.run(&["--json", "gen-crl", "--parent-crl", utf8(&moved.join("crl/ca.crl"))]).ok().json();
+    assert_eq!(j["chain_crl_uncovered"], serde_json::json!([]), "{j}");
+    assert!(j["parent_crl_source"].is_null(), "{j}");
+
+    // parent-store naming a store of another CA: its CRL is not taken.
+    let other = Env::new().with_ca();
+    other.run(&["gen-crl"]).ok();
+    std::fs::write(int_path.join("parent-store"), format!("{}\n", other.store().display())).expect("rewrite");
+    int.run(&["gen-crl"]).ok().stderr_has("holds another CA");
+    let chain_crl = std::fs::read_to_string(int_path.join("crl/ca-chain.crl")).expect("bundle");
+    let other_crl = std::fs::read_to_string(other.store().join("crl/ca.crl")).expect("other crl");
+    assert!(!chain_crl.contains(other_crl.trim()), "another CA's CRL was bundled");
+}
+
+/// `gen-crl --if-due` (what cron runs) in an intermediate is due when the parent published a new CRL,
+/// so the bundle follows the parent's and never runs out while this CA's own CRL is young.
+#[test]
+fn gen_crl_if_due_follows_the_parents_new_crl() {
+    let (root, int_path) = root_and_intermediate();
+    let int = Env::at(&int_path);
+    root.run(&["gen-crl"]).ok();
+    int.run(&["gen-crl"]).ok();
+    assert_eq!(int.run(&["--json", "gen-crl", "--if-due"]).ok().json()["regenerated"], false);
+    root.run(&["gen-crl"]).ok();
+    let j = int.run(&["--json", "gen-crl", "--if-due"]).ok().json();
+    assert_eq!(j["regenerated"], true, "{j}");
+    let bundle = std::fs::read_to_string(int_path.join("crl/ca-chain.crl")).expect("bundle");
+    let root_crl = std::fs::read_to_string(root.store().join("crl/ca.crl")).expect("root crl");
+    assert!(bundle.contains(root_crl.trim()), "the bundle lacks the root's new CRL");
+    assert_eq!(int.run(&["--json", "gen-crl", "--if-due"]).ok().json()["regenerated"], false);
+}
