@@ -12,17 +12,12 @@ const PASS: &str = "correct horse";
 /// easy-rsa 3 run on `<tmp>/pki`, with the CA passphrase given both ways it reads it.
 fn easyrsa(env: &Env, args: &[&str]) -> Run {
     let pass = format!("pass:{PASS}");
-    let o = std::process::Command::new(require_peer("easyrsa"))
+    let o = easyrsa_command(env)
         .arg(format!("--passout={pass}"))
         .arg(format!("--passin={pass}"))
         .args(args)
-        .current_dir(env.path())
-        .env("EASYRSA_PKI", env.store())
-        .env("EASYRSA_BATCH", "1")
         .env("EASYRSA_PASSOUT", &pass)
         .env("EASYRSA_PASSIN", &pass)
-        .env("HOME", env.path())
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("run easyrsa");
     to_run(o)

@@ -4,23 +4,8 @@
 //! EXIT STATUS, the store's identities offered for --cn/--name).
 
 use std::path::Path;
-use std::process::Stdio;
 
 use crate::common::*;
-
-/// easy-rsa 3 run hermetically on the Env's store.
-fn easyrsa(env: &Env, args: &[&str]) -> Run {
-    let o = std::process::Command::new(require_peer("easyrsa"))
-        .args(args)
-        .current_dir(env.path())
-        .env("EASYRSA_PKI", env.store())
-        .env("EASYRSA_BATCH", "1")
-        .env("HOME", env.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run easyrsa");
-    to_run(o)
-}
 
 /// `mtlsctl ARGS` in `cwd` without `--dir`, as a user types it there.
 fn run_in(env: &Env, cwd: &Path, args: &[&str]) -> Run {

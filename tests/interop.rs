@@ -313,20 +313,6 @@ fn index_round_trips_openssl_lines_byte_for_byte() {
 // ---------------------------------------------------------------------------
 // adopting easy-rsa and demoCA directories
 
-/// easy-rsa 3 run hermetically on `<tmp>/pki`.
-fn easyrsa(env: &Env, args: &[&str]) -> Run {
-    let o = std::process::Command::new(require_peer("easyrsa"))
-        .args(args)
-        .current_dir(env.path())
-        .env("EASYRSA_PKI", env.store())
-        .env("EASYRSA_BATCH", "1")
-        .env("HOME", env.path())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run easyrsa");
-    to_run(o)
-}
-
 #[test]
 fn adopts_an_easyrsa_pki() {
     let env = Env::new();

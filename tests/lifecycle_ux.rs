@@ -86,20 +86,6 @@ fn renew_of_a_revoked_identity_points_at_issue_which_works() {
         .stderr_has("mtlsctl issue --cn nobody");
 }
 
-/// easy-rsa 3 run hermetically on the env's store.
-fn easyrsa(env: &Env, args: &[&str]) -> Run {
-    let o = std::process::Command::new(require_peer("easyrsa"))
-        .args(args)
-        .current_dir(env.path())
-        .env("EASYRSA_PKI", env.store())
-        .env("EASYRSA_BATCH", "1")
-        .env("HOME", env.path())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run easyrsa");
-    to_run(o)
-}
-
 fn easyrsa_pki() -> Env {
     let env = Env::new();
     easyrsa(&env, &["init-pki"]).ok();

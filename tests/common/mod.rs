@@ -506,3 +506,19 @@ pub fn curl_status(port: u16, args: &[&str]) -> u16 {
     all.extend_from_slice(args);
     curl(port, &all).stdout.trim().parse().unwrap_or(0)
 }
+
+/// easy-rsa 3 set up to run hermetically on the env's store (`<tmp>/pki`), batch, no stdin.
+pub fn easyrsa_command(env: &Env) -> Command {
+    let mut cmd = Command::new(require_peer("easyrsa"));
+    cmd.current_dir(env.path())
+        .env("EASYRSA_PKI", env.store())
+        .env("EASYRSA_BATCH", "1")
+        .env("HOME", env.path())
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// easy-rsa 3 run hermetically on the env's store.
+pub fn easyrsa(env: &Env, args: &[&str]) -> Run {
+    to_run(easyrsa_command(env).args(args).output().expect("run easyrsa"))
+}
