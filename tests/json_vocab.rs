@@ -421,3 +421,18 @@ fn reasons_in_every_spelling() {
     let r = env.run(&["revoke", "--cn", "a", "--reason", "keyCompromize"]).usage_error();
     assert!(r.stderr.contains("key-compromise"), "{}", r.stderr);
 }
+
+#[test]
+fn a_reader_that_closed_its_end_is_no_error_for_json_or_text() {
+    // `mtlsctl --json list | head -1`: the pipe closes before mtlsctl writes.
+    let env = Env::new().with_ca();
+    env.issue("a", &[]);
+    for args in [&["--json", "list"][..], &["list"], &["--json", "inspect", "pki/certs/ca.crt"]] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = env.batch_cmd().args(args).stdout(writer).output().expect("run mtlsctl");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error"), "{args:?} said: {stderr}");
+    }
+}
