@@ -408,3 +408,41 @@ fn in_an_easyrsa_pki_renew_replaces_what_easyrsa_issued() {
     env.run(&["issue", "--cn", "alice"]).error().stderr_has("easy-rsa already issued");
     assert_eq!(env.snapshot(), before);
 }
+
+#[test]
+fn an_easyrsa_ca_with_non_critical_basic_constraints_verifies_and_probes() {
+    // easy-rsa 3.1 writes `basicConstraints = CA:TRUE` without `critical`;
+    // OpenSSL, nginx and curl accept it, so must verify and probe.
+    let env = easyrsa_pki();
+    let bc = openssl(env.path(), &["x509", "-in", "pki/ca.crt", "-noout", "-ext", "basicConstraints"]).stdout;
+    assert!(bc.contains("CA:TRUE") && !bc.contains("critical"), "easy-rsa's CA changed: {bc}");
+    easyrsa(&env, &["--subject-alt-name=IP:127.0.0.1", "build-server-full", "srv", "nopass"]).ok();
+    easyrsa(&env, &["build-client-full", "alice", "nopass"]).ok();
+    easyrsa(&env, &["gen-crl"]).ok();
+    let v = env.run(&["--json", "verify", "pki/issued/alice.crt"]).ok();
+    assert_eq!(v.json()["code"], "valid", "{}", v.stdout);
+    assert!(v.stderr.contains("basicConstraints non-critical"), "no warning: {}", v.stderr);
+    let ossl = peer("openssl", &["verify", "-CAfile", "pki/ca.crt", "pki/issued/alice.crt"], env.path());
+    assert_eq!(ossl.code, 0, "{}", ossl.both());
+
+    let port = free_port();
+    let child = std::process::Command::new(require_peer("openssl"))
+        .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-www", "-Verify", "1", "-verify_return_error"])
+        .args(["-cert", "pki/issued/srv.crt", "-key", "pki/private/srv.key", "-CAfile", "pki/ca.crt"])
+        .current_dir(env.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start openssl s_server");
+    let _server = Server { child, port, dir: env.path().to_path_buf() };
+    wait_port(port, std::time::Duration::from_secs(10));
+    let target = format!("127.0.0.1:{port}");
+    let p = env.run(&["--json", "probe", &target, "--cert", "pki/issued/alice.crt", "--key", "pki/private/alice.key"]);
+    assert_eq!(p.code, 0, "{}\n{}", p.stdout, p.stderr);
+    assert_eq!(p.json()["verdict"], "ok", "{}", p.stdout);
+    // --name finds what easy-rsa keeps for the name.
+    let p = env.run(&["--json", "probe", &target, "--name", "alice"]);
+    assert_eq!(p.code, 0, "{}\n{}", p.stdout, p.stderr);
+    assert_eq!(p.json()["verdict"], "ok", "{}", p.stdout);
+}

@@ -97,6 +97,10 @@ fn identity_files(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Opt
         let store = store.context("--name looks up an identity in the store")?;
         let id = store.identity(name, None);
         let cert = if id.chain().exists() { id.chain() } else { id.cert() };
+        // An identity easy-rsa made (or mtlsctl's revoke moved): issued/<name>.crt, private/<name>.key.
+        if let Some(m) = store.easyrsa_mirror(name).filter(|m| !cert.exists() && m.crt.exists()) {
+            return Ok(Some((m.crt, m.key, format!("store:{name}"))));
+        }
         if !cert.exists() {
             return Err(hinted(
                 format!("the store has no identity named '{name}' ({} is missing)", show_path(&cert)),

@@ -171,6 +171,8 @@ pub enum Note {
     ChainRevocationUnchecked,
     /// A CRL without a CRLNumber (easy-rsa writes none): used, with a warning.
     CrlNumberMissing,
+    /// A CA of the path marks basicConstraints non-critical (easy-rsa 3.1 does).
+    CaBasicConstraintsNotCritical,
 }
 
 impl Note {
@@ -181,6 +183,9 @@ impl Note {
             }
             Self::CrlNumberMissing => {
                 "the CRL has no CRL number (RFC 5280 requires one; easy-rsa's CRLs omit it): used all the same"
+            }
+            Self::CaBasicConstraintsNotCritical => {
+                "a CA certificate of the chain marks basicConstraints non-critical (RFC 5280 asks CAs to mark it critical; easy-rsa 3.1 does not): accepted, as OpenSSL and nginx do"
             }
         }
     }
@@ -345,6 +350,10 @@ pub fn verify(req: &Request<'_>) -> anyhow::Result<Verdict> {
         Err(p) => return Ok(refusal(p, Vec::new())),
     };
     let mut notes = Vec::new();
+    let lax_ca = |&i: &usize| cert::basic_constraints(&pool[i].cert).is_some_and(|(critical, ca, _)| ca && !critical);
+    if chain.iter().any(lax_ca) {
+        notes.push(Note::CaBasicConstraintsNotCritical);
+    }
     if let Revocation::Chain { missing_ca_crl } = req.revocation {
         if let Some(v) = revocation_verdict(req, &leaf, &pool, &chain, missing_ca_crl, &mut notes)? {
             return Ok(v);

@@ -251,10 +251,8 @@ pub(super) fn ca_rules(c: &X509Certificate<'_>, who: &str) -> Result<(), Problem
     match cert::basic_constraints(c) {
         None => return invalid("has no basicConstraints: it is not a CA certificate"),
         Some((_, false, _)) => return invalid("is not a CA certificate (CA:FALSE): its key may not sign certificates"),
-        Some((false, true, _)) => {
-            return invalid("marks basicConstraints non-critical, which RFC 5280 forbids for a CA certificate");
-        }
-        Some((true, true, _)) => {}
+        // Non-critical CA:TRUE (easy-rsa 3.1 writes it) is still understood here: a note, not a refusal.
+        Some((_, true, _)) => {}
     }
     if let Some([key_cert_sign, ..]) = cert::key_usage(c) {
         if !key_cert_sign {
