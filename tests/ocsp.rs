@@ -619,3 +619,107 @@ fn verify_ocsp_url_good_revoked_and_responder_down() {
     let bad = env.run(&["--json", "verify", &cert(&env, "bad"), "--ocsp-url", &url]).code(3).json();
     assert_eq!((&bad["code"], &bad["ocsp_status"]), (&"revoked".into(), &"unchecked".into()), "{bad}");
 }
+
+/// One response read off a connection that may stay open: status, head, body.
+fn read_response(c: &mut TcpStream) -> Option<(u16, String, Vec<u8>)> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match c.read(&mut byte) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => buf.push(byte[0]),
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    c.read_exact(&mut body).ok()?;
+    Some((status, head, body))
+}
+
+fn post(version: &str, connection: Option<&str>, der: &[u8]) -> Vec<u8> {
+    let mut head = format!(
+        "POST / {version}\r\nHost: 127.0.0.1\r\nContent-Type: application/ocsp-request\r\nContent-Length: {}\r\n",
+        der.len()
+    );
+    if let Some(c) = connection {
+        head.push_str(&format!("Connection: {c}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(der);
+    out
+}
+
+/// After the answer the server closed: the next read is EOF.
+fn closed(c: &mut TcpStream) -> bool {
+    let mut b = [0u8; 1];
+    matches!(c.read(&mut b), Ok(0))
+}
+
+#[test]
+fn keeps_a_connection_open_when_the_client_asks_and_closes_it_otherwise() {
+    let env = store();
+    let mut r = serve(&env, &[]);
+    let der = request_der(&env, "good");
+    let connect = || {
+        let c = TcpStream::connect(("127.0.0.1", r.port)).expect("connect");
+        c.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        c
+    };
+    // HTTP/1.1 keeps it by default; HTTP/1.0 (ab -k) when it says keep-alive.
+    for (version, connection) in [("HTTP/1.1", None), ("HTTP/1.0", Some("keep-alive"))] {
+        let mut c = connect();
+        for _ in 0..3 {
+            c.write_all(&post(version, connection, &der)).expect("send");
+            let (status, head, body) = read_response(&mut c).expect("an answer on the same connection");
+            assert_eq!(status, 200, "{head}");
+            assert!(head.to_ascii_lowercase().contains("connection: keep-alive"), "{head}");
+            assert!(ocsp_status_of(&env, &body).contains("Cert Status: good"));
+        }
+    }
+    // nginx's and openssl's HTTP/1.0 without keep-alive, or an explicit close: one answer, then EOF.
+    for (version, connection) in [("HTTP/1.0", None), ("HTTP/1.1", Some("close"))] {
+        let mut c = connect();
+        c.write_all(&post(version, connection, &der)).expect("send");
+        let (status, head, _) = read_response(&mut c).expect("an answer");
+        assert_eq!(status, 200);
+        assert!(head.contains("Connection: close"), "{head}");
+        assert!(closed(&mut c), "{version} {connection:?} was not closed");
+    }
+    // Two requests in one write (pipelined): the first is answered and the connection closed.
+    let mut c = connect();
+    let mut two = post("HTTP/1.1", None, &der);
+    two.extend(post("HTTP/1.1", None, &der));
+    c.write_all(&two).expect("send");
+    let (status, head, _) = read_response(&mut c).expect("an answer");
+    assert_eq!(status, 200);
+    assert!(head.contains("Connection: close"), "{head}");
+    assert!(closed(&mut c));
+    // An idle kept-alive connection is closed after about a second, with no 408.
+    let mut c = connect();
+    c.write_all(&post("HTTP/1.1", None, &der)).expect("send");
+    read_response(&mut c).expect("an answer");
+    let idle = Instant::now();
+    assert!(closed(&mut c), "an idle connection got bytes");
+    assert!(idle.elapsed() < Duration::from_secs(5), "idle for {:?}", idle.elapsed());
+    // An error's answer closes (405 here), keep-alive asked or not.
+    let mut c = connect();
+    c.write_all(b"PUT / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").expect("send");
+    let (status, head, _) = read_response(&mut c).expect("an answer");
+    assert_eq!(status, 405, "{head}");
+    assert!(closed(&mut c));
+    // SIGTERM while a client holds a kept-alive connection: the responder still stops at once.
+    let mut c = connect();
+    c.write_all(&post("HTTP/1.1", None, &der)).expect("send");
+    read_response(&mut c).expect("an answer");
+    let stopping = Instant::now();
+    let (code, _) = r.stop();
+    assert_eq!(code, 0);
+    assert!(stopping.elapsed() < Duration::from_secs(5), "stopping took {:?}", stopping.elapsed());
+    drop(c);
+}

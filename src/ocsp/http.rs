@@ -1,5 +1,7 @@
-//! Just enough HTTP/1.x for OCSP (RFC 6960 Appendix A): one request per
-//! connection, read under a deadline, bodies bounded, then closed.
+//! Just enough HTTP/1.x for OCSP (RFC 6960 Appendix A): requests read under
+//! a deadline, bodies bounded; a connection is kept open for the next request
+//! only when the client asks for it (HTTP/1.1 by default, HTTP/1.0 with
+//! `Connection: keep-alive`) and sent nothing past its request.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -37,6 +39,9 @@ pub struct Request {
     pub target: String,
     pub http10: bool,
     pub body: Vec<u8>,
+    /// The client may send another request on this connection: it asked to
+    /// keep it (RFC 9112 §9.3) and sent no bytes past this request.
+    pub keep_alive: bool,
 }
 
 /// Why no request could be read; each maps to an answer (or to none).
@@ -86,6 +91,7 @@ pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<Request
         _ => Method::Other,
     };
     let http10 = version == Some("HTTP/1.0");
+    let mut keep_alive = !http10 && version == Some("HTTP/1.1");
     let mut length = None;
     let mut chunked = false;
     let mut expect_continue = false;
@@ -98,6 +104,14 @@ pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<Request
             chunked = true;
         } else if name.eq_ignore_ascii_case("expect") {
             expect_continue = value.eq_ignore_ascii_case("100-continue");
+        } else if name.eq_ignore_ascii_case("connection") {
+            for token in value.split(',').map(str::trim) {
+                if token.eq_ignore_ascii_case("close") {
+                    keep_alive = false;
+                } else if token.eq_ignore_ascii_case("keep-alive") && http10 {
+                    keep_alive = true;
+                }
+            }
         }
     }
     if method == Method::Post {
@@ -116,12 +130,15 @@ pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<Request
                 return Err(ReadError::Bad);
             }
         }
+        // Bytes past the body (a pipelined request) are not kept: close after answering.
+        keep_alive &= body.len() == length;
         body.truncate(length);
     } else {
+        keep_alive &= body.is_empty();
         body.clear();
     }
     let target = target.to_string();
-    Ok(Request { method, target, http10, body })
+    Ok(Request { method, target, http10, body, keep_alive })
 }
 
 /// One read into `buf`, with the time left before `deadline` as its timeout.
@@ -181,8 +198,9 @@ pub fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-/// Write the answer in one write and close (nginx reads an HTTP/1.0 answer to EOF).
-pub fn write_response(stream: &mut TcpStream, http10: bool, r: &Response<'_>) -> std::io::Result<()> {
+/// Write the answer in one write. Unless `keep_alive`, it says
+/// `Connection: close` and the caller closes (nginx reads an HTTP/1.0 answer to EOF).
+pub fn write_response(stream: &mut TcpStream, http10: bool, keep_alive: bool, r: &Response<'_>) -> std::io::Result<()> {
     let mut out = Vec::with_capacity(r.body.len() + 200);
     let version = if http10 { "HTTP/1.0" } else { "HTTP/1.1" };
     let _ = write!(
@@ -196,7 +214,7 @@ pub fn write_response(stream: &mut TcpStream, http10: bool, r: &Response<'_>) ->
     if let Some(age) = r.max_age {
         let _ = write!(out, "Cache-Control: max-age={age}, public, no-transform, must-revalidate\r\n");
     }
-    out.extend_from_slice(b"Connection: close\r\n\r\n");
+    out.extend_from_slice(if keep_alive { b"Connection: keep-alive\r\n\r\n" } else { b"Connection: close\r\n\r\n" });
     if !r.head_only {
         out.extend_from_slice(r.body);
     }

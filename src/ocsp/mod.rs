@@ -12,7 +12,7 @@ pub mod status;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, anyhow};
@@ -132,6 +132,8 @@ struct Shared {
     crl_warned: AtomicBool,
     shutdown: AtomicBool,
     requests: AtomicU64,
+    /// Workers holding a connection: keep-alive only while some are free.
+    busy: AtomicUsize,
 }
 
 /// A bound, not yet running server.
@@ -152,6 +154,7 @@ impl Server {
             crl_warned: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
             requests: AtomicU64::new(0),
+            busy: AtomicUsize::new(0),
         };
         Ok(Self { listener, shared: Arc::new(shared) })
     }
@@ -240,7 +243,11 @@ fn worker(listener: &TcpListener, shared: &Shared) {
             return;
         }
         match conn {
-            Ok((stream, peer)) => handle(shared, stream, peer),
+            Ok((stream, peer)) => {
+                shared.busy.fetch_add(1, Ordering::SeqCst);
+                serve_connection(shared, stream, peer);
+                shared.busy.fetch_sub(1, Ordering::SeqCst);
+            }
             // Out of file descriptors and the like: back off instead of spinning.
             Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
         }
@@ -264,12 +271,47 @@ impl Reply {
     }
 }
 
-fn handle(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
-    let started = Instant::now();
-    let req = http::read_request(&mut stream, started + shared.cfg.request_timeout);
-    let (reply, method, target, http10) = match req {
+/// How long a kept-alive connection may sit idle before its next request, and
+/// how many requests one connection may carry: a worker is not held for long.
+const KEEP_ALIVE_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+const KEEP_ALIVE_REQUESTS: u32 = 1000;
+
+/// Answer the requests of one connection: the first, then more while the
+/// client keeps it alive, fewer than three quarters of the workers are busy,
+/// and no answer was an error.
+fn serve_connection(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
+    let mut served = 0;
+    loop {
+        let started = Instant::now();
+        let wait =
+            if served == 0 { shared.cfg.request_timeout } else { shared.cfg.request_timeout.min(KEEP_ALIVE_IDLE) };
+        let may_keep = served + 1 < KEEP_ALIVE_REQUESTS
+            && shared.busy.load(Ordering::SeqCst) * 4 < shared.cfg.workers * 3
+            && !shared.shutdown.load(Ordering::SeqCst);
+        match handle(shared, &mut stream, peer, started, started + wait, served > 0, may_keep) {
+            Some(true) => served += 1,
+            _ => return,
+        }
+    }
+}
+
+/// One request and its answer; `Some(keep)` when a request was answered,
+/// `keep` when the connection stays open for another.
+fn handle(
+    shared: &Shared,
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    started: Instant,
+    deadline: Instant,
+    again: bool,
+    may_keep: bool,
+) -> Option<bool> {
+    let req = http::read_request(stream, deadline);
+    let (reply, method, target, http10, asked_keep) = match req {
         // Nothing was asked: close quietly (openssl#23934 spins here).
-        Err(ReadError::Closed) => return,
+        Err(ReadError::Closed) => return None,
+        // A kept-alive connection that stays idle is closed, not answered 408.
+        Err(ReadError::Timeout) if again => return None,
         Err(e) => {
             let (status, why) = match e {
                 ReadError::Timeout => (408, "the client did not send a request in time"),
@@ -277,10 +319,11 @@ fn handle(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
                 ReadError::LengthRequired => (411, "a POST needs a Content-Length"),
                 _ => (400, "not an HTTP request"),
             };
-            (Reply::plain(status, why), Method::Other, String::new(), true)
+            (Reply::plain(status, why), Method::Other, String::new(), true, false)
         }
-        Ok(r) => (route(shared, &r), r.method, r.target, r.http10),
+        Ok(r) => (route(shared, &r), r.method, r.target, r.http10, r.keep_alive),
     };
+    let keep = may_keep && asked_keep && reply.status < 400;
     let response = Response {
         status: reply.status,
         content_type: reply.content_type,
@@ -292,9 +335,9 @@ fn handle(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
     if reply.body.len() > 16 * 1024 {
         let _ = stream.set_write_timeout(Some(shared.cfg.request_timeout));
     }
-    let written = http::write_response(&mut stream, http10, &response);
+    let written = http::write_response(stream, http10, keep, &response);
     if reply.status >= 400 {
-        linger(&mut stream);
+        linger(stream);
     }
     shared.requests.fetch_add(1, Ordering::Relaxed);
     let a = reply.answered.as_ref();
@@ -311,9 +354,10 @@ fn handle(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
         bytes: reply.body.len(),
         micros: started.elapsed().as_micros() as u64,
         cached: a.is_some_and(|a| a.cached),
-        error: reply.error.or_else(|| written.err().map(|e| format!("cannot send the answer: {e}"))),
+        error: reply.error.or_else(|| written.as_ref().err().map(|e| format!("cannot send the answer: {e}"))),
     };
     (shared.log)(&Event::Request(&log));
+    Some(keep && written.is_ok())
 }
 
 /// After refusing a request whose body was not read (413), read a little of
