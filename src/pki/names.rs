@@ -555,6 +555,8 @@ pub fn printable(text: &str) -> String {
 }
 
 /// A name for people, RFC 4514-like but in certificate order: `CN=x, O=y`.
+/// Values are escaped as RFC 4514 §2.4 says, so `O=x\,CN=admin` cannot read
+/// as a second CN.
 pub fn display_name(name: &X509Name<'_>) -> String {
     let mut parts = Vec::new();
     for rdn in name.iter() {
@@ -565,15 +567,40 @@ pub fn display_name(name: &X509Name<'_>) -> String {
                 .as_str()
                 .map(printable)
                 .unwrap_or_else(|_| printable(&String::from_utf8_lossy(attr.attr_value().data)));
-            parts.push(format!("{key}={value}"));
+            parts.push(format!("{key}={}", rfc4514_escape(&value)));
         }
     }
     parts.join(", ")
 }
 
+/// RFC 4514 §2.4: `, + " \ < > ;` anywhere, `#` or a space first, a space last.
+fn rfc4514_escape(value: &str) -> String {
+    let last = value.chars().count().saturating_sub(1);
+    let mut out = String::with_capacity(value.len());
+    for (i, c) in value.chars().enumerate() {
+        let special = matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';')
+            || (i == 0 && matches!(c, '#' | ' '))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_names_escape_what_rfc_4514_asks() {
+        assert_eq!(rfc4514_escape("x,CN=admin"), "x\\,CN=admin");
+        assert_eq!(rfc4514_escape("a+b\"c\\d<e>f;g"), "a\\+b\\\"c\\\\d\\<e\\>f\\;g");
+        assert_eq!(rfc4514_escape("#lead trail "), "\\#lead trail\\ ");
+        assert_eq!(rfc4514_escape(" "), "\\ ");
+        assert_eq!(rfc4514_escape("café=ok"), "café=ok");
+    }
 
     #[test]
     fn sans() {
