@@ -213,3 +213,41 @@ fn gen_crl_if_due_follows_the_parents_new_crl() {
     assert!(bundle.contains(root_crl.trim()), "the bundle lacks the root's new CRL");
     assert_eq!(int.run(&["--json", "gen-crl", "--if-due"]).ok().json()["regenerated"], false);
 }
+
+#[test]
+fn verify_in_an_intermediate_store_sees_its_own_ca_revoked_by_the_parent() {
+    let root = Env::new().with_ca();
+    let int_path = root.path().join("int");
+    let int = Env::at(&int_path);
+    int.run(&["init-ca", "--parent", utf8(&root.store()), "--cn", "Issuing CA"]).ok();
+    int.issue("cli", &[]);
+    root.run(&["gen-crl"]).ok();
+    int.run(&["gen-crl"]).ok();
+    let cert = int.issued("cli", "cert.pem");
+    let v = int.run(&["--json", "verify", utf8(&cert)]).ok().json();
+    assert_eq!(v["code"], "valid", "{v}");
+    // The root revokes the intermediate; both publish; the store's own verify must say so.
+    root.run(&["revoke", "--cn", "Issuing CA", "--reason", "key-compromise", "--yes"]).ok();
+    root.run(&["gen-crl"]).ok();
+    int.run(&["gen-crl"]).ok();
+    let r = int.run(&["--json", "verify", utf8(&cert)]);
+    assert_eq!(r.code, 3, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["code"], "revoked", "{}", r.stdout);
+    assert!(r.json()["message"].as_str().unwrap_or_default().contains("Issuing CA"), "{}", r.stdout);
+    // OpenSSL says the same of the bundle nginx is given.
+    let ca = int_path.join("certs/ca-chain.crt");
+    let o = peer(
+        "openssl",
+        &[
+            "verify",
+            "-crl_check_all",
+            "-CRLfile",
+            utf8(&int_path.join("crl/ca-chain.crl")),
+            "-CAfile",
+            utf8(&ca),
+            utf8(&cert),
+        ],
+        root.path(),
+    );
+    assert_ne!(o.code, 0, "openssl accepted it: {}", o.both());
+}

@@ -165,7 +165,17 @@ fn crls(ctx: &Ctx, args: &VerifyArgs, store: Option<&Store>) -> anyhow::Result<(
     }
     if let (None, Some(s)) = (&args.ca, store) {
         if s.paths.crl.exists() {
-            return Ok((load_crl_file(&s.paths.crl)?, Some(show_path(&s.paths.crl))));
+            let mut crls = load_crl_file(&s.paths.crl)?;
+            // An intermediate store: its parents' CRLs (gen-crl bundles them in
+            // ca-chain.crl) say whether this CA itself was revoked.
+            if s.paths.chain_crl.exists() {
+                let own = certinfo::parse(&s.ca_cert_der()?)?.subject().as_raw().to_vec();
+                let parents = load_crl_file(&s.paths.chain_crl)?
+                    .into_iter()
+                    .filter(|d| crl::parse(d).is_ok_and(|c| c.issuer().as_raw() != own.as_slice()));
+                crls.extend(parents);
+            }
+            return Ok((crls, Some(show_path(&s.paths.crl))));
         }
         ctx.warn(format!(
             "the store has no CRL yet ({}): revocation not checked; publish one with `mtlsctl gen-crl`",
