@@ -302,3 +302,24 @@ fn signing_commands_and_list_warn_when_the_crl_expires_soon_or_has_expired() {
     env.run(&["list"]).ok().stderr_has("expired on").stderr_has("mtlsctl gen-crl");
     env.issue("c", &[]).stderr_has("expired on");
 }
+
+#[test]
+fn the_stores_own_ca_certificate_is_never_revoked_into_its_own_crl() {
+    let env = Env::new().with_ca();
+    env.issue("a", &[]);
+    let before = env.snapshot();
+    let r = env.run(&["revoke", "pki/certs/ca.crt", "--yes"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("this store's own CA certificate"), "{}", r.stderr);
+    assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+    assert_eq!(env.snapshot(), before, "a refused revoke changed the store");
+    // An intermediate's own certificate, in its own store, is refused the same way.
+    let int_path = env.path().join("int");
+    let int = Env::at(&int_path);
+    int.run(&["init-ca", "--parent", utf8(&env.store()), "--cn", "Issuing CA"]).ok();
+    let r = int.run(&["revoke", utf8(&int_path.join("certs/ca.crt")), "--yes"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("revoke it in its parent store"), "{}", r.stderr);
+    // In the parent it is an ordinary revocation.
+    env.run(&["revoke", utf8(&int_path.join("certs/ca.crt")), "--yes"]).ok();
+}

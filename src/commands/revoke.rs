@@ -78,6 +78,10 @@ fn cert_target(store: &Store, path: &Path) -> anyhow::Result<RevokeTarget> {
             format!("{} was issued by {issuer}, not by this store's CA ({ca}); nothing changed", path.display()),
             "revoke it with the CA that issued it (--dir)",
         ),
+        Some(RevokeError::OwnCa { .. }) => hinted(
+            format!("{}: {e}", path.display()),
+            "to retire this CA, revoke it in its parent store (mtlsctl --dir PARENT revoke --cn ...); a root CA is retired by removing it from the servers' trusted CAs",
+        ),
         _ => e,
     })
 }

@@ -43,6 +43,11 @@ pub enum RevokeError {
     SubjectMismatch { serial: String, recorded: String, subject: String },
     #[error("the certificate was issued by {issuer}, not by this store's CA ({ca}); nothing changed")]
     ForeignCert { issuer: String, ca: String },
+    /// A CRL signed by the CA that it lists itself: every client is refused.
+    #[error(
+        "that is this store's own CA certificate ({ca}): a CA listed in its own CRL makes OpenSSL and nginx refuse every certificate it issued; nothing changed"
+    )]
+    OwnCa { ca: String },
 }
 
 /// Nothing was revoked, but taking the lock repaired index.txt first.
@@ -132,6 +137,9 @@ impl Store {
         let cert = certinfo::parse(der)?;
         let ca_der = self.ca_cert_der()?;
         let ca = certinfo::parse(&ca_der)?;
+        if cert.public_key().raw == ca.public_key().raw {
+            return Err(RevokeError::OwnCa { ca: names::display_name(ca.subject()) }.into());
+        }
         if cert.issuer().as_raw() != ca.subject().as_raw() || cert.verify_signature(Some(ca.public_key())).is_err() {
             return Err(RevokeError::ForeignCert {
                 issuer: names::display_name(cert.issuer()),
