@@ -251,3 +251,24 @@ fn verify_in_an_intermediate_store_sees_its_own_ca_revoked_by_the_parent() {
     );
     assert_ne!(o.code, 0, "openssl accepted it: {}", o.both());
 }
+
+#[test]
+fn an_expired_parent_crl_in_the_bundle_is_warned_by_everyday_commands() {
+    let root = Env::new().with_ca();
+    let int_path = root.path().join("int");
+    let int = Env::at(&int_path);
+    int.run(&["init-ca", "--parent", utf8(&root.store())]).ok();
+    root.run(&["gen-crl", "--next-update", "2s"]).ok();
+    int.run(&["gen-crl"]).ok();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    for args in [&["list"][..], &["issue", "--cn", "d"]] {
+        let r = int.run(args).ok();
+        assert!(r.stderr.contains("ca-chain.crl expired"), "{args:?}: {}", r.stderr);
+        // The root store is ./pki of the working directory the commands run in.
+        assert!(
+            r.stderr.contains("mtlsctl --dir pki gen-crl`, then `mtlsctl --dir int gen-crl`"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}

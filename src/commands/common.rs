@@ -239,7 +239,18 @@ pub fn crl_warning_window(this_update: OffsetDateTime, next_update: OffsetDateTi
 /// (`crl_warning_window`): servers that check it (nginx `ssl_crl`, OpenVPN)
 /// then refuse every client.
 pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
-    let path = &store.paths.crl;
+    warn_crl_file_expiry(ctx, &store.paths.crl, "run `mtlsctl gen-crl`".into());
+    // An intermediate's nginx reads the bundle: a parent's CRL in it that
+    // expires refuses every client as surely as our own.
+    if store.paths.chain_crl.exists() {
+        let parent = store.parent_store().map_or_else(|| "PARENT".to_string(), |p| show_path(&p));
+        let here = show_path(&store.paths.root);
+        let fix = format!("run `mtlsctl --dir {parent} gen-crl`, then `mtlsctl --dir {here} gen-crl`");
+        warn_crl_file_expiry(ctx, &store.paths.chain_crl, fix);
+    }
+}
+
+fn warn_crl_file_expiry(ctx: &Ctx, path: &Path, fix: String) {
     let Ok(bytes) = std::fs::read(path) else { return };
     let headers = crate::pki::crl::headers(&bytes);
     if headers.is_empty() {
@@ -253,14 +264,14 @@ pub fn warn_crl_expiry(ctx: &Ctx, store: &Store) {
     let now = OffsetDateTime::now_utc();
     if next <= now {
         ctx.warn(format!(
-            "the CRL {} expired on {}: servers that check it reject every client certificate; run `mtlsctl gen-crl`",
+            "the CRL {} expired on {}: servers that check it reject every client certificate; {fix}",
             show_path(path),
             human_time(next)
         ));
     } else if next - now < crl_warning_window(this, next) {
         let left = next - now;
         ctx.warn(format!(
-            "the CRL {} expires in {}h{:02}m ({}); servers that check it reject every client after that: run `mtlsctl gen-crl`",
+            "the CRL {} expires in {}h{:02}m ({}); servers that check it reject every client after that: {fix}",
             show_path(path),
             left.whole_hours(),
             left.whole_minutes() % 60,
