@@ -33,6 +33,8 @@ pub struct Identity {
     pub days_left: i64,
     /// Seconds until the leaf's notAfter (negative once expired).
     pub seconds_left: i64,
+    /// Seconds from the leaf's notBefore to its notAfter.
+    pub lifetime: i64,
     /// The leaf certificate, DER.
     pub leaf: Vec<u8>,
     /// The certificates sent after the leaf.
@@ -114,6 +116,7 @@ impl Identity {
             key: Arc::new(certified),
             days_left: info.days_left,
             seconds_left: (na - now).whole_seconds(),
+            lifetime: (na - certinfo::not_before(&leaf)).whole_seconds(),
             info,
             ours,
             issuers,

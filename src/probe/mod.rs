@@ -542,7 +542,7 @@ pub fn run(
         client_cert: identity.map(|i| i.info.clone()),
         our_issuers: identity.map(|i| i.issuers.clone()).unwrap_or_default(),
         ours: identity.map(|i| i.ours.clone()),
-        ours_seconds_left: identity.map(|i| i.seconds_left),
+        ours_seconds_left: identity.map(|i| (i.seconds_left, i.lifetime)),
         http: setup.http_path.is_some(),
         no_client_cert,
     };

@@ -28,6 +28,9 @@ pub struct ChainCert {
     /// Seconds until notAfter (negative once expired), for durations in the unit that fits.
     #[serde(skip)]
     pub seconds_left: i64,
+    /// Seconds from notBefore to notAfter.
+    #[serde(skip)]
+    pub lifetime: i64,
 }
 
 impl ChainCert {
@@ -45,6 +48,7 @@ impl ChainCert {
             is_ca: certinfo::is_ca(&c),
             sha256_fingerprint: certinfo::sha256_fingerprint(der),
             seconds_left: (na - time::OffsetDateTime::now_utc()).whole_seconds(),
+            lifetime: (na - certinfo::not_before(&c)).whole_seconds(),
         })
     }
 }
@@ -413,8 +417,8 @@ pub struct Context {
     /// Raw issuer Names of our chain (each certificate's issuer), to match against CA hints.
     pub our_issuers: Vec<Vec<u8>>,
     pub ours: Option<OurCert>,
-    /// Seconds until our certificate's notAfter.
-    pub ours_seconds_left: Option<i64>,
+    /// Seconds until our certificate's notAfter, and its whole lifetime.
+    pub ours_seconds_left: Option<(i64, i64)>,
     pub http: bool,
     /// `--no-client-cert`: the enforcement question is part of the verdict.
     pub no_client_cert: bool,
@@ -650,10 +654,17 @@ fn enforcement_only(enforcement: Option<Enforcement>, diags: &mut Vec<Diagnosis>
     }
 }
 
-fn expiring(chain: &[ChainCert], ours: Option<i64>, cn: Option<&str>) -> Vec<Diagnosis> {
+/// Within 14 days of its end, and in the last third of its lifetime: a
+/// 24-hour certificate is not "expiring" the moment it is issued (renew
+/// --due's default window is the last third too).
+fn expiring_soon((left, lifetime): (i64, i64)) -> bool {
+    (1..14 * 86_400).contains(&left) && (lifetime <= 0 || left < lifetime / 3)
+}
+
+fn expiring(chain: &[ChainCert], ours: Option<(i64, i64)>, cn: Option<&str>) -> Vec<Diagnosis> {
     let mut diags = Vec::new();
-    let soon = |s: &i64| (1..14 * 86_400).contains(s);
-    if let Some(s) = chain.first().map(|c| c.seconds_left).filter(soon) {
+    let first = chain.first().map(|c| (c.seconds_left, c.lifetime)).filter(|&p| expiring_soon(p));
+    if let Some((s, _)) = first {
         diags.push(Diagnosis::new(
             Code::ServerCertExpiring,
             Severity::Warning,
@@ -661,7 +672,7 @@ fn expiring(chain: &[ChainCert], ours: Option<i64>, cn: Option<&str>) -> Vec<Dia
             "renew the server certificate before it expires",
         ));
     }
-    if let Some(s) = ours.filter(soon) {
+    if let Some((s, _)) = ours.filter(|&p| expiring_soon(p)) {
         diags.push(Diagnosis::new(
             Code::ClientCertExpiring,
             Severity::Warning,
@@ -824,6 +835,17 @@ mod tests {
     //! record them, with certificates made in memory.
 
     use super::*;
+
+    #[test]
+    fn expiring_means_the_last_third_of_the_lifetime_within_14_days() {
+        let (h, d) = (3600, 86_400);
+        assert!(!expiring_soon((24 * h - 60, 24 * h)), "a fresh 24h certificate");
+        assert!(expiring_soon((7 * h, 24 * h)), "a 24h certificate with 7 h left");
+        assert!(!expiring_soon((20 * d, 90 * d)), "more than 14 days left");
+        assert!(expiring_soon((13 * d, 90 * d)));
+        assert!(!expiring_soon((13 * d, 30 * d)), "13 of 30 days left is not the last third");
+        assert!(!expiring_soon((-5, 90 * d)), "expired is another diagnosis");
+    }
     use crate::probe::Failure;
     use crate::probe::recorder::{RequestSeen, ServerSeen};
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
@@ -934,7 +956,7 @@ mod tests {
                 chain_length: 1,
                 ..OurCert::default()
             }),
-            ours_seconds_left: identity.then_some(1000 * 86_400),
+            ours_seconds_left: identity.then_some((1000 * 86_400, 2000 * 86_400)),
             http: true,
             no_client_cert: false,
         }
