@@ -27,6 +27,7 @@ mod prompts;
 mod renew_due;
 mod renew_export;
 mod revoke_crl;
+mod revoke_siblings;
 mod store_check;
 mod store_integrity;
 mod store_ops;

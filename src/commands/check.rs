@@ -15,7 +15,8 @@ use crate::store::check::{self, Finding};
 /// Every newcerts/ certificate needs an index.txt line and every V/R line its
 /// certificate (`openssl ca`, which takes no lock, can drop a line mtlsctl
 /// appended while it rewrites index.txt); issued/ identities must match their
-/// index lines and their keys; private files 0600 and directories 0700; no
+/// index lines and their keys; no valid certificate may carry the key of one
+/// revoked for keyCompromise; private files 0600 and directories 0700; no
 /// stale temporary files; the CRL present, current and listing every revoked
 /// line; the CA not within 30 days of its end; openssl.cnf naming this store.
 ///
@@ -69,6 +70,9 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> anyhow::Result<Outcome> {
         let (role, word) = if f.repaired { (Role::Good, "repaired") } else { (Role::Bad, "problem") };
         let at = f.path.as_ref().map(|p| format!(" [{}]", show_path(p))).unwrap_or_default();
         text.push_str(&format!("{} {}: {}{at}\n", style(on, role, word), f.code, printable(&f.message)));
+        if let ("compromised_key_in_use", Some(serial)) = (f.code, &f.serial) {
+            text.push_str(&format!("  revoke it too: mtlsctl revoke --serial {serial} --reason key-compromise\n"));
+        }
     }
     let repairable = report.findings.iter().filter(|f| f.repairable && !f.repaired).count();
     text.push_str(&match (report.findings.len(), remaining) {

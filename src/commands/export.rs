@@ -2,7 +2,7 @@
 //! Kubernetes TLS Secret.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, ValueEnum};
@@ -14,6 +14,7 @@ use crate::Outcome;
 use crate::output::{Ctx, hinted};
 use crate::pki::certinfo;
 use crate::pki::keys::{self, KeyFile};
+use crate::store::Store;
 use crate::store::fsio::{self, Mode};
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,7 +30,8 @@ pub enum Format {
 
 /// Package an issued identity as PKCS#12, a PEM bundle or a Kubernetes Secret
 ///
-/// Reads issued/<cn>/ (key.pem, chain.pem, ca.pem). PKCS#12 uses AES-256-CBC
+/// Reads issued/<cn>/ (key.pem, chain.pem, ca.pem); in an easy-rsa PKI,
+/// issued/<cn>.crt and private/<cn>.key with the store's CA chain. PKCS#12 uses AES-256-CBC
 /// with PBKDF2 and a SHA-256 MAC, as OpenSSL 3 does; --legacy uses 3DES and a
 /// SHA-1 MAC for macOS keychain, older Windows and old Java keystores. Output
 /// goes to --out FILE (mode 0600: it holds the private key), else stdout for
@@ -177,21 +179,44 @@ fn pkcs12(
     Ok((Zeroizing::new(w.write().map_err(|e| anyhow!("cannot write PKCS#12: {e}"))?), count))
 }
 
-pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
-    let store = common::open_store(ctx, &ctx.global.dir)?;
-    let id = store.identity(&args.cn, None);
-    let read = |p: std::path::PathBuf| -> anyhow::Result<Vec<u8>> {
+/// An identity's files as exported: the key, the leaf and its intermediates, the root.
+struct Files {
+    key_pem: Zeroizing<Vec<u8>>,
+    chain_pem: Vec<u8>,
+    ca_pem: Vec<u8>,
+}
+
+fn read_files(store: &Store, cn: &str) -> anyhow::Result<Files> {
+    let id = store.identity(cn, None);
+    let read = |p: &Path| -> anyhow::Result<Vec<u8>> {
         if !p.exists() {
             return Err(hinted(
                 format!("{} does not exist", p.display()),
-                format!("export needs an identity made by `mtlsctl issue --cn {}`", args.cn),
+                format!("export needs an identity made by `mtlsctl issue --cn {cn}`"),
             ));
         }
-        fsio::read_limited(&p, fsio::SMALL_INPUT)
+        fsio::read_limited(p, fsio::SMALL_INPUT)
     };
-    let key_pem = Zeroizing::new(read(id.key())?);
-    let chain_pem = read(id.chain())?;
-    let ca_pem = read(id.ca())?;
+    // An identity easy-rsa issued: issued/<name>.crt (the leaf alone) and
+    // private/<name>.key, with the CA chain from the store.
+    if let Some(m) = store.easyrsa_mirror(cn).filter(|m| !id.chain().exists() && m.crt.exists()) {
+        let key_pem = Zeroizing::new(read(&m.key)?);
+        let leaf = certinfo::load_certs(&read(&m.crt)?)
+            .with_context(|| format!("cannot read {}", m.crt.display()))?
+            .into_iter()
+            .next()
+            .with_context(|| format!("{} holds no certificate", m.crt.display()))?;
+        let mut cas = store.ca_chain_ders()?;
+        let root = cas.pop().context("the store has no CA certificate")?;
+        let chain_pem: String = std::iter::once(&leaf).chain(cas.iter()).map(|d| certinfo::to_pem(d)).collect();
+        return Ok(Files { key_pem, chain_pem: chain_pem.into_bytes(), ca_pem: certinfo::to_pem(&root).into_bytes() });
+    }
+    Ok(Files { key_pem: Zeroizing::new(read(&id.key())?), chain_pem: read(&id.chain())?, ca_pem: read(&id.ca())? })
+}
+
+pub fn run(ctx: &Ctx, args: &ExportArgs) -> anyhow::Result<Outcome> {
+    let store = common::open_store(ctx, &ctx.global.dir)?;
+    let Files { key_pem, chain_pem, ca_pem } = read_files(&store, &args.cn)?;
     let chain = certinfo::load_certs(&chain_pem).context("cannot read chain.pem")?;
     let root = certinfo::load_certs(&ca_pem).context("cannot read ca.pem")?;
     if args.legacy && args.format != Format::Pkcs12 {

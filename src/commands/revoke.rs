@@ -17,7 +17,7 @@ use crate::pki::{certinfo, names};
 use crate::store::Store;
 use crate::store::fsio;
 use crate::store::index::Reason;
-use crate::store::revoke::{RevokeError, RevokeTarget};
+use crate::store::revoke::{RevokeError, RevokeTarget, SameKey};
 
 /// Revoke certificates of the store (by serial, CN or certificate file)
 ///
@@ -65,6 +65,17 @@ struct RevokeReport {
     revoked: Vec<RevokedCert>,
     /// The published CRL does not list these yet.
     crl_pending: bool,
+    /// keyCompromise: valid certificates with a revoked one's public key.
+    same_key_unrevoked: Vec<SameKeyCert>,
+}
+
+#[derive(Serialize)]
+struct SameKeyCert {
+    serial: String,
+    subject: String,
+    index_subject: String,
+    /// The revoked certificate whose key it carries.
+    same_key_as: String,
 }
 
 /// A certificate file as a target, in the words of the file it came from.
@@ -158,6 +169,16 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
         revoked_at: rfc3339(now),
         revoked: revoked.clone(),
         crl_pending: true,
+        same_key_unrevoked: done
+            .same_key
+            .iter()
+            .map(|s| SameKeyCert {
+                serial: s.serial.clone(),
+                subject: names::oneline_to_display(&s.subject),
+                index_subject: s.subject.clone(),
+                same_key_as: s.compromised.clone(),
+            })
+            .collect(),
     })?;
     let what = match &target {
         RevokeTarget::Cn(cn) => {
@@ -171,6 +192,34 @@ pub fn run(ctx: &Ctx, args: &RevokeArgs) -> anyhow::Result<Outcome> {
     }
     text.push_str("Servers still accept it until a new CRL is published: run `mtlsctl gen-crl` and reload them.");
     ctx.info(text);
+    warn_same_key(ctx, &done.same_key);
     common::warn_crl_expiry(ctx, &store);
     Ok(Outcome::Done)
+}
+
+/// A compromised key stays usable through every other valid certificate that carries it.
+fn warn_same_key(ctx: &Ctx, same: &[SameKey]) {
+    if same.is_empty() {
+        return;
+    }
+    let n = same.len();
+    let mut text = format!(
+        "{n} other valid certificate{} carr{} the compromised key and {} still accepted:\n",
+        if n == 1 { "" } else { "s" },
+        if n == 1 { "ies" } else { "y" },
+        if n == 1 { "is" } else { "are" },
+    );
+    for s in same {
+        text.push_str(&format!(
+            "  {} {} (same key as {})\n",
+            s.serial,
+            names::oneline_for_people(&s.subject),
+            s.compromised
+        ));
+    }
+    text.push_str(if n == 1 { "revoke it too:" } else { "revoke them too:" });
+    for s in same {
+        text.push_str(&format!("\n  mtlsctl revoke --serial {} --reason key-compromise", s.serial));
+    }
+    ctx.warn(crate::output::terminal_safe(&text));
 }

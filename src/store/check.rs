@@ -115,6 +115,7 @@ fn inspect(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass> {
     let index_ok = findings.is_empty();
     let (certificates, orphans) = certificate_files(store, &lines, &mut findings)?;
     let identities = identities(store, &lines, now, &mut findings);
+    compromised_keys(store, &lines, now, &mut findings);
     modes(store, &mut findings);
     for t in stale_temp_files(store) {
         findings.push(
@@ -309,6 +310,26 @@ fn identities(
         }
     }
     dirs.len()
+}
+
+/// A valid certificate carrying the public key of one revoked for
+/// keyCompromise: the revocation protects nothing while it is accepted.
+fn compromised_keys(store: &Store, lines: &BTreeMap<String, Entry>, now: OffsetDateTime, findings: &mut Vec<Finding>) {
+    let entries: Vec<&Entry> = lines.values().collect();
+    for s in store.compromised_keys_in_use(&entries, now) {
+        let path = store.recorded_cert(&s.serial);
+        findings.push(
+            Finding::new(
+                "compromised_key_in_use",
+                format!(
+                    "certificate {} {} is valid but carries the public key of {}, revoked for keyCompromise",
+                    s.serial, s.subject, s.compromised
+                ),
+                Some(&path),
+            )
+            .serial(&s.serial),
+        );
+    }
 }
 
 /// A current identity's certificate through verify's path validation (SPEC §6)

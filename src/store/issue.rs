@@ -133,11 +133,7 @@ impl Store {
         super::index::Index::each(&text, |e| {
             let compromised = e.revoked.as_ref().is_some_and(|r| r.reason == Some(super::index::Reason::KeyCompromise));
             if found.is_none() && compromised {
-                let der = std::fs::read(self.recorded_cert(e.serial))
-                    .ok()
-                    .and_then(|b| certinfo::load_certs(&b).ok())
-                    .and_then(|c| c.into_iter().next());
-                if der.as_deref().and_then(|d| certinfo::parse(d).ok()).is_some_and(|c| c.public_key().raw == spki) {
+                if self.recorded_spki(e.serial).is_some_and(|k| k == spki) {
                     found = Some(e.serial.to_string());
                 }
             }

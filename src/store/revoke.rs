@@ -62,6 +62,29 @@ pub struct Revoked {
     pub entries: Vec<Entry>,
     /// A certificate file's serial that index.txt lacked and that was added first.
     pub added: Option<String>,
+    /// For a keyCompromise revocation: the certificates still valid that carry
+    /// a revoked one's public key (the compromised key is still accepted through them).
+    pub same_key: Vec<SameKey>,
+}
+
+/// A valid, unexpired certificate of the store whose public key is that of a
+/// certificate revoked for keyCompromise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SameKey {
+    pub serial: String,
+    /// The index line's subject (OpenSSL's oneline form).
+    pub subject: String,
+    /// The serial of the certificate revoked for keyCompromise with that key.
+    pub compromised: String,
+}
+
+/// Whether an index line is revoked for keyCompromise.
+fn revoked_for_compromise(e: &Entry) -> bool {
+    e.status == "R" && e.revocation_info().ok().and_then(|r| r.reason) == Some(Reason::KeyCompromise)
+}
+
+fn spki_of(der: &[u8]) -> Option<Vec<u8>> {
+    certinfo::parse(der).ok().map(|c| c.public_key().raw.to_vec())
 }
 
 fn already_revoked(e: &Entry) -> RevokeError {
@@ -196,6 +219,23 @@ impl Store {
             index.entries[i].revoke(now, reason);
             entries.push(index.entries[i].clone());
         }
+        let same_key = if reason == Reason::KeyCompromise {
+            let keys: Vec<(String, Vec<u8>)> = entries
+                .iter()
+                .filter_map(|e| {
+                    // A certificate file named on the command line may be the only copy.
+                    let spki = match target {
+                        RevokeTarget::Cert { der, .. } => spki_of(der),
+                        _ => self.recorded_spki(&e.serial),
+                    }?;
+                    Some((e.serial.clone(), spki))
+                })
+                .collect();
+            let all: Vec<&Entry> = index.entries.iter().collect();
+            self.live_with_keys(&all, &keys, now)
+        } else {
+            Vec::new()
+        };
         let unflushed = fsio::write_atomic_committed(&self.paths.index, index.to_text().as_bytes(), Mode::Public)
             .context("cannot record the revocation")?;
         if let Some(e) = unflushed {
@@ -204,7 +244,42 @@ impl Store {
         for e in &entries {
             self.move_easyrsa_files(e);
         }
-        Ok(Revoked { entries, added })
+        Ok(Revoked { entries, added, same_key })
+    }
+
+    /// The public key (SubjectPublicKeyInfo, DER) of the certificate recorded for `serial`.
+    pub(crate) fn recorded_spki(&self, serial: &str) -> Option<Vec<u8>> {
+        let bytes = std::fs::read(self.recorded_cert(serial)).ok()?;
+        let der = certinfo::load_certs(&bytes).ok()?.into_iter().next()?;
+        spki_of(&der)
+    }
+
+    /// The lines of `entries` valid at `now` whose certificate carries one of
+    /// `keys` (compromised serial, its public key).
+    fn live_with_keys(&self, entries: &[&Entry], keys: &[(String, Vec<u8>)], now: OffsetDateTime) -> Vec<SameKey> {
+        if keys.is_empty() {
+            return Vec::new();
+        }
+        entries
+            .iter()
+            .filter(|e| e.status == "V" && e.effective_status(now) == Status::Valid)
+            .filter_map(|e| {
+                let spki = self.recorded_spki(&e.serial)?;
+                let (compromised, _) = keys.iter().find(|(s, k)| *k == spki && *s != e.serial)?;
+                Some(SameKey { serial: e.serial.clone(), subject: e.subject.clone(), compromised: compromised.clone() })
+            })
+            .collect()
+    }
+
+    /// Every line of `entries` valid at `now` that carries the public key of a
+    /// line revoked for keyCompromise (what `check` reports).
+    pub(crate) fn compromised_keys_in_use(&self, entries: &[&Entry], now: OffsetDateTime) -> Vec<SameKey> {
+        let keys: Vec<(String, Vec<u8>)> = entries
+            .iter()
+            .filter(|e| revoked_for_compromise(e))
+            .filter_map(|e| Some((e.serial.clone(), self.recorded_spki(&e.serial)?)))
+            .collect();
+        self.live_with_keys(entries, &keys, now)
     }
 
     /// In an easy-rsa PKI, move a revoked certificate's files where `easyrsa
