@@ -18,7 +18,8 @@ use crate::store::{Store, fsio};
 
 /// Print the nginx server block for an mTLS endpoint using this store's files
 ///
-/// Uses issued/<server>/chain.pem and key.pem as the server identity, the
+/// Uses issued/<server>/chain.pem and key.pem as the server identity (refused
+/// when its certificate is not for TLS servers, revoked or expired), the
 /// root CA as ssl_client_certificate, ssl_verify_depth matching this store's
 /// chain and the CRL (crl/ca-chain.crl for an intermediate store: nginx checks
 /// the CRL of every CA in the chain). Without --upstream the endpoint answers
@@ -36,13 +37,14 @@ pub struct NginxConfigArgs {
     /// The server identity (issued/<NAME>/, made with `issue --profile server`)
     #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub server: String,
-    /// Address nginx listens on
+    /// Address nginx listens on: PORT, ADDR:PORT, [IPv6]:PORT or unix:PATH
     #[arg(long, value_name = "ADDR:PORT", default_value = "443")]
     pub listen: String,
     /// ssl_verify_client optional instead of on (clients without a certificate get through)
     #[arg(long)]
     pub optional: bool,
-    /// Proxy requests to URL, with the client's identity in X-Client-Cert-* headers
+    /// Proxy requests to URL (http:// or https://HOST[:PORT][/PATH]), with the client's
+    /// identity in X-Client-Cert-* headers
     /// [default: answer 200 with the client's subject]
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
