@@ -372,8 +372,8 @@ Register-ArgumentCompleter -Native -CommandName 'mtlsctl' -ScriptBlock {
         }
         'mtlsctl;nginx-config' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server identity (issued/<NAME>/, made with `issue --profile server`)')
-            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address nginx listens on')
-            [CompletionResult]::new('--upstream', '--upstream', [CompletionResultType]::ParameterName, 'Proxy requests to URL, with the client''s identity in X-Client-Cert-* headers [default: answer 200 with the client''s subject]')
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address nginx listens on: PORT, ADDR:PORT, [IPv6]:PORT or unix:PATH')
+            [CompletionResult]::new('--upstream', '--upstream', [CompletionResultType]::ParameterName, 'Proxy requests to URL (http:// or https://HOST[:PORT][/PATH]), with the client''s identity in X-Client-Cert-* headers [default: answer 200 with the client''s subject]')
             [CompletionResult]::new('--ocsp', '--ocsp', [CompletionResultType]::ParameterName, 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The CA store directory')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)')

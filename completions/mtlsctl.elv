@@ -349,8 +349,8 @@ set edit:completion:arg-completer[mtlsctl] = {|@words|
         }
         &'mtlsctl;nginx-config'= {
             cand --server 'The server identity (issued/<NAME>/, made with `issue --profile server`)'
-            cand --listen 'Address nginx listens on'
-            cand --upstream 'Proxy requests to URL, with the client''s identity in X-Client-Cert-* headers [default: answer 200 with the client''s subject]'
+            cand --listen 'Address nginx listens on: PORT, ADDR:PORT, [IPv6]:PORT or unix:PATH'
+            cand --upstream 'Proxy requests to URL (http:// or https://HOST[:PORT][/PATH]), with the client''s identity in X-Client-Cert-* headers [default: answer 200 with the client''s subject]'
             cand --ocsp 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection'
             cand --dir 'The CA store directory'
             cand --color 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)'

@@ -345,8 +345,8 @@ complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -l batch -d 'Nev
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand export" -s V -l version -d 'Print version'
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l server -d 'The server identity (issued/<NAME>/, made with `issue --profile server`)' -r -f
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l listen -d 'Address nginx listens on' -r
-complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Proxy requests to URL, with the client\'s identity in X-Client-Cert-* headers [default: answer 200 with the client\'s subject]' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l listen -d 'Address nginx listens on: PORT, ADDR:PORT, [IPv6]:PORT or unix:PATH' -r
+complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l upstream -d 'Proxy requests to URL (http:// or https://HOST[:PORT][/PATH]), with the client\'s identity in X-Client-Cert-* headers [default: answer 200 with the client\'s subject]' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l ocsp -d 'Check client certificates by OCSP at URL (`mtlsctl ocsp serve`), on every connection' -r
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l dir -d 'The CA store directory' -r -F
 complete -c mtlsctl -n "__fish_mtlsctl_using_subcommand nginx-config" -l color -d 'When to use colour: in messages on stderr and in tables on stdout (auto: when that stream is a terminal)' -r -f -a "auto\t''

@@ -20,6 +20,7 @@ mod issue;
 mod json_vocab;
 mod layout;
 mod lifecycle_ux;
+mod nginx_config_checks;
 mod ocsp;
 mod probe;
 mod probe_servers;

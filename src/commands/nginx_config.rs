@@ -1,6 +1,7 @@
 //! `mtlsctl nginx-config`: print an nginx server block for an mTLS endpoint
 //! that uses this store's files.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -12,11 +13,13 @@ use super::common;
 use crate::Outcome;
 use crate::output::{Ctx, hinted};
 use crate::pki::crl;
+use crate::store::identity::Standing;
 use crate::store::{Store, fsio};
 
 /// Print the nginx server block for an mTLS endpoint using this store's files
 ///
-/// Uses issued/<server>/chain.pem and key.pem as the server identity, the
+/// Uses issued/<server>/chain.pem and key.pem as the server identity (refused
+/// when its certificate is not for TLS servers, revoked or expired), the
 /// root CA as ssl_client_certificate, ssl_verify_depth matching this store's
 /// chain and the CRL (crl/ca-chain.crl for an intermediate store: nginx checks
 /// the CRL of every CA in the chain). Without --upstream the endpoint answers
@@ -34,13 +37,14 @@ pub struct NginxConfigArgs {
     /// The server identity (issued/<NAME>/, made with `issue --profile server`)
     #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other, add = clap_complete::ArgValueCandidates::new(super::common::identity_candidates))]
     pub server: String,
-    /// Address nginx listens on
+    /// Address nginx listens on: PORT, ADDR:PORT, [IPv6]:PORT or unix:PATH
     #[arg(long, value_name = "ADDR:PORT", default_value = "443")]
     pub listen: String,
     /// ssl_verify_client optional instead of on (clients without a certificate get through)
     #[arg(long)]
     pub optional: bool,
-    /// Proxy requests to URL, with the client's identity in X-Client-Cert-* headers
+    /// Proxy requests to URL (http:// or https://HOST[:PORT][/PATH]), with the client's
+    /// identity in X-Client-Cert-* headers
     /// [default: answer 200 with the client's subject]
     #[arg(long, value_name = "URL")]
     pub upstream: Option<String>,
@@ -84,12 +88,13 @@ fn ocsp_lines(args: &NginxConfigArgs, root_store: bool) -> anyhow::Result<Option
             "nginx asks OCSP responders over plain HTTP (the answers are signed), e.g. --ocsp http://127.0.0.1:8888/",
         ));
     };
+    check_url("--ocsp", url, &["http://"], "--ocsp http://127.0.0.1:8888/")?;
     let host = rest.split(['/', '?']).next().unwrap_or_default();
     let host = host.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
     let mode = if root_store || args.ocsp_chain { "on" } else { "leaf" };
     let mut c = String::from("    # Revocation by OCSP, asked on every connection (`mtlsctl ocsp serve`).\n");
     c.push_str(&format!("    ssl_ocsp {mode};\n    ssl_ocsp_responder {url};\n"));
-    if host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_err() {
+    if host.trim_matches(['[', ']']).parse::<IpAddr>().is_err() {
         c.push_str("    # nginx resolves the responder's name itself.\n");
         c.push_str(&format!("    resolver {} valid=300s;\n", system_resolver()));
     }
@@ -146,22 +151,20 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
             format!("issue the server identity first: mtlsctl issue --cn {} --profile server", args.server),
         ));
     }
+    // Every refusal comes before anything is written (certs/ca-root.crt below).
+    check_server_name(&args.server)?;
+    check_server_cert(&store, &chain, &args.server)?;
+    let listen = listen_address(&args.listen)?;
+    if let Some(url) = &args.upstream {
+        check_upstream(url)?;
+    }
     let ca_chain = store.ca_chain_ders()?;
     // Before anything is written: a refused config leaves the store as it was.
     if !args.no_crl && ca_chain.len() > 1 && store.paths.chain_crl.exists() {
         check_chain_crl(ctx, &store, &ca_chain, &store.paths.chain_crl)?;
     }
-    // The root to trust: certs/ca-chain.crt ends with it (written by init-ca --parent).
-    let root = if ca_chain.len() > 1 {
-        let p = store.paths.ca_root.clone();
-        let pem = crate::pki::certinfo::to_pem(ca_chain.last().map_or(&[][..], |v| v));
-        if std::fs::read_to_string(&p).ok().as_deref() != Some(pem.as_str()) {
-            crate::store::fsio::write_atomic(&p, pem.as_bytes(), crate::store::fsio::Mode::Public)?;
-        }
-        p
-    } else {
-        store.paths.ca_cert.clone()
-    };
+    let ocsp = ocsp_lines(args, ca_chain.len() == 1)?;
+    let root = root_to_trust(&store, &ca_chain)?;
     // Leaf plus every CA below the root: a leaf of an intermediate needs depth 2.
     let depth = ca_chain.len().max(1);
     let crl: Option<PathBuf> = if args.no_crl {
@@ -184,12 +187,6 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
             ));
         }
     }
-    let ocsp = ocsp_lines(args, ca_chain.len() == 1)?;
-    let listen = if args.listen.contains(':') || args.listen.chars().all(|c| c.is_ascii_digit()) {
-        args.listen.clone()
-    } else {
-        format!("{}:443", args.listen)
-    };
     let mut c = String::new();
     c.push_str(&format!("# mTLS endpoint for \"{}\", generated by mtlsctl nginx-config.\n", args.server));
     // nginx has no variable for the client CN alone; a map extracts it from the
@@ -201,7 +198,7 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
     c.push_str("\n}\n\n");
     c.push_str("server {\n");
     c.push_str(&format!("    listen {listen} ssl;\n"));
-    c.push_str(&format!("    server_name {};\n\n", args.server));
+    c.push_str(&format!("    server_name {};\n\n", server_name(&args.server)));
     c.push_str("    # The server's certificate and intermediates, and its key.\n");
     c.push_str(&format!("    ssl_certificate     {};\n", chain.display()));
     c.push_str(&format!("    ssl_certificate_key {};\n", key.display()));
@@ -237,6 +234,20 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Done)
 }
 
+/// The root to trust: certs/ca-chain.crt ends with it (written by init-ca
+/// --parent); for an intermediate store it is written to certs/ca-root.crt.
+fn root_to_trust(store: &Store, ca_chain: &[Vec<u8>]) -> anyhow::Result<PathBuf> {
+    if ca_chain.len() <= 1 {
+        return Ok(store.paths.ca_cert.clone());
+    }
+    let p = store.paths.ca_root.clone();
+    let pem = crate::pki::certinfo::to_pem(ca_chain.last().map_or(&[][..], |v| v));
+    if std::fs::read_to_string(&p).ok().as_deref() != Some(pem.as_str()) {
+        fsio::write_atomic(&p, pem.as_bytes(), fsio::Mode::Public)?;
+    }
+    Ok(p)
+}
+
 /// An intermediate's chain CRL must hold a CRL of every CA of the chain, or
 /// nginx rejects every client ("unable to get certificate CRL"): refuse one
 /// that leaves a CA out, and warn when one has expired.
@@ -270,6 +281,235 @@ fn check_chain_crl(ctx: &Ctx, store: &Store, chain: &[Vec<u8>], path: &Path) -> 
             path.display(),
             crate::pki::dates::human_time(t)
         ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// What goes into the block: nothing that could end a directive or open another.
+
+/// Characters that end an nginx token or give it a meaning (`$` a variable,
+/// `\` an escape, quotes a string, `#` a comment).
+fn nginx_special(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || matches!(c, ';' | '{' | '}' | '"' | '\'' | '\\' | '$' | '#' | '`')
+}
+
+/// `--server` goes into a comment and `server_name`: no control characters,
+/// and no leading `~` (nginx would read a regular expression).
+fn check_server_name(name: &str) -> anyhow::Result<()> {
+    if name.chars().any(char::is_control) || name.starts_with('~') {
+        return Err(hinted(
+            format!("--server {name:?} cannot be an nginx server_name (control characters or a leading ~)"),
+            "name the server identity by its common name, e.g. --server api.example.com",
+        ));
+    }
+    Ok(())
+}
+
+/// The name as one nginx token: as is when plain, else quoted.
+fn server_name(name: &str) -> String {
+    if name.chars().any(nginx_special) {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        name.to_string()
+    }
+}
+
+/// Refuse a server identity nginx would serve to no avail: a certificate TLS
+/// clients reject for its purpose ("unsuitable certificate purpose"), or one
+/// revoked or expired.
+fn check_server_cert(store: &Store, chain: &Path, name: &str) -> anyhow::Result<()> {
+    let reissue = format!("issue a server identity: mtlsctl issue --cn {} --profile server", common::shell_word(name));
+    let der = crate::pki::certinfo::load_certs(&fsio::read(chain)?)
+        .with_context(|| format!("cannot read {}", chain.display()))?
+        .into_iter()
+        .next()
+        .with_context(|| format!("{} holds no certificate", chain.display()))?;
+    let cert = crate::pki::certinfo::parse(&der).with_context(|| format!("cannot read {}", chain.display()))?;
+    if let Some(why) = unfit_for_tls_server(&cert) {
+        return Err(hinted(
+            format!(
+                "{} is not a TLS server certificate: {why}; clients would refuse it (\"unsuitable certificate purpose\")",
+                chain.display()
+            ),
+            format!("{reissue} (or --profile peer for one that is also a client)"),
+        ));
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let spent = match store.standing(chain, now)? {
+        Some(Standing::Revoked { serial, revocation }) => {
+            let when =
+                revocation.map_or_else(String::new, |r| format!(" on {}", crate::pki::dates::human_time(r.time)));
+            format!("the certificate {serial} in {} was revoked{when}", chain.display())
+        }
+        Some(Standing::Expired { serial, not_after }) => format!(
+            "the certificate {serial} in {} expired on {}",
+            chain.display(),
+            crate::pki::dates::human_time(not_after)
+        ),
+        _ => return Ok(()),
+    };
+    Err(hinted(
+        format!("{spent}: clients would refuse it"),
+        format!("{reissue} (it replaces the spent one without --force)"),
+    ))
+}
+
+/// Why `cert` cannot serve TLS, as OpenSSL's server purpose and RFC 8446
+/// 4.4.2.2 see it; `None` when it can.
+fn unfit_for_tls_server(cert: &x509_parser::certificate::X509Certificate<'_>) -> Option<String> {
+    match cert.extended_key_usage() {
+        Err(e) => return Some(format!("its extended key usage cannot be read ({e})")),
+        Ok(Some(eku)) if !eku.value.server_auth => {
+            let v = eku.value;
+            let mut has: Vec<&str> = [
+                (v.client_auth, "clientAuth"),
+                (v.any, "anyExtendedKeyUsage"),
+                (v.code_signing, "codeSigning"),
+                (v.email_protection, "emailProtection"),
+                (v.time_stamping, "timeStamping"),
+                (v.ocsp_signing, "OCSPSigning"),
+            ]
+            .into_iter()
+            .filter_map(|(on, n)| on.then_some(n))
+            .collect();
+            if !v.other.is_empty() {
+                has.push("other purposes");
+            }
+            let has = if has.is_empty() { "nothing".to_string() } else { has.join(", ") };
+            return Some(format!("its extended key usage is {has}, without serverAuth"));
+        }
+        Ok(_) => {}
+    }
+    match cert.key_usage() {
+        Err(e) => Some(format!("its key usage cannot be read ({e})")),
+        // TLS 1.3 (enabled here) and every ECDHE handshake have the server sign.
+        Ok(Some(ku)) if !ku.value.digital_signature() => {
+            Some(format!("its key usage ({}) lacks digitalSignature", ku.value))
+        }
+        Ok(_) => None,
+    }
+}
+
+/// A TCP port as nginx takes it: 1 to 65535, digits only.
+fn port_ok(port: &str) -> bool {
+    !port.is_empty()
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u32>().is_ok_and(|p| (1..=65535).contains(&p))
+}
+
+/// A host name as nginx resolves it: dot-separated labels of letters, digits, `-` and `_`.
+fn host_name_ok(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// `HOST[:PORT]` or `[IPv6][:PORT]` (`port_required` for `listen`), `*` only for `listen`.
+fn host_port_ok(s: &str, port_required: bool, wildcard: bool) -> bool {
+    let (host, port) = if let Some(rest) = s.strip_prefix('[') {
+        let Some((v6, after)) = rest.split_once(']') else { return false };
+        if v6.parse::<Ipv6Addr>().is_err() {
+            return false;
+        }
+        match after.strip_prefix(':') {
+            Some(p) => ("", Some(p)),
+            None if after.is_empty() => ("", None),
+            None => return false,
+        }
+    } else {
+        match s.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (s, None),
+        }
+    };
+    let host_ok = s.starts_with('[')
+        || (wildcard && host == "*")
+        || host.parse::<Ipv4Addr>().is_ok()
+        || (host.parse::<IpAddr>().is_err()
+            && !host.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && host_name_ok(host));
+    host_ok && port.map_or(!port_required, port_ok)
+}
+
+/// `--listen` as nginx's `listen` takes it: PORT, ADDR:PORT, [IPv6]:PORT or unix:PATH.
+fn listen_address(listen: &str) -> anyhow::Result<String> {
+    let forms = "--listen PORT, ADDR:PORT, [IPv6]:PORT or unix:/PATH, e.g. --listen 8443, --listen 127.0.0.1:8443, --listen [::1]:8443";
+    if listen.chars().any(nginx_special) {
+        return Err(hinted(
+            format!(
+                "--listen {listen:?} holds whitespace or a character nginx gives a meaning to (; {{ }} quotes $ # \\)"
+            ),
+            forms,
+        ));
+    }
+    if let Some(path) = listen.strip_prefix("unix:") {
+        // sockaddr_un holds 108 bytes with the terminating NUL.
+        if path.is_empty() || path.len() > 107 {
+            return Err(hinted(format!("--listen {listen}: a unix socket path of 1 to 107 bytes is needed"), forms));
+        }
+        return Ok(listen.to_string());
+    }
+    if listen.bytes().all(|b| b.is_ascii_digit()) {
+        if !port_ok(listen) {
+            return Err(hinted(format!("--listen {listen}: a port is 1 to 65535"), forms));
+        }
+        return Ok(listen.to_string());
+    }
+    if !listen.contains(':') || (listen.starts_with('[') && listen.ends_with(']')) {
+        return Err(hinted(
+            format!("--listen {listen} has no port"),
+            format!("{forms} (nginx would listen on port 80 otherwise)"),
+        ));
+    }
+    if !listen.starts_with('[') && listen.matches(':').count() > 1 {
+        return Err(hinted(format!("--listen {listen}: an IPv6 address goes in brackets"), forms));
+    }
+    if !host_port_ok(listen, true, true) {
+        return Err(hinted(
+            format!("--listen {listen} is not ADDR:PORT (an IP address, * or a host name, and a port of 1 to 65535)"),
+            forms,
+        ));
+    }
+    Ok(listen.to_string())
+}
+
+/// `--upstream` as nginx's `proxy_pass` takes it, and nothing more: an
+/// absolute http:// or https:// URL with a host, optionally a port and a path.
+fn check_upstream(url: &str) -> anyhow::Result<()> {
+    check_url(
+        "--upstream",
+        url,
+        &["http://", "https://"],
+        "--upstream http://127.0.0.1:9000 or --upstream https://app.internal:8443/api",
+    )
+}
+
+/// `url` with one of `schemes`, a host, an optional port and path, and none
+/// of the characters that would end or change the nginx directive it goes in.
+fn check_url(flag: &str, url: &str, schemes: &[&str], example: &str) -> anyhow::Result<()> {
+    let shape = |what: &str| hinted(format!("{flag} {url:?} {what}"), format!("give an absolute URL, e.g. {example}"));
+    if let Some(c) = url.chars().find(|c| nginx_special(*c) || !c.is_ascii()) {
+        return Err(shape(&format!(
+            "holds {c:?}: no whitespace, control characters, quotes or any of ; {{ }} $ # \\ (percent-encode them)"
+        )));
+    }
+    let Some(rest) = schemes.iter().find_map(|s| url.strip_prefix(s)) else {
+        return Err(shape(&format!("is not an absolute {} URL", schemes.join(" or "))));
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(shape("holds user information (user@), which nginx does not take"));
+    }
+    if !host_port_ok(authority, false, false) {
+        return Err(shape("names no valid host (HOST, HOST:PORT or [IPv6]:PORT, the port 1 to 65535)"));
     }
     Ok(())
 }
