@@ -446,3 +446,25 @@ fn an_easyrsa_ca_with_non_critical_basic_constraints_verifies_and_probes() {
     assert_eq!(p.code, 0, "{}\n{}", p.stdout, p.stderr);
     assert_eq!(p.json()["verdict"], "ok", "{}", p.stdout);
 }
+
+#[test]
+fn renew_keeps_a_short_lifetime_short() {
+    // docs/rotation.md: a renewal keeps the certificate's lifetime, a 10-minute one too.
+    let env = Env::new().with_ca();
+    env.issue("t", &["--validity", "10m"]);
+    let old = std::fs::read(env.issued("t", "cert.pem")).expect("cert");
+    let span = |pem: &[u8]| {
+        let f = env.path().join("span.pem");
+        std::fs::write(&f, pem).expect("write");
+        let out = openssl(env.path(), &["x509", "-in", utf8(&f), "-noout", "-startdate", "-enddate"]).stdout;
+        let date = |k: &str| {
+            let v = out.lines().find_map(|l| l.strip_prefix(k)).expect("date").to_string();
+            peer("date", &["-u", "-d", &v, "+%s"], env.path()).stdout.trim().parse::<i64>().expect("epoch")
+        };
+        date("notAfter=") - date("notBefore=")
+    };
+    let before = span(&old);
+    env.run(&["renew", "--cn", "t"]).ok().stderr_has("min left");
+    let after = span(&std::fs::read(env.issued("t", "cert.pem")).expect("cert"));
+    assert!((after - before).abs() <= 60, "lifetime {before} s became {after} s");
+}

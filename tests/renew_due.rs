@@ -200,7 +200,8 @@ fn sigkill_during_renew_due_never_leaves_a_mixed_identity() {
     }
     println!("sigkill: {runs} runs, a full renew --due of 3 identities takes {full} us");
     env.run(&["gen-crl"]).ok();
-    env.run(&["check", "--repair"]).ok();
+    let check = env.run(&["check", "--repair"]);
+    assert_eq!(check.code, 0, "check --repair after the kills:\n{}{}", check.stdout, check.stderr);
 }
 
 /// Stops a master-process nginx (and its workers) through its own pid file.

@@ -201,7 +201,8 @@ fn new_not_after(
         return common::not_after_within_ca(v.text(), v.get()?, now, ca_end);
     }
     let lifetime = certinfo::not_after(old) - certinfo::not_before(old);
-    let wanted = now - BACKDATE + lifetime.max(Duration::hours(1));
+    // The same window length as the old certificate: a 10-minute certificate renews into 10 minutes.
+    let wanted = now - BACKDATE + lifetime.max(BACKDATE + Duration::minutes(1));
     if wanted > ca_end {
         ctx.warn(format!(
             "the original lifetime would outlast the CA; the new certificate ends with it on {}",

@@ -96,18 +96,19 @@ pub fn run(store: &Store, repair: bool, now: OffsetDateTime) -> anyhow::Result<R
         Err(e) if repair => return Err(e),
         Err(_) => None,
     };
-    let mut pass = inspect(store, now)?;
+    let locked = _lock.is_some();
+    let mut pass = inspect(store, now, locked)?;
     if !repair || pass.report.findings.iter().all(|f| !f.repairable) {
         return Ok(pass.report);
     }
     repair_findings(store, &mut pass.report.findings, &pass.orphans, &pass.listing, pass.index_ok)?;
-    let mut after = inspect(store, now)?.report;
+    let mut after = inspect(store, now, locked)?.report;
     let mut findings: Vec<Finding> = pass.report.findings.into_iter().filter(|f| f.repaired).collect();
     findings.append(&mut after.findings);
     Ok(Report { findings, ..after })
 }
 
-fn inspect(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass> {
+fn inspect(store: &Store, now: OffsetDateTime, locked: bool) -> anyhow::Result<Pass> {
     let mut findings = Vec::new();
     let text = std::fs::read_to_string(&store.paths.index)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", store.paths.index.display()))?;
@@ -117,7 +118,7 @@ fn inspect(store: &Store, now: OffsetDateTime) -> anyhow::Result<Pass> {
     let identities = identities(store, &lines, now, &mut findings);
     compromised_keys(store, &lines, now, &mut findings);
     modes(store, &mut findings);
-    for t in stale_temp_files(store) {
+    for t in stale_temp_files(store, locked) {
         findings.push(
             Finding::new(
                 "stale_temp_file",
@@ -250,7 +251,10 @@ fn identities(
 ) -> usize {
     let Ok(rd) = std::fs::read_dir(&store.paths.issued) else { return 0 };
     let chain = store.ca_chain_ders().ok();
-    let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.join("cert.pem").is_file()).collect();
+    // A stage (`.NAME.stage-…`) is a killed writer's leftover, not an identity (stale_temp_file).
+    let is_stage = |p: &PathBuf| p.file_name().is_some_and(|n| super::identity::is_stage_name(&n.to_string_lossy()));
+    let mut dirs: Vec<PathBuf> =
+        rd.flatten().map(|e| e.path()).filter(|p| p.join("cert.pem").is_file() && !is_stage(p)).collect();
     dirs.sort();
     for dir in &dirs {
         let cert_path = dir.join("cert.pem");
@@ -432,9 +436,11 @@ fn open_files() -> BTreeSet<PathBuf> {
     out
 }
 
-/// mtlsctl's temp files in the store that no process holds, and init-ca
-/// staging directories beside it older than ten minutes.
-fn stale_temp_files(store: &Store) -> Vec<PathBuf> {
+/// mtlsctl's temp files in the store that no process holds, the identity
+/// stages a killed issue or renew left (only under the lock, which every
+/// writer holds while its stage exists), and init-ca staging directories
+/// beside it older than ten minutes.
+fn stale_temp_files(store: &Store, locked: bool) -> Vec<PathBuf> {
     let root = &store.paths.root;
     let mut dirs: Vec<PathBuf> = [root.clone(), root.join("certs"), root.join("crl")]
         .into_iter()
@@ -446,6 +452,15 @@ fn stale_temp_files(store: &Store) -> Vec<PathBuf> {
     dirs.dedup();
     let held = open_files();
     let mut out = Vec::new();
+    if locked {
+        for e in std::fs::read_dir(&store.paths.issued).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir())
+                && super::identity::is_stage_name(&e.file_name().to_string_lossy())
+            {
+                out.push(e.path());
+            }
+        }
+    }
     for d in dirs.iter().filter(|d| d.is_dir()) {
         for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
             let p = e.path();

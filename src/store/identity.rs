@@ -382,6 +382,12 @@ impl Staged {
 }
 
 /// Stages of `name` beside it that a killed command left behind (the caller holds the store lock).
+/// Whether `n` names a stage directory (`.<name>.stage-<16 hex>`).
+pub fn is_stage_name(n: &str) -> bool {
+    n.starts_with('.')
+        && n.rsplit_once(".stage-").is_some_and(|(_, r)| r.len() == 16 && r.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn remove_stale_stages(parent: &Path, name: &str) {
     let prefix = stage_prefix(name);
     let Ok(rd) = std::fs::read_dir(parent) else { return };
