@@ -375,3 +375,18 @@ fn cn_and_name_complete_the_stores_identities() {
     let r = to_run(env.cmd().env("COMPLETE", "0").args(["--dir", &dir, "list"]).output().expect("run"));
     assert!(r.code == 0 && r.stdout.contains("svc"), "{r:?}");
 }
+
+#[test]
+fn a_missing_output_directory_is_named_not_a_temp_file() {
+    let env = Env::new().with_ca();
+    env.issue("c", &[]);
+    for args in [
+        &["schedule", "systemd", "--out", "nodir"][..],
+        &["export", "--cn", "c", "--format", "bundle", "--out", "nodir/x.pem"],
+    ] {
+        let r = env.run(args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("the directory nodir does not exist"), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains(".tmp"), "{args:?} named a temp file: {}", r.stderr);
+    }
+}

@@ -84,7 +84,14 @@ fn temp_beside(path: &Path, mode: Mode) -> anyhow::Result<tempfile::NamedTempFil
         .suffix(".tmp")
         .permissions(fs::Permissions::from_mode(mode.bits()))
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        // tempfile's error names its random file name; say what the user can act on.
+        .map_err(|e| {
+            if dir.is_dir() {
+                anyhow::anyhow!("cannot write {} in {}: {}", name, dir.display(), std::io::Error::from(e.kind()))
+            } else {
+                anyhow::anyhow!("the directory {} does not exist", dir.display())
+            }
+        })?;
     // Public files must not stay 0600 if the umask was strict; never widen a secret.
     if mode == Mode::Public {
         tmp.as_file().set_permissions(fs::Permissions::from_mode(mode.bits())).ok();
