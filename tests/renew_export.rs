@@ -162,29 +162,9 @@ fn nginx_config_is_accepted_by_nginx_and_serves_mtls() {
     assert_eq!(curl_status(port, &["--cacert", utf8(&ca)]), 400, "no client certificate");
     // A requester who puts `,CN=admin` inside another value (nginx prints it
     // escaped: O=x\,CN=admin,CN=mallory) must not pose as CN=admin upstream.
-    let key = env.path().join("mallory.key");
-    let csr = env.path().join("mallory.csr");
-    let made = peer(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            utf8(&key),
-            "-subj",
-            "/CN=mallory/O=x,CN=admin",
-            "-out",
-            utf8(&csr),
-        ],
-        env.path(),
-    );
-    assert_eq!(made.code, 0, "{}", made.both());
-    env.run(&["sign", utf8(&csr)]).ok();
+    let (csr, key) = openssl_csr(env.path(), "mallory", "/CN=mallory/O=x,CN=admin", &[]);
+    let key = env.path().join(key);
+    env.run(&["sign", &csr]).ok();
     let r =
         curl(port, &["--cacert", utf8(&ca), "--cert", utf8(&env.issued("mallory", "chain.pem")), "--key", utf8(&key)]);
     assert_eq!(r.stdout.trim(), "cn=mallory verify=SUCCESS", "{}{}", r.stdout, r.stderr);
