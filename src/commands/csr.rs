@@ -86,31 +86,7 @@ pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
     }
 
     let (key, key_pem, key_path) = match &args.key {
-        Some(path) => {
-            let bytes = Zeroizing::new(fsio::read_limited(path, fsio::SMALL_INPUT)?);
-            let key =
-                match keys::parse_key(&bytes).with_context(|| format!("cannot read the key {}", path.display()))? {
-                    KeyFile::Plain(k) => k,
-                    KeyFile::Encrypted(der) => {
-                        der.check().with_context(|| format!("cannot decrypt {}", path.display()))?;
-                        if ctx.batch {
-                            return Err(hinted(
-                                format!(
-                                    "the key {} is encrypted and mtlsctl cannot ask for its passphrase in batch mode",
-                                    path.display()
-                                ),
-                                format!(
-                                    "run on a terminal, or decrypt it first: openssl pkey -in {} -out plain.key",
-                                    path.display()
-                                ),
-                            ));
-                        }
-                        let pass = crate::prompt::passphrase(&format!("Passphrase for {}", path.display()))?;
-                        keys::decrypt_key(&der, &pass).with_context(|| format!("cannot decrypt {}", path.display()))?
-                    }
-                };
-            (key, None, path.clone())
-        }
+        Some(path) => (read_own_key(ctx, path)?, None, path.clone()),
         None => {
             if args.key_type.is_slow() {
                 ctx.info(format!("generating a {} key (this takes a few seconds)...", args.key_type.name()));
@@ -166,4 +142,29 @@ pub fn run(ctx: &Ctx, args: &CsrArgs) -> anyhow::Result<Outcome> {
         show_path(&csr_path)
     ));
     Ok(Outcome::Done)
+}
+
+/// The requester's own key (`--key`), asked for its passphrase on a terminal when encrypted.
+fn read_own_key(ctx: &Ctx, path: &std::path::Path) -> anyhow::Result<rcgen::KeyPair> {
+    let bytes = Zeroizing::new(fsio::read_limited(path, fsio::SMALL_INPUT)?);
+    Ok(match keys::parse_key(&bytes).with_context(|| format!("cannot read the key {}", path.display()))? {
+        KeyFile::Plain(k) => k,
+        KeyFile::Encrypted(der) => {
+            der.check().with_context(|| format!("cannot decrypt {}", path.display()))?;
+            if ctx.batch {
+                return Err(hinted(
+                    format!(
+                        "the key {} is encrypted and mtlsctl cannot ask for its passphrase in batch mode",
+                        path.display()
+                    ),
+                    format!(
+                        "run on a terminal, or decrypt it first: openssl pkey -in {} -out plain.key",
+                        path.display()
+                    ),
+                ));
+            }
+            let pass = crate::prompt::passphrase(&format!("Passphrase for {}", path.display()))?;
+            keys::decrypt_key(&der, &pass).with_context(|| format!("cannot decrypt {}", path.display()))?
+        }
+    })
 }
