@@ -13,16 +13,6 @@ fn renewed_with_same_key() -> (Env, String, String) {
     (env, old, new)
 }
 
-fn codes(check: &serde_json::Value, code: &str) -> Vec<String> {
-    check["problems"]
-        .as_array()
-        .expect("problems")
-        .iter()
-        .filter(|p| p["code"] == code)
-        .map(|p| p["serial"].as_str().expect("serial").to_string())
-        .collect()
-}
-
 #[test]
 fn revoking_a_compromised_key_names_the_valid_certificate_that_still_carries_it() {
     let (env, old, new) = renewed_with_same_key();
@@ -39,14 +29,14 @@ fn revoking_a_compromised_key_names_the_valid_certificate_that_still_carries_it(
         .stdout_has(&new)
         .stdout_has(&format!("revoke it too: mtlsctl revoke --serial {new} --reason key-compromise"));
     let json = env.run(&["--json", "check"]).code(3).json();
-    assert_eq!(codes(&json, "compromised_key_in_use"), vec![new.clone()], "{json}");
+    assert_eq!(problem_serials(&json, "compromised_key_in_use"), [new.clone()].into(), "{json}");
 
     // The command the warning gives closes it: nothing else carries the key, check no longer reports it.
     let r = env.run(&["--json", "revoke", "--serial", &new, "--reason", "key-compromise", "--yes"]).ok();
     assert!(!r.stderr.contains("compromised key"), "{}", r.stderr);
     assert_eq!(r.json()["same_key_unrevoked"], serde_json::json!([]));
     let json = env.run(&["--json", "check"]).json();
-    assert!(codes(&json, "compromised_key_in_use").is_empty(), "{json}");
+    assert!(problem_serials(&json, "compromised_key_in_use").is_empty(), "{json}");
 }
 
 #[test]
@@ -79,7 +69,7 @@ fn only_a_valid_certificate_with_the_same_key_after_a_compromise_is_named() {
     assert!(!r.stderr.contains("compromised key"), "{}", r.stderr);
     assert_eq!(r.json()["same_key_unrevoked"], serde_json::json!([]));
     let json = env.run(&["--json", "check"]).json();
-    assert!(codes(&json, "compromised_key_in_use").is_empty(), "{json}");
+    assert!(problem_serials(&json, "compromised_key_in_use").is_empty(), "{json}");
 
     // The sibling already revoked: nothing to name.
     let (env, old, new) = renewed_with_same_key();
@@ -95,7 +85,7 @@ fn only_a_valid_certificate_with_the_same_key_after_a_compromise_is_named() {
     let r = env.run(&["--json", "revoke", "--serial", &old, "--reason", "key-compromise", "--yes"]).ok();
     assert_eq!(r.json()["same_key_unrevoked"], serde_json::json!([]));
     let json = env.run(&["--json", "check"]).json();
-    assert!(codes(&json, "compromised_key_in_use").is_empty(), "{json}");
+    assert!(problem_serials(&json, "compromised_key_in_use").is_empty(), "{json}");
 }
 
 #[test]
@@ -104,7 +94,7 @@ fn check_finds_a_valid_certificate_sharing_a_key_revoked_by_another_tool() {
     let (env, old, new) = renewed_with_same_key();
     openssl_ca(&env, &["-revoke", &format!("pki/newcerts/{old}.pem"), "-crl_reason", "keyCompromise"]).ok();
     let json = env.run(&["--json", "check"]).code(3).json();
-    assert_eq!(codes(&json, "compromised_key_in_use"), vec![new], "{json}");
+    assert_eq!(problem_serials(&json, "compromised_key_in_use"), [new].into(), "{json}");
 }
 
 // ---------------------------------------------------------------------------

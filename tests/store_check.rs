@@ -265,17 +265,6 @@ fn killed_or_failing_init_ca_leaves_no_phantom_and_no_hidden_key() {
 // ---------------------------------------------------------------------------
 // item 4: `openssl ca` alongside mtlsctl, `check [--repair]`, lazy validation
 
-/// The serials of a `check --json` report's problems with `code`.
-fn problem_serials(report: &serde_json::Value, code: &str) -> std::collections::BTreeSet<String> {
-    report["problems"]
-        .as_array()
-        .expect("problems")
-        .iter()
-        .filter(|p| p["code"] == code)
-        .map(|p| p["serial"].as_str().expect("serial").to_string())
-        .collect()
-}
-
 /// One round of `n` `openssl ca` signings (one after another, as openssl's
 /// serial file demands) alongside `n` `mtlsctl issue` runs in four threads.
 /// Returns the serials each tool acknowledged.

@@ -197,9 +197,8 @@ fn read_files(store: &Store, cn: &str) -> anyhow::Result<Files> {
         }
         fsio::read_limited(p, fsio::SMALL_INPUT)
     };
-    // An identity easy-rsa issued: issued/<name>.crt (the leaf alone) and
-    // private/<name>.key, with the CA chain from the store.
-    if let Some(m) = store.easyrsa_mirror(cn).filter(|m| !id.chain().exists() && m.crt.exists()) {
+    // An identity easy-rsa issued: its leaf alone, with the CA chain from the store.
+    if let Some(m) = store.easyrsa_identity(&id, cn) {
         let key_pem = Zeroizing::new(read(&m.key)?);
         let leaf = certinfo::load_certs(&read(&m.crt)?)
             .with_context(|| format!("cannot read {}", m.crt.display()))?

@@ -97,8 +97,7 @@ fn identity_files(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Opt
         let store = store.context("--name looks up an identity in the store")?;
         let id = store.identity(name, None);
         let cert = if id.chain().exists() { id.chain() } else { id.cert() };
-        // An identity easy-rsa made (or mtlsctl's revoke moved): issued/<name>.crt, private/<name>.key.
-        if let Some(m) = store.easyrsa_mirror(name).filter(|m| !cert.exists() && m.crt.exists()) {
+        if let Some(m) = store.easyrsa_identity(&id, name) {
             return Ok(Some((m.crt, m.key, format!("store:{name}"))));
         }
         if !cert.exists() {

@@ -209,6 +209,12 @@ impl Store {
             name,
         })
     }
+
+    /// easy-rsa's files for `cn` when `id` has no certificate of its own: an
+    /// identity `easyrsa build-*-full` made (issued/<name>.crt, private/<name>.key).
+    pub fn easyrsa_identity(&self, id: &Identity, cn: &str) -> Option<EasyrsaMirror> {
+        self.easyrsa_mirror(cn).filter(|m| !id.chain().exists() && !id.cert().exists() && m.crt.exists())
+    }
 }
 
 /// The names of an identity's own files; anything else in its directory is carried over.

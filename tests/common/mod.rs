@@ -522,3 +522,14 @@ pub fn easyrsa_command(env: &Env) -> Command {
 pub fn easyrsa(env: &Env, args: &[&str]) -> Run {
     to_run(easyrsa_command(env).args(args).output().expect("run easyrsa"))
 }
+
+/// The serials of a `check --json` report's problems with `code`.
+pub fn problem_serials(report: &serde_json::Value, code: &str) -> std::collections::BTreeSet<String> {
+    report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter(|p| p["code"] == code)
+        .map(|p| p["serial"].as_str().expect("serial").to_string())
+        .collect()
+}
