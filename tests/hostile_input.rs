@@ -516,3 +516,17 @@ fn serial_and_crlnumber_files_that_are_devices_are_refused_not_read_forever() {
         assert_eq!(snapshot_dir(&adopted), before, "{key}: a refused command changed the store");
     }
 }
+
+#[test]
+fn a_ca_key_cut_short_is_said_in_words() {
+    let env = Env::new().with_ca();
+    let key = env.store().join("private/ca.key");
+    let text = std::fs::read(&key).expect("key");
+    std::fs::write(&key, &text[..100]).expect("cut");
+    let before = env.snapshot();
+    let r = env.run(&["issue", "--cn", "carol"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("no \"-----END PRIVATE KEY-----\" line"), "{}", r.stderr);
+    assert!(!r.stderr.contains('['), "bytes in the words: {}", r.stderr);
+    assert_eq!(env.snapshot(), before);
+}

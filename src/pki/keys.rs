@@ -183,6 +183,18 @@ impl EncryptedKey {
     }
 }
 
+/// rustls-pki-types' PEM errors carry the marker lines as bytes: say them as text.
+fn pem_words(e: &rustls::pki_types::pem::Error) -> String {
+    use rustls::pki_types::pem::Error as E;
+    match e {
+        E::MissingSectionEnd { end_marker } => {
+            format!("no \"-----END {}-----\" line: the file is cut short", String::from_utf8_lossy(end_marker).trim())
+        }
+        E::IllegalSectionStart { line } => format!("a bad BEGIN line \"{}\"", String::from_utf8_lossy(line).trim()),
+        other => other.to_string(),
+    }
+}
+
 /// Read a private key: PKCS#8 (plain or encrypted), SEC1 or PKCS#1 (plain or
 /// legacy-encrypted PEM), PEM or DER.
 pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
@@ -194,7 +206,7 @@ pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
     for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes) {
         let (kind, der) = match item {
             Ok(x) => x,
-            Err(e) => bail!("malformed PEM: {e}"),
+            Err(e) => bail!("malformed PEM: {}", pem_words(&e)),
         };
         saw_pem = true;
         let der = Zeroizing::new(der);
