@@ -179,6 +179,9 @@ The passphrase of the CA key, for the commands that sign (issue, sign, renew, ge
 \fBMTLSCTL_LOCK_TIMEOUT\fR
 How many seconds to wait for the store lock another mtlsctl holds (default 10; 0 to 86400, fractions allowed). Past it the command fails with exit status 1 and changes nothing.
 .TP
+\fBMTLSCTL_FLUSH\fR
+How a new certificate's files are made durable before its index line. \fIauto\fR (the default): on ext2/3/4 and XFS, with Linux 5.8 or later and under 2 MiB of dirty data on the machine, one \fBsyncfs\fR(2) for all of them; else \fBfsync\fR(2) file by file. \fIfile\fR: always file by file (syncfs also writes back what other processes left dirty on that filesystem). \fIfilesystem\fR: syncfs wherever the filesystem and kernel allow, whatever else is dirty. The guarantee is the same in every case.
+.TP
 \fBNO_COLOR\fR
 When set and not empty, no colour (unless \fB\-\-color always\fR).
 .TP

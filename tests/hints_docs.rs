@@ -269,8 +269,8 @@ fn env_vars_read() -> std::collections::BTreeSet<String> {
                 continue;
             }
             let text = std::fs::read_to_string(&p).unwrap_or_default();
-            // Test modules set variables of their own.
-            let text = text.split("#[cfg(test)]").next().unwrap_or("");
+            // Test modules (`#[cfg(test)] mod tests`, at the end) set variables of their own.
+            let text = text.split("#[cfg(test)]\nmod ").next().unwrap_or("");
             for pat in ["env::var(\"", "env::var_os(\"", "env = \"", "_ENV: &str = \""] {
                 for piece in text.split(pat).skip(1) {
                     let name: String = piece.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();

@@ -55,8 +55,9 @@ fn identity_bytes(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     snapshot_dir(dir)
 }
 
-/// Run mtlsctl under strace with `inject` (an `-e inject=` expression), `-f` for every thread.
-fn run_injected(env: &Env, inject: &str, args: &[&str]) -> Run {
+/// Run mtlsctl under strace with `inject` (an `-e inject=` expression), `-f` for every thread,
+/// flushing as `flush` says (MTLSCTL_FLUSH).
+fn run_injected(env: &Env, flush: &str, inject: &str, args: &[&str]) -> Run {
     require_peer("strace");
     // strace injects only into syscalls it traces; the trace itself goes to /dev/null.
     let syscall = inject.split(':').next().expect("syscall");
@@ -64,17 +65,18 @@ fn run_injected(env: &Env, inject: &str, args: &[&str]) -> Run {
     c.args(["-f", "-qq", "-o", "/dev/null", "-e", &format!("trace={syscall}"), "-e", &format!("inject={inject}")]);
     c.arg(bin()).args(["--batch", "--dir"]).arg(env.store()).args(args);
     c.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).env("HOME", env.path());
-    c.current_dir(env.path()).stdin(Stdio::null());
+    c.env("MTLSCTL_FLUSH", flush).current_dir(env.path()).stdin(Stdio::null());
     to_run(c.output().expect("run strace"))
 }
 
 /// How many times each of `syscalls` runs in one uninjected run of `args` (counted by strace -c).
-fn count_syscalls(env: &Env, syscalls: &[&str], args: &[&str]) -> BTreeMap<String, usize> {
+fn count_syscalls(env: &Env, flush: &str, syscalls: &[&str], args: &[&str]) -> BTreeMap<String, usize> {
     let out = env.path().join("strace-count.txt");
     let mut c = Command::new("strace");
     c.args(["-f", "-c", "-o"]).arg(&out).arg("-e").arg(format!("trace={}", syscalls.join(",")));
     c.arg(bin()).args(["--batch", "--dir"]).arg(env.store()).args(args);
     c.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default()).current_dir(env.path());
+    c.env("MTLSCTL_FLUSH", flush);
     let r = to_run(c.stdin(Stdio::null()).output().expect("strace -c"));
     assert_eq!(r.code, 0, "{args:?} under strace -c: {}", r.stderr);
     let text = std::fs::read_to_string(&out).expect("strace -c output");
@@ -158,7 +160,8 @@ fn renew_never_renews_a_revoked_certificate_nor_reuses_a_compromised_key() {
 // item 3: the identity is swapped whole
 
 /// Every rename/fsync boundary of `renew` and `issue --force`, enumerated with `strace -c`,
-/// gets a SIGKILL and an EIO in turn (`strace -e inject=SYSCALL:signal=SIGKILL|error=EIO:when=N`).
+/// gets a SIGKILL and an EIO in turn (`strace -e inject=SYSCALL:signal=SIGKILL|error=EIO:when=N`),
+/// with the files flushed one by one and with one syncfs (MTLSCTL_FLUSH=file, filesystem).
 /// After each: the identity is a matching cert/key pair (the old one when the command failed),
 /// every index line has its certificate file and the identity's certificate has its line.
 #[test]
@@ -166,17 +169,24 @@ fn renew_and_issue_force_keep_a_whole_identity_at_every_boundary() {
     let env = Env::new().with_ca();
     env.issue("svc", &[]);
     let dir = env.store().join("issued/svc");
-    let syscalls = ["fdatasync", "fsync", "rename", "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat"];
+    let syscalls =
+        ["fdatasync", "fsync", "syncfs", "rename", "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat"];
     let mut runs = 0;
-    for args in [&["renew", "--cn", "svc"][..], &["issue", "--cn", "svc", "--force"][..]] {
-        let counts = count_syscalls(&env, &syscalls, args);
-        eprintln!("{args:?}: {counts:?}");
+    let mut syncfs_seen = false;
+    let cases = [&["renew", "--cn", "svc"][..], &["issue", "--cn", "svc", "--force"][..]];
+    for (flush, args) in ["file", "filesystem"].into_iter().flat_map(|f| cases.map(|a| (f, a))) {
+        let counts = count_syscalls(&env, flush, &syscalls, args);
+        eprintln!("{flush} {args:?}: {counts:?}");
+        syncfs_seen |= counts.contains_key("syncfs");
+        if flush == "file" {
+            assert!(!counts.contains_key("syncfs"), "MTLSCTL_FLUSH=file used syncfs: {counts:?}");
+        }
         assert!(counts.get("renameat2").copied().unwrap_or(0) >= 1, "no renameat2 in {args:?}: {counts:?}");
         for (syscall, n) in &counts {
             for when in 1..=*n {
                 for fault in ["signal=SIGKILL", "error=EIO"] {
                     let before = identity_bytes(&dir);
-                    let r = run_injected(&env, &format!("{syscall}:{fault}:when={when}"), args);
+                    let r = run_injected(&env, flush, &format!("{syscall}:{fault}:when={when}"), args);
                     runs += 1;
                     if fault == "error=EIO" {
                         assert_ne!(r.code, -1, "{args:?} {syscall}#{when}: EIO killed it:\n{}", r.stderr);
@@ -211,7 +221,32 @@ fn renew_and_issue_force_keep_a_whole_identity_at_every_boundary() {
         }
     }
     eprintln!("{runs} injected runs");
-    assert!(runs >= 30, "only {runs} boundaries");
+    assert!(runs >= 60, "only {runs} boundaries");
+    // The temp directory is on the disk's filesystem in CI (ext4), where syncfs is the fast path.
+    if on_ext4_or_xfs(env.path()) {
+        assert!(syncfs_seen, "MTLSCTL_FLUSH=filesystem never used syncfs");
+    }
+}
+
+/// A flush policy mtlsctl does not know is an error, and nothing is issued.
+#[test]
+fn an_unknown_flush_policy_is_refused_before_anything_is_recorded() {
+    let env = Env::new().with_ca();
+    let before = env.snapshot();
+    let mut c = env.cmd();
+    c.args(["--batch", "issue", "--cn", "svc"]).env("MTLSCTL_FLUSH", "sometimes");
+    to_run(c.output().expect("run mtlsctl")).error().stderr_has("MTLSCTL_FLUSH='sometimes'");
+    assert!(env.snapshot() == before, "a refused issue changed the store");
+    let mut c = env.cmd();
+    c.args(["--batch", "issue", "--cn", "svc"]).env("MTLSCTL_FLUSH", "file");
+    to_run(c.output().expect("run mtlsctl")).ok();
+    check_identity(&env.store().join("issued/svc"));
+}
+
+/// Whether `dir` is on ext2/3/4 or XFS (`stat -f -c %T`).
+fn on_ext4_or_xfs(dir: &Path) -> bool {
+    let out = Command::new("stat").args(["-f", "-c", "%T"]).arg(dir).output().expect("stat -f");
+    matches!(String::from_utf8_lossy(&out.stdout).trim(), "ext2/ext3" | "ext4" | "xfs")
 }
 
 // ---------------------------------------------------------------------------
@@ -255,7 +290,7 @@ fn a_failure_after_the_commit_point_is_a_warning_never_a_failed_command() {
     env.run(&["gen-crl", "--der", "/nonexistent/x"]).error().stderr_has("/nonexistent");
     assert!(env.snapshot() == before, "a refused gen-crl changed the store");
 
-    let r = run_injected(&env, "fsync:error=EIO:when=2", &["gen-crl"]);
+    let r = run_injected(&env, "file", "fsync:error=EIO:when=2", &["gen-crl"]);
     assert_eq!(r.code, 0, "gen-crl published but failed:\n{}", r.stderr);
     assert!(r.stderr.contains("warning:") && r.stderr.contains("crl"), "{}", r.stderr);
     let published = crl_number(&env);
@@ -263,7 +298,7 @@ fn a_failure_after_the_commit_point_is_a_warning_never_a_failed_command() {
     assert_ne!(crl_number(&env), published, "a CRL number was used twice");
 
     let serial = env.issue_serial("victim", &[]);
-    let r = run_injected(&env, "fsync:error=EIO:when=1", &["revoke", "--serial", &serial, "--yes"]);
+    let r = run_injected(&env, "file", "fsync:error=EIO:when=1", &["revoke", "--serial", &serial, "--yes"]);
     assert_eq!(r.code, 0, "revoke applied but failed:\n{}", r.stderr);
     assert!(r.stderr.contains("warning:"), "{}", r.stderr);
     assert!(env.index_text().lines().any(|l| l.starts_with('R') && l.contains(&serial)));
@@ -271,6 +306,7 @@ fn a_failure_after_the_commit_point_is_a_warning_never_a_failed_command() {
     let old = env.issue_serial("svc", &[]);
     let r = run_injected(
         &env,
+        "file",
         "renameat:error=EIO:when=1",
         &["--json", "renew", "--cn", "svc", "--revoke-old", "superseded"],
     );

@@ -126,13 +126,9 @@ pub fn write_atomic_nosync_dir(path: &Path, bytes: &[u8], mode: Mode) -> anyhow:
     Ok(())
 }
 
-/// Several files made durable together: written to temp files first, each
-/// flushed, then renamed into place, then their directories flushed.
-///
-/// The flushes run one after another on the calling thread. Flushing in
-/// parallel threads measured no faster on ext4 (an idle disk flushes five
-/// small files in about 0.2 ms either way) and starting the threads cost
-/// more CPU than the whole rest of the batch.
+/// Several files made durable together: written to temp files first,
+/// flushed (with `flush_together`), then renamed into place, then their
+/// directories flushed.
 pub struct Batch {
     items: Vec<Staged>,
     /// Directories to flush besides those of the files (the parent of a
@@ -175,10 +171,17 @@ impl Batch {
     /// renamed first, so one that already exists fails the batch before
     /// anything else is renamed. A failure removes the files this batch created.
     pub fn commit(self) -> anyhow::Result<Vec<PathBuf>> {
-        for s in &self.items {
-            s.tmp.as_file().sync_data().with_context(|| format!("cannot flush {} to disk", s.path.display()))?;
-            trace!(trace::Op::FlushFile(s.path.clone()));
-        }
+        self.commit_with(Unflushed::default())
+    }
+
+    /// As `commit`, making `also` durable in the same flush as the batch's
+    /// own files, before anything is renamed.
+    pub fn commit_with(self, also: Unflushed) -> anyhow::Result<Vec<PathBuf>> {
+        let mut files: Vec<(&Path, &File)> = also.files.iter().map(|(p, f)| (p.as_path(), f)).collect();
+        files.extend(self.items.iter().map(|s| (s.path.as_path(), s.tmp.as_file())));
+        let also_dirs: Vec<&Path> = also.dirs.iter().map(PathBuf::as_path).collect();
+        flush_together(&files, &also_dirs)?;
+        drop(files);
         let mut dirs = self.dirs;
         let mut created = Vec::with_capacity(self.items.len());
         let (exclusive, others): (Vec<Staged>, Vec<Staged>) = self.items.into_iter().partition(|s| s.exclusive);
@@ -461,9 +464,10 @@ pub fn rename_noreplace(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Write `bytes` to a new file `path` (which must not exist) and flush it;
-/// the caller flushes the directory.
-pub fn write_new(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result<()> {
+/// Write `bytes` to a new file `path` (which must not exist), not yet
+/// flushed: it goes into `pending`, which the caller flushes (with its
+/// directory) before anything depends on the file.
+pub fn write_new(path: &Path, bytes: &[u8], mode: Mode, pending: &mut Unflushed) -> anyhow::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = OpenOptions::new()
         .write(true)
@@ -477,10 +481,146 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: Mode) -> anyhow::Result<()> {
         f.set_permissions(fs::Permissions::from_mode(mode.bits())).ok();
     }
     f.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    f.sync_data().with_context(|| format!("cannot flush {} to disk", path.display()))?;
-    trace!(trace::Op::FlushFile(path.to_path_buf()));
+    pending.files.push((path.to_path_buf(), f));
     Ok(())
 }
+
+/// Files written but not flushed yet, and directories whose new entries are
+/// not: made durable together by `Batch::commit_with` or `flush`.
+#[derive(Debug, Default)]
+pub struct Unflushed {
+    files: Vec<(PathBuf, File)>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Unflushed {
+    /// Flush `dir` too.
+    pub fn add_dir(&mut self, dir: &Path) {
+        push_new(&mut self.dirs, dir);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.dirs.is_empty()
+    }
+
+    /// Make everything durable now.
+    pub fn flush(self) -> anyhow::Result<()> {
+        let files: Vec<(&Path, &File)> = self.files.iter().map(|(p, f)| (p.as_path(), f)).collect();
+        let dirs: Vec<&Path> = self.dirs.iter().map(PathBuf::as_path).collect();
+        flush_together(&files, &dirs)
+    }
+}
+
+/// Make `files` and `dirs` durable, all of them before returning.
+///
+/// Flushing file after file writes each one's data and inode and flushes the
+/// disk cache once per file (on ext4 about 0.4 ms per small new file, ten
+/// such flushes per `issue`). On ext2/3/4 and XFS one `syncfs` writes them
+/// all in one pass and flushes once (six files in about 1 ms, against 2.2 to
+/// 5.5 ms one by one on the same disk), with the same guarantee. But it also
+/// writes back what other processes left dirty on that filesystem, so it is
+/// used only while the machine holds little dirty data (`FLUSH_WHOLE_BELOW`);
+/// and only on Linux 5.8 or later, where syncfs reports write-back errors
+/// (before, it returned success regardless, and fsync is the only honest
+/// answer). Files on other filesystems are flushed one by one.
+/// `MTLSCTL_FLUSH` chooses: `file` always flushes file by file, `filesystem`
+/// uses syncfs wherever it is honest whatever else is dirty, `auto` (the
+/// default) as above.
+fn flush_together(files: &[(&Path, &File)], dirs: &[&Path]) -> anyhow::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let policy = flush_policy()?;
+    let mut whole: Vec<u64> = Vec::new();
+    let mut little_dirty = None;
+    for (path, f) in files {
+        let dev = f.metadata().map(|m| m.dev()).ok();
+        let allowed = match policy {
+            FlushPolicy::File => false,
+            FlushPolicy::Filesystem => true,
+            FlushPolicy::Auto => *little_dirty.get_or_insert_with(little_dirty_data),
+        };
+        let covered = match dev {
+            Some(d) if whole.contains(&d) => true,
+            Some(d) if allowed && flushes_whole(f) => {
+                rustix::fs::syncfs(f)
+                    .map_err(std::io::Error::from)
+                    .with_context(|| format!("cannot flush {} to disk", path.display()))?;
+                whole.push(d);
+                true
+            }
+            _ => false,
+        };
+        if !covered {
+            f.sync_data().with_context(|| format!("cannot flush {} to disk", path.display()))?;
+        }
+        trace!(trace::Op::FlushFile(path.to_path_buf()));
+    }
+    for d in dirs {
+        let dev = fs::metadata(d).map(|m| m.dev()).ok();
+        if dev.is_some_and(|dev| whole.contains(&dev)) {
+            trace!(trace::Op::FlushDir(d.to_path_buf()));
+        } else {
+            sync_dir(d)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FlushPolicy {
+    Auto,
+    File,
+    Filesystem,
+}
+
+fn flush_policy() -> anyhow::Result<FlushPolicy> {
+    match std::env::var("MTLSCTL_FLUSH") {
+        Ok(v) => match v.trim() {
+            "" | "auto" => Ok(FlushPolicy::Auto),
+            "file" => Ok(FlushPolicy::File),
+            "filesystem" => Ok(FlushPolicy::Filesystem),
+            _ => bail!("MTLSCTL_FLUSH='{v}' is not auto, file or filesystem"),
+        },
+        Err(_) => Ok(FlushPolicy::Auto),
+    }
+}
+
+/// The most dirty page-cache data (Dirty + Writeback in /proc/meminfo) with
+/// which a whole-filesystem flush is still cheap: at 2 MiB it adds at most a
+/// few milliseconds on a slow disk.
+const FLUSH_WHOLE_BELOW: u64 = 2 << 20;
+
+fn little_dirty_data() -> bool {
+    fs::read_to_string("/proc/meminfo").is_ok_and(|text| little_dirty_in(&text))
+}
+
+fn little_dirty_in(text: &str) -> bool {
+    let kib = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    };
+    match (kib("Dirty:"), kib("Writeback:")) {
+        (Some(d), Some(w)) => (d + w) * 1024 < FLUSH_WHOLE_BELOW,
+        _ => false,
+    }
+}
+
+/// Whether one syncfs on `f`'s filesystem flushes it as fsync would, errors included.
+fn flushes_whole(f: &File) -> bool {
+    const EXT234: i64 = 0xEF53;
+    const XFS: i64 = 0x5846_5342;
+    let honest_errors = *SYNCFS_REPORTS_ERRORS.get_or_init(|| {
+        let release = rustix::system::uname().release().to_string_lossy().into_owned();
+        let mut parts = release.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse::<u32>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (5, 8)
+    });
+    // f_type's width differs between platforms.
+    #[allow(clippy::useless_conversion)]
+    let known = |t| matches!(i64::from(t), EXT234 | XFS);
+    honest_errors && rustix::fs::fstatfs(f).is_ok_and(|s| known(s.f_type))
+}
+
+static SYNCFS_REPORTS_ERRORS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
 #[cfg(test)]
 mod tests {
@@ -499,6 +639,44 @@ mod tests {
         assert_eq!(std::fs::read(&taken).expect("read"), b"old");
         let left: Vec<_> = std::fs::read_dir(tmp.path()).expect("read_dir").flatten().map(|e| e.path()).collect();
         assert_eq!(left, vec![taken], "temp files or the other file were left behind");
+    }
+
+    #[test]
+    fn a_whole_filesystem_flush_waits_for_little_dirty_data_only() {
+        let meminfo = |dirty: u64, writeback: u64| {
+            format!("MemTotal:       24000000 kB\nDirty:          {dirty:>8} kB\nWriteback:      {writeback:>8} kB\n")
+        };
+        assert!(little_dirty_in(&meminfo(64, 44)));
+        assert!(little_dirty_in(&meminfo(1000, 1000)));
+        assert!(!little_dirty_in(&meminfo(2048, 0)));
+        assert!(!little_dirty_in(&meminfo(44_296, 0)));
+        assert!(!little_dirty_in(&meminfo(0, 4096)));
+        // Unreadable: file by file.
+        assert!(!little_dirty_in("MemTotal: 1 kB\n"));
+    }
+
+    #[test]
+    fn unflushed_files_are_flushed_with_the_batch_and_placed_after() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let stage = tmp.path().join("stage");
+        std::fs::create_dir(&stage).expect("mkdir");
+        let mut pending = Unflushed::default();
+        write_new(&stage.join("key.pem"), b"key", Mode::Secret, &mut pending).expect("write");
+        pending.add_dir(&stage);
+        assert!(!pending.is_empty());
+        let mut batch = Batch::new();
+        let placed = tmp.path().join("cert.pem");
+        batch.add(&placed, b"cert", Mode::Public, true).expect("add");
+        trace::start();
+        assert_eq!(batch.commit_with(pending).expect("commit"), vec![placed.clone()]);
+        let ops = trace::take();
+        let at = |op: &trace::Op| ops.iter().position(|o| o == op).unwrap_or_else(|| panic!("no {op:?} in {ops:?}"));
+        let placing = at(&trace::Op::Place(placed.clone()));
+        assert!(at(&trace::Op::FlushFile(stage.join("key.pem"))) < placing, "{ops:?}");
+        assert!(at(&trace::Op::FlushDir(stage.clone())) < placing, "{ops:?}");
+        assert!(at(&trace::Op::FlushFile(placed.clone())) < placing, "{ops:?}");
+        assert_eq!(std::fs::read(&placed).expect("read"), b"cert");
+        assert_eq!(std::fs::read(stage.join("key.pem")).expect("read"), b"key");
     }
 
     #[test]

@@ -228,6 +228,8 @@ pub struct Staged {
     stage: PathBuf,
     target: PathBuf,
     how: Install,
+    /// The stage's files and entries, until the caller flushes them (`take_unflushed`).
+    unflushed: fsio::Unflushed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,7 +294,7 @@ impl Identity {
             .mode(0o700)
             .create(&stage)
             .with_context(|| format!("cannot create {}", stage.display()))?;
-        let staged = Staged { stage, target, how };
+        let mut staged = Staged { stage, target, how, unflushed: fsio::Unflushed::default() };
         if let Err(e) = staged.fill(files, mode) {
             staged.discard();
             return Err(e);
@@ -307,16 +309,23 @@ impl Staged {
         &self.target
     }
 
-    fn fill(&self, files: &[(&str, Vec<u8>, Mode)], mode: u32) -> anyhow::Result<()> {
+    /// The stage's files, written but not flushed: the caller flushes them
+    /// with its own (`Batch::commit_with`), once, before anything refers to them.
+    pub fn take_unflushed(&mut self) -> fsio::Unflushed {
+        std::mem::take(&mut self.unflushed)
+    }
+
+    fn fill(&mut self, files: &[(&str, Vec<u8>, Mode)], mode: u32) -> anyhow::Result<()> {
         if self.how == Install::Exchange {
             self.carry_over(files)?;
         }
         for (name, bytes, m) in files {
-            fsio::write_new(&self.stage.join(name), bytes, *m)?;
+            fsio::write_new(&self.stage.join(name), bytes, *m, &mut self.unflushed)?;
         }
         std::fs::set_permissions(&self.stage, std::fs::Permissions::from_mode(mode))
             .with_context(|| format!("cannot set the mode of {}", self.stage.display()))?;
-        fsio::sync_dir(&self.stage)
+        self.unflushed.add_dir(&self.stage);
+        Ok(())
     }
 
     /// Everything else in the identity directory goes into the stage too, as
@@ -342,7 +351,12 @@ impl Staged {
     /// Put the staged files in place: an error means the identity directory
     /// still holds its old files; `Ok(Some(..))` that they are in place but the
     /// parent directory could not be flushed.
-    pub fn install(self) -> anyhow::Result<Option<anyhow::Error>> {
+    pub fn install(mut self) -> anyhow::Result<Option<anyhow::Error>> {
+        // Never put in place what is not durable yet.
+        if let Err(e) = self.take_unflushed().flush() {
+            self.discard();
+            return Err(e);
+        }
         let parent = self.stage.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
         let placed = match self.how {
             Install::Create => fsio::rename_noreplace(&self.stage, &self.target),

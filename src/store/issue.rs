@@ -341,6 +341,8 @@ impl Store {
         let entry = Entry::valid(certinfo::not_after(&cert), &serial, &subject);
         let pem = certinfo::to_pem(cert_der);
         let newcert = self.paths.newcert(&serial);
+        let mut staged = staged;
+        let stage_files = staged.as_mut().map(Staged::take_unflushed).unwrap_or_default();
         let written = (|| {
             let mut batch = fsio::Batch::new();
             // Exclusive: a serial already used fails the batch before any file is placed.
@@ -353,7 +355,8 @@ impl Store {
             }
             // A failed command leaves the store as it was: the batch undoes its own
             // failure; a failed append undoes the batch.
-            let created = batch.commit()?;
+            // The stage's files are flushed with the batch's, in one go.
+            let created = batch.commit_with(stage_files)?;
             if let Err(e) = self.append_entry(&entry) {
                 fsio::remove_all(&created);
                 return Err(e);
