@@ -242,6 +242,10 @@ enum Install {
     Exchange,
 }
 
+/// The stage's name after its prefix: 16 hex digits, as `is_stage_name`
+/// (and `check`) know stages, including the random ones of earlier versions.
+const STAGE_SUFFIX: &str = "0000000000000000";
+
 /// The stage directory's name prefix for an identity directory named `name`.
 fn stage_prefix(name: &str) -> String {
     format!(".{name}.stage-")
@@ -259,7 +263,15 @@ impl Identity {
             _ => PathBuf::from("."),
         };
         fsio::create_dir(&parent, false)?;
-        remove_stale_stages(&parent, &name);
+        // One fixed stage name per identity, so a killed command's stage (it may
+        // hold a key) is found without listing issued/, which holds every identity.
+        let stage = parent.join(format!("{}{STAGE_SUFFIX}", stage_prefix(&name)));
+        match std::fs::remove_dir_all(&stage) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("cannot remove the stale {}", stage.display()));
+            }
+            _ => {}
+        }
         if target.exists() && !target.is_dir() {
             anyhow::bail!("{} is not a directory; nothing changed", target.display());
         }
@@ -285,7 +297,6 @@ impl Identity {
                 target.display()
             );
         }
-        let stage = parent.join(format!("{}{:016x}", stage_prefix(&name), rand_u64()));
         let mode = match how {
             Install::Exchange => std::fs::metadata(&target).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o700),
             _ => 0o700,
@@ -401,28 +412,8 @@ impl Staged {
     }
 }
 
-/// Stages of `name` beside it that a killed command left behind (the caller holds the store lock).
 /// Whether `n` names a stage directory (`.<name>.stage-<16 hex>`).
 pub fn is_stage_name(n: &str) -> bool {
     n.starts_with('.')
         && n.rsplit_once(".stage-").is_some_and(|(_, r)| r.len() == 16 && r.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-fn remove_stale_stages(parent: &Path, name: &str) {
-    let prefix = stage_prefix(name);
-    let Ok(rd) = std::fs::read_dir(parent) else { return };
-    for e in rd.flatten() {
-        let n = e.file_name().to_string_lossy().into_owned();
-        let is_stage =
-            n.strip_prefix(&prefix).is_some_and(|r| r.len() == 16 && r.bytes().all(|b| b.is_ascii_hexdigit()));
-        if is_stage && e.file_type().is_ok_and(|t| t.is_dir()) {
-            std::fs::remove_dir_all(e.path()).ok();
-        }
-    }
-}
-
-fn rand_u64() -> u64 {
-    let mut b = [0u8; 8];
-    aws_lc_rs::rand::fill(&mut b).ok();
-    u64::from_le_bytes(b) ^ u64::from(std::process::id())
 }
