@@ -272,3 +272,50 @@ fn an_expired_parent_crl_in_the_bundle_is_warned_by_everyday_commands() {
         );
     }
 }
+
+/// The root revokes an intermediate: the intermediate's store refuses to sign (issue, sign,
+/// renew), changing nothing, and list, gen-crl and check say why. It reads the parent store's
+/// current CRL, so it knows before its own gen-crl ran; without the parent recorded, its own
+/// crl/ca-chain.crl says the same. One level further down, the CA above is named.
+#[test]
+fn an_intermediate_revoked_by_its_parent_signs_nothing() {
+    let root = Env::new().with_ca();
+    let int_path = root.path().join("int");
+    let int = Env::at(&int_path);
+    int.run(&["init-ca", "--parent", utf8(&root.store()), "--cn", "Issuing CA", "--path-len", "1"]).ok();
+    int.issue("cli", &[]);
+    let low = Env::at(root.path().join("low"));
+    low.run(&["init-ca", "--parent", utf8(&int_path), "--cn", "Low CA"]).ok();
+    root.run(&["gen-crl"]).ok();
+    int.run(&["gen-crl"]).ok();
+    int.run(&["issue", "--cn", "before"]).ok();
+    let (csr, _key) = openssl_csr(int.path(), "req", "/CN=req", &[]);
+
+    root.run(&["revoke", "--cn", "Issuing CA", "--reason", "key-compromise", "--yes"]).ok();
+    root.run(&["gen-crl"]).ok();
+    let before = int.snapshot();
+    for args in [&["issue", "--cn", "after"][..], &["renew", "--cn", "cli"], &["sign", utf8(&int.path().join(&csr))]] {
+        let r = int.run(args).error();
+        assert!(r.stderr.contains("this CA (CN=Issuing CA"), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("was revoked by CN=mtlsctl Root CA"), "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("(key-compromise)") && r.stderr.contains("nothing was signed"), "{}", r.stderr);
+        assert!(int.snapshot() == before, "{args:?} was refused but changed the store");
+    }
+    let listed = int.run(&["list"]).ok();
+    assert!(listed.stderr.contains("was revoked by CN=mtlsctl Root CA"), "{}", listed.stderr);
+    let check = int.run(&["--json", "check"]).code(3).json();
+    let codes: Vec<&str> =
+        check["problems"].as_array().expect("problems").iter().filter_map(|p| p["code"].as_str()).collect();
+    assert!(codes.contains(&"ca_revoked"), "{check}");
+    let published = int.run(&["gen-crl"]).ok();
+    assert!(published.stderr.contains("was revoked by"), "{}", published.stderr);
+
+    // Without the parent recorded, the bundle gen-crl just wrote says it.
+    std::fs::remove_file(int.store().join("parent-store")).expect("rm parent-store");
+    let r = int.run(&["issue", "--cn", "after"]).error();
+    assert!(r.stderr.contains("ca-chain.crl") && r.stderr.contains("was revoked by"), "{}", r.stderr);
+
+    // Below it: the intermediate's bundle carries the root's CRL to the next level.
+    let r = low.run(&["issue", "--cn", "leaf"]).error();
+    assert!(r.stderr.contains("CN=Issuing CA (serial") && r.stderr.contains("a CA above this one"), "{}", r.stderr);
+}

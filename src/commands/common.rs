@@ -156,6 +156,38 @@ pub fn longest_validity(room: Duration) -> String {
     }
 }
 
+/// Refuse to sign with a CA that the CA above it revoked: servers that check
+/// CRLs reject whatever it signs.
+pub fn refuse_revoked_ca(store: &Store) -> anyhow::Result<()> {
+    match store.revoked_in_chain() {
+        Some(r) => anyhow::bail!("{}; nothing was signed", revoked_ca_words(store, &r)),
+        None => Ok(()),
+    }
+}
+
+/// Say so when a CA of this store's chain is revoked (list, gen-crl, ocsp).
+pub fn warn_revoked_ca(ctx: &Ctx, store: &Store) {
+    if let Some(r) = store.revoked_in_chain() {
+        ctx.warn(revoked_ca_words(store, &r));
+    }
+}
+
+fn revoked_ca_words(store: &Store, r: &crate::store::parent::RevokedCa) -> String {
+    let whom = if r.own {
+        format!("this CA ({}, serial {})", r.subject, r.serial)
+    } else {
+        format!("{} (serial {}), a CA above this one,", r.subject, r.serial)
+    };
+    let reason = r.listed.reason.map(|x| format!(" ({})", x.cli_name())).unwrap_or_default();
+    let parent = store.parent_store().map_or_else(|| "PARENT_STORE".to_string(), |p| show_path(&p));
+    format!(
+        "{whom} was revoked by {} on {}{reason}, says {}: servers that check CRLs reject every certificate it signed; make a new intermediate (mtlsctl --dir NEW_STORE init-ca --parent {parent}) and issue from it",
+        r.by,
+        human_time(r.listed.revoked_at),
+        show_path(&r.source)
+    )
+}
+
 /// Warn when the CA expires soon: everything it signed stops working then.
 pub fn warn_ca_expiry(ctx: &Ctx, ca_not_after: OffsetDateTime) {
     let left = ca_not_after - OffsetDateTime::now_utc();

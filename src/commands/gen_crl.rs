@@ -258,6 +258,7 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
     print_published(ctx, args, &report, &published, next, validity);
     warn_chain_crl(ctx, &store, &report, &published, now);
     common::warn_crl_expiry(ctx, &store);
+    common::warn_revoked_ca(ctx, &store);
     common::warn_ca_expiry(ctx, ca_end);
     if let Some(e) = report.exec.as_ref().filter(|e| !e.success) {
         let status = e.status.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit status {c}"));

@@ -66,6 +66,7 @@ pub fn run(ctx: &Ctx, args: &IssueArgs) -> anyhow::Result<Outcome> {
     let _told = common::tell(ctx, &store);
     let id = store.identity(&args.cn, args.out.as_deref());
     let replacing = store.check_replaceable(&id, &args.cn, args.force, OffsetDateTime::now_utc())?;
+    common::refuse_revoked_ca(&store)?;
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let ca = certinfo::parse(&signer.cert_der)?;
     let now = OffsetDateTime::now_utc();

@@ -100,6 +100,7 @@ pub fn run(ctx: &Ctx, args: &ListArgs) -> anyhow::Result<Outcome> {
         ctx.result(table(&rows, ctx.color_stdout()));
     }
     super::common::warn_crl_expiry(ctx, &store);
+    super::common::warn_revoked_ca(ctx, &store);
     if let Ok(der) = store.ca_cert_der()
         && let Ok(ca) = crate::pki::certinfo::parse(&der)
     {

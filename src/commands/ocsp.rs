@@ -182,6 +182,7 @@ fn serve(ctx: &Ctx, args: &ServeArgs) -> anyhow::Result<Outcome> {
     let listen = listen_addr(&args.listen)?;
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
+    common::warn_revoked_ca(ctx, &store);
     let ca_der = store.ca_cert_der()?;
     let issuer = IssuerId::from_cert(&ca_der)?;
     let index = responder::status::Watch::new(&store.paths.index)?;
@@ -294,6 +295,7 @@ fn sign(ctx: &Ctx, args: &SignArgs) -> anyhow::Result<Outcome> {
     let validity = positive(&args.validity, "--validity")?;
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let _told = common::tell(ctx, &store);
+    common::warn_revoked_ca(ctx, &store);
     let ca = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let ca_der = ca.cert_der.clone();
     let now = OffsetDateTime::now_utc();

@@ -289,6 +289,7 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Done);
         }
     }
+    common::refuse_revoked_ca(&store)?;
     let signer = common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?;
     let done = renew_one(ctx, &store, &signer, args, &entry, &old)?;
     // The new certificate is recorded first: a crash in between leaves both

@@ -139,6 +139,35 @@ pub fn find(crl_der: &[u8], issuer_raw: &[u8], serial_raw: &[u8]) -> Option<List
     })
 }
 
+/// The entry for a certificate (`serial_raw`) in whichever CRL of `bytes` (a
+/// PEM bundle or one DER CRL) `issuer` issued and signed. The other CRLs are
+/// told apart by their header and never decoded whole, so a bundle that also
+/// holds a large CRL of another CA costs little.
+pub fn find_signed(
+    bytes: &[u8],
+    issuer: &x509_parser::certificate::X509Certificate<'_>,
+    serial_raw: &[u8],
+) -> Option<Listed> {
+    use base64::Engine as _;
+    let want = issuer.subject().as_raw();
+    let listed_in = |der: &[u8]| {
+        let crl = parse(der).ok()?;
+        crl.verify_signature(issuer.public_key()).ok()?;
+        find(der, want, serial_raw)
+    };
+    if memchr::memmem::find(bytes, b"-----BEGIN ").is_none() {
+        return header_of_der(bytes).filter(|h| h.issuer_raw == want).and_then(|_| listed_in(bytes));
+    }
+    let engine = base64::engine::general_purpose::STANDARD;
+    crl_pem_bodies(bytes).map_while(Result::ok).find_map(|body| {
+        let b64: Vec<u8> = body.iter().filter(|b| !b.is_ascii_whitespace()).take(2048).copied().collect();
+        let usable = b64.len() - b64.len() % 4;
+        let head = engine.decode(&b64[..usable]).or_else(|_| engine.decode(b64.trim_ascii_end())).ok()?;
+        header_of_der(&head).filter(|h| h.issuer_raw == want)?;
+        listed_in(&decode_base64_lines(body).ok()?)
+    })
+}
+
 /// The earliest nextUpdate among the CRLs (the first one to lock clients out).
 pub fn earliest_next_update(ders: &[Vec<u8>]) -> Option<OffsetDateTime> {
     ders.iter().filter_map(|d| header_of_der(d)?.next_update).min()

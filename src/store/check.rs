@@ -130,6 +130,7 @@ fn inspect(store: &Store, now: OffsetDateTime, locked: bool) -> anyhow::Result<P
     }
     let listing = crl_and_ca(store, &lines, now, &mut findings);
     chain_crl(store, now, &mut findings);
+    revoked_chain(store, &mut findings);
     cnf_dir(store, &mut findings);
     let report = Report { index_lines: lines.len(), certificates, identities, findings };
     Ok(Pass { report, orphans, listing, index_ok })
@@ -514,6 +515,23 @@ fn chain_crl(store: &Store, now: OffsetDateTime, findings: &mut Vec<Finding>) {
             Some(path),
         ));
     }
+}
+
+/// A CA of the chain that the CA above it revoked: nothing it signs is accepted.
+fn revoked_chain(store: &Store, findings: &mut Vec<Finding>) {
+    let Some(r) = store.revoked_in_chain() else { return };
+    let whom = if r.own { "this CA".to_string() } else { format!("{}, a CA above this one,", r.subject) };
+    findings.push(
+        Finding::new(
+            "ca_revoked",
+            format!(
+                "{whom} (serial {}) was revoked by {}: servers that check CRLs reject every certificate it signed; issue from a new intermediate",
+                r.serial, r.by
+            ),
+            Some(&r.source),
+        )
+        .serial(&r.serial),
+    );
 }
 
 /// The CRL exists, is current, is this CA's, and lists every R line (and no

@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::{Store, fsio};
-use crate::pki::{certinfo, crl};
+use crate::pki::{certinfo, crl, names};
 
 /// The file, under the store root, that names the parent store.
 pub const PARENT_FILE: &str = "parent-store";
@@ -17,6 +17,20 @@ pub(super) fn record(parent_root: &Path) -> Vec<u8> {
     let mut bytes = parent_root.as_os_str().as_bytes().to_vec();
     bytes.push(b'\n');
     bytes
+}
+
+/// A CA of a store's chain that the CA above it revoked.
+#[derive(Debug, Clone)]
+pub struct RevokedCa {
+    pub subject: String,
+    pub serial: String,
+    /// The CA whose CRL lists it.
+    pub by: String,
+    /// Whether it is the store's own CA (else one above it).
+    pub own: bool,
+    pub listed: crl::Listed,
+    /// The CRL file that says so.
+    pub source: PathBuf,
 }
 
 /// What the recorded parent store offers for this store's chain CRL.
@@ -49,27 +63,9 @@ impl Store {
     /// The recorded parent's current CRLs, read without its lock (it replaces
     /// its CRL files atomically), or why there are none.
     pub fn parent_crl(&self) -> ParentCrl {
-        let Some(parent) = self.parent_store() else { return ParentCrl::NotRecorded };
-        let store = match Store::open(&parent) {
-            Ok(s) => s,
-            Err(e) => return ParentCrl::Unreachable { parent, error: format!("{e:#}") },
-        };
-        let (Ok(ours), Ok(theirs)) = (self.ca_chain_ders(), store.ca_cert_der()) else {
-            return ParentCrl::Unreachable { parent, error: "its CA certificate cannot be read".into() };
-        };
-        // The parent is the CA that signed ours: same name and key as the second of our chain.
-        let same = |a: &[u8], b: &[u8]| match (certinfo::parse(a), certinfo::parse(b)) {
-            (Ok(a), Ok(b)) => a.subject().as_raw() == b.subject().as_raw() && a.public_key().raw == b.public_key().raw,
-            _ => false,
-        };
-        if !ours.get(1).is_some_and(|issuer| same(issuer, &theirs)) {
-            return ParentCrl::NotTheParent { parent };
-        }
-        let intermediate = store.ca_chain_ders().is_ok_and(|c| c.len() > 1);
-        let crl = if intermediate && store.paths.chain_crl.exists() {
-            store.paths.chain_crl.clone()
-        } else {
-            store.paths.crl.clone()
+        let (parent, crl) = match self.parent_crl_file() {
+            Ok(found) => found,
+            Err(why) => return why,
         };
         let bytes = match std::fs::read(&crl) {
             Ok(b) => b,
@@ -80,5 +76,65 @@ impl Store {
             Ok(ders) => ParentCrl::Found { parent, crl, ders },
             Err(e) => ParentCrl::BadCrl { parent, crl, error: format!("{e:#}") },
         }
+    }
+
+    /// The first CA of this store's chain (this CA first) that the CA above it
+    /// lists as revoked, by the parent store's current CRL (when one is
+    /// recorded) and by crl/ca-chain.crl. Every certificate such a CA signs is
+    /// rejected by whoever checks CRLs. `None` for a root.
+    pub fn revoked_in_chain(&self) -> Option<RevokedCa> {
+        let chain = self.ca_chain_ders().ok()?;
+        if chain.len() < 2 {
+            return None;
+        }
+        let certs: Vec<_> = chain.iter().map(|d| certinfo::parse(d)).collect::<Result<_, _>>().ok()?;
+        let sources = self.parent_crl_file().ok().map(|(_, crl)| crl).into_iter().chain([self.paths.chain_crl.clone()]);
+        for source in sources {
+            let Ok(bytes) = fsio::read_limited(&source, fsio::LARGE_INPUT) else { continue };
+            for pair in certs.windows(2) {
+                let (ca, above) = (&pair[0], &pair[1]);
+                let listed = crl::find_signed(&bytes, above, ca.raw_serial());
+                // removeFromCRL in a full CRL is no revocation (RFC 5280 5.3.1): verifiers let it through.
+                if let Some(listed) = listed.filter(|l| l.reason != Some(crate::pki::reason::Reason::RemoveFromCrl)) {
+                    return Some(RevokedCa {
+                        subject: names::display_name(ca.subject()),
+                        serial: certinfo::serial_hex(ca),
+                        by: names::display_name(above.subject()),
+                        own: std::ptr::eq(ca, &certs[0]),
+                        listed,
+                        source,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The recorded parent store and the CRL file of it that speaks for this
+    /// store's CA (its crl/ca-chain.crl when it is an intermediate itself).
+    fn parent_crl_file(&self) -> Result<(PathBuf, PathBuf), ParentCrl> {
+        let Some(parent) = self.parent_store() else { return Err(ParentCrl::NotRecorded) };
+        let store = match Store::open(&parent) {
+            Ok(s) => s,
+            Err(e) => return Err(ParentCrl::Unreachable { parent, error: format!("{e:#}") }),
+        };
+        let (Ok(ours), Ok(theirs)) = (self.ca_chain_ders(), store.ca_cert_der()) else {
+            return Err(ParentCrl::Unreachable { parent, error: "its CA certificate cannot be read".into() });
+        };
+        // The parent is the CA that signed ours: same name and key as the second of our chain.
+        let same = |a: &[u8], b: &[u8]| match (certinfo::parse(a), certinfo::parse(b)) {
+            (Ok(a), Ok(b)) => a.subject().as_raw() == b.subject().as_raw() && a.public_key().raw == b.public_key().raw,
+            _ => false,
+        };
+        if !ours.get(1).is_some_and(|issuer| same(issuer, &theirs)) {
+            return Err(ParentCrl::NotTheParent { parent });
+        }
+        let intermediate = store.ca_chain_ders().is_ok_and(|c| c.len() > 1);
+        let crl = if intermediate && store.paths.chain_crl.exists() {
+            store.paths.chain_crl.clone()
+        } else {
+            store.paths.crl.clone()
+        };
+        Ok((parent, crl))
     }
 }
