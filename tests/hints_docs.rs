@@ -14,6 +14,17 @@ fn run_in(env: &Env, cwd: &Path, args: &[&str]) -> Run {
     to_run(c.output().expect("run mtlsctl"))
 }
 
+/// `-V` names the program the same way wherever it is given.
+#[test]
+fn the_version_is_the_programs_after_a_subcommand_too() {
+    let env = Env::new();
+    let want = format!("mtlsctl {}\n", env!("CARGO_PKG_VERSION"));
+    for args in [&["--version"][..], &["-V"], &["issue", "-V"], &["ocsp", "serve", "--version"]] {
+        let r = run_in(&env, env.path(), args).ok();
+        assert_eq!(r.stdout, want, "{args:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // item 9: hints that look before they speak
 

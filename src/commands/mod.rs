@@ -124,7 +124,14 @@ pub fn parse() -> Cli {
         }
     }
     let mut cmd = Cli::command();
-    let mut matches = cmd.try_get_matches_from_mut(&args).unwrap_or_else(|e| e.exit());
+    let mut matches = cmd.try_get_matches_from_mut(&args).unwrap_or_else(|e| {
+        // `mtlsctl issue -V` is the same program: clap would name it "mtlsctl-issue".
+        if e.kind() == clap::error::ErrorKind::DisplayVersion {
+            println!("mtlsctl {}", env!("CARGO_PKG_VERSION"));
+            std::process::exit(0);
+        }
+        e.exit()
+    });
     Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
 }
 
