@@ -58,6 +58,19 @@ fn due_renews_only_due_identities_and_skips_revoked() {
     env.run(&["renew", "--due", "--before", "120%"]).error().stderr_has("between 0% and 100%");
 }
 
+/// An expired identity is skipped, said once, with what replaces it (by its CN, not its directory).
+#[test]
+fn due_names_what_replaces_an_expired_identity() {
+    let env = Env::new().with_ca();
+    env.issue("old one", &["--validity", "1s"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let r = env.run(&["renew", "--due"]).ok();
+    assert!(r.stderr.contains("skipped old_one: expired "), "{}", r.stderr);
+    assert!(r.stderr.contains(" ago (mtlsctl issue --cn 'old one' replaces it)"), "{}", r.stderr);
+    assert!(!r.stderr.contains("expired, expired"), "{}", r.stderr);
+    env.run(&["issue", "--cn", "old one"]).ok().stderr_has("expired");
+}
+
 #[test]
 fn exec_runs_once_only_after_a_renewal_and_its_failure_is_exit_1() {
     let env = Env::new().with_ca();

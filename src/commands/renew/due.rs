@@ -48,6 +48,9 @@ struct SkippedItem {
     /// not_due, revoked, suspended, expired, no_index_line, no_certificate
     reason: &'static str,
     not_after: Option<String>,
+    /// The certificate's CN, for the hint that replaces an expired one.
+    #[serde(skip)]
+    cn: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -76,7 +79,21 @@ fn skip(name: &str, serial: Option<&str>, reason: &'static str, end: Option<Offs
         serial: serial.map(str::to_string),
         reason,
         not_after: end.map(rfc3339),
+        cn: None,
     })
+}
+
+fn expired(
+    name: &str,
+    serial: &str,
+    end: OffsetDateTime,
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+) -> State {
+    let mut state = skip(name, Some(serial), "expired", Some(end));
+    if let State::Skip(s) = &mut state {
+        s.cn = crate::pki::names::common_name(cert.subject());
+    }
+    state
 }
 
 /// Judge `issued/<name>/cert.pem` against the index and the window.
@@ -91,12 +108,12 @@ fn state(dir: &Path, name: &str, index: &Index, window: Window, now: OffsetDateT
     let Some(i) = index.find_serial(&serial) else { return skip(name, Some(&serial), "no_index_line", Some(end)) };
     match index.entries[i].effective_status(now) {
         Status::Revoked => return skip(name, Some(&serial), "revoked", Some(end)),
-        Status::Expired => return skip(name, Some(&serial), "expired", Some(end)),
+        Status::Expired => return expired(name, &serial, end, &cert),
         Status::Suspended => return skip(name, Some(&serial), "suspended", Some(end)),
         Status::Valid => {}
     }
     if end <= now {
-        return skip(name, Some(&serial), "expired", Some(end));
+        return expired(name, &serial, end, &cert);
     }
     if !window.due(start, end, now) {
         return skip(name, Some(&serial), "not_due", Some(end));
@@ -212,9 +229,18 @@ fn print(ctx: &Ctx, report: &DueReport, now: OffsetDateTime) {
             .not_after
             .as_deref()
             .and_then(|t| time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok())
-            .map(|t| format!(", {}", left_words(t - now)))
-            .unwrap_or_default();
-        lines.push(format!("skipped {}: {}{left}", s.name, s.reason.replace('_', " ")));
+            .map(|t| left_words(t - now));
+        lines.push(match (s.reason, left) {
+            // "expired, expired 3 s ago" says it twice; say what replaces it instead.
+            ("expired", Some(left)) => match &s.cn {
+                Some(cn) => {
+                    format!("skipped {}: {left} (mtlsctl issue --cn {} replaces it)", s.name, common::shell_word(cn))
+                }
+                None => format!("skipped {}: {left}", s.name),
+            },
+            (reason, Some(left)) => format!("skipped {}: {}, {left}", s.name, reason.replace('_', " ")),
+            (reason, None) => format!("skipped {}: {}", s.name, reason.replace('_', " ")),
+        });
     }
     let summary = format!(
         "{} renewed, {} skipped, {} failed (window: {})",
