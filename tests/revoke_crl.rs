@@ -131,10 +131,12 @@ fn openssl_crl_text_shows_every_reason_the_number_and_the_dates() {
     assert_eq!(j2["next_update"], j["next_update"], "{next}");
 
     // The next CRL takes the next number and writes the one after.
-    env.run(&["gen-crl"]).ok().stderr_has("Next CRL due by");
+    env.run(&["gen-crl"]).ok().stderr_has("Next CRL due by").stderr_has("(in 7 days)");
     let text = openssl(env.path(), &["crl", "-in", "pki/crl/ca.crl", "-text", "-noout"]).stdout;
     assert!(text.contains("                2\n"), "{text}");
     assert_eq!(std::fs::read_to_string(env.store().join("crlnumber")).expect("crlnumber"), "03\n");
+    // The time to the next CRL is in the unit that fits, as everywhere.
+    env.run(&["gen-crl", "--next-update", "12h"]).ok().stderr_has("(in 12h00m)");
 }
 
 #[test]

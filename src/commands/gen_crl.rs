@@ -11,7 +11,7 @@ use time::{Duration, OffsetDateTime};
 use super::common::{self, PassArgs, show_path};
 use crate::Outcome;
 use crate::cli::{Parsed, Window};
-use crate::output::{Ctx, format_duration, format_time_left};
+use crate::output::{Ctx, format_time_left};
 use crate::pki::dates::{human_time, rfc3339};
 use crate::pki::{certinfo, crl};
 use crate::store::Store;
@@ -306,7 +306,7 @@ fn print_published(
     text.push_str(&format!(
         "Next CRL due by {} (in {}): servers that check this CRL reject every client after that unless `mtlsctl gen-crl` runs again.\nReload servers that use it (nginx -s reload).",
         human_time(next),
-        format_duration(validity)
+        crate::pki::dates::time_left(validity)
     ));
     ctx.info(text);
 }
