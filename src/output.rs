@@ -296,6 +296,9 @@ fn typed_hint(cause: &(dyn std::error::Error + 'static)) -> Option<String> {
             StoreError::NoPassphrase(_) => Some(passphrase_hint("--passphrase-file")),
             StoreError::KeyReadable { path, .. } => Some(format!("chmod 600 {}", path.display())),
             StoreError::IdentityExists(_) => Some("pass --force to replace it, or --out DIR to write elsewhere".into()),
+            StoreError::IdentityOfAnother { holder, .. } => Some(format!(
+                "pass --out DIR to write this identity elsewhere (--force would replace the identity of \"{holder}\")"
+            )),
             StoreError::EasyrsaIssued { name, cn, .. } => Some(format!(
                 "revoke it first (easyrsa revoke {name} or mtlsctl revoke --cn {cn}), or choose another --cn"
             )),

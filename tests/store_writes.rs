@@ -269,6 +269,23 @@ fn renew_refuses_a_directory_holding_another_certificates_identity() {
     check_identity(&env.store().join("issued/a_b"));
 }
 
+/// 'a/b' maps onto the directory of 'a b': issue refuses, naming the holder, and does not offer
+/// --force as the way out; nothing changes.
+#[test]
+fn issue_names_the_identity_whose_directory_a_cn_maps_onto() {
+    let env = Env::new().with_ca();
+    let serial = env.issue_serial("a b", &[]);
+    let before = env.snapshot();
+    let r = env.run(&["issue", "--cn", "a/b"]).error();
+    assert!(r.stderr.contains(&format!("holds the identity of \"a b\" (serial {serial})")), "{}", r.stderr);
+    assert!(r.stderr.contains("hint: pass --out DIR"), "{}", r.stderr);
+    assert!(!r.stderr.contains("hint: pass --force"), "{}", r.stderr);
+    assert!(env.snapshot() == before, "the refused issue changed the store");
+    let out = env.path().join("ab");
+    env.run(&["issue", "--cn", "a/b", "--out", utf8(&out)]).ok();
+    check_identity(&out);
+}
+
 // ---------------------------------------------------------------------------
 // item 12: failures after the commit point
 

@@ -32,6 +32,11 @@ pub enum StoreError {
     KeyReadable { path: PathBuf, mode: u32 },
     #[error("{} already holds a certificate", .0.display())]
     IdentityExists(PathBuf),
+    #[error(
+        "{} holds the identity of \"{holder}\" (serial {serial}), which \"{cn}\" shares a directory name with",
+        .dir.display()
+    )]
+    IdentityOfAnother { dir: PathBuf, holder: String, serial: String, cn: String },
     #[error("easy-rsa already issued {}", .crt.display())]
     EasyrsaIssued { crt: PathBuf, name: String, cn: String },
 }

@@ -141,7 +141,19 @@ impl Store {
     ) -> anyhow::Result<Option<Replacing>> {
         let own = self.standing(&id.cert(), now)?;
         if own.as_ref().is_some_and(|s| !s.is_spent()) && !force {
-            return Err(StoreError::IdentityExists(id.dir.clone()).into());
+            // Two CNs can map to one directory name ("a/b" and "a b" both to a_b): name the holder.
+            let holder = fsio::read(&id.cert()).ok().and_then(|pem| {
+                let der = certinfo::load_certs(&pem).ok()?.into_iter().next()?;
+                let cert = certinfo::parse(&der).ok()?;
+                Some((names::common_name(cert.subject())?, certinfo::serial_hex(&cert)))
+            });
+            return Err(match holder {
+                Some((holder, serial)) if holder != cn => {
+                    StoreError::IdentityOfAnother { dir: id.dir.clone(), holder, serial, cn: cn.to_string() }
+                }
+                _ => StoreError::IdentityExists(id.dir.clone()),
+            }
+            .into());
         }
         let mut replacing = own.filter(Standing::is_spent).map(|standing| Replacing { path: id.cert(), standing });
         if let Some(mirror) = self.easyrsa_mirror(cn) {
