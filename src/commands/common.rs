@@ -348,6 +348,8 @@ pub struct Issued {
     pub key: Option<String>,
     pub chain: String,
     pub ca: String,
+    /// identity.pem (key then chain in one file), when the key was made here.
+    pub identity: Option<String>,
     pub newcert: String,
 }
 
@@ -410,6 +412,7 @@ pub fn report_issued(
         key: with_key.then(|| id.key().display().to_string()),
         chain: id.chain().display().to_string(),
         ca: id.ca().display().to_string(),
+        identity: (with_key && id.bundle().is_file()).then(|| id.bundle().display().to_string()),
         newcert: store.paths.newcert(serial).display().to_string(),
     };
     ctx.emit(&report)?;

@@ -88,6 +88,10 @@ struct Renewed {
     old_serial: String,
     old_not_after: Option<String>,
     serial: Option<String>,
+    /// `CN=..., O=...`, as `issue` reports it.
+    subject: Option<String>,
+    key_type: Option<String>,
+    not_before: Option<String>,
     not_after: Option<String>,
     common_name: String,
     sans: Vec<San>,
@@ -97,6 +101,9 @@ struct Renewed {
     cert: Option<String>,
     key: Option<String>,
     chain: Option<String>,
+    ca: Option<String>,
+    identity: Option<String>,
+    newcert: Option<String>,
 }
 
 /// The entry to renew: by serial, or the newest non-revoked one with the CN.
@@ -233,6 +240,9 @@ fn not_due(ctx: &Ctx, args: &RenewArgs, entry: &Entry, subject: &Subject, end: O
         old_serial: entry.serial.clone(),
         old_not_after: Some(rfc3339(end)),
         serial: None,
+        subject: None,
+        key_type: None,
+        not_before: None,
         not_after: None,
         common_name: subject.cn.clone(),
         sans: subject.sans.clone(),
@@ -242,6 +252,9 @@ fn not_due(ctx: &Ctx, args: &RenewArgs, entry: &Entry, subject: &Subject, end: O
         cert: None,
         key: None,
         chain: None,
+        ca: None,
+        identity: None,
+        newcert: None,
     })?;
     ctx.info(format!(
         "\"{}\" (serial {}) expires on {} ({} left), not within {}: nothing to do",
@@ -299,7 +312,7 @@ pub fn run(ctx: &Ctx, args: &RenewArgs) -> anyhow::Result<Outcome> {
         None => None,
     };
     ctx.notices(&store);
-    report(ctx, args, &entry, &done, revoked.as_ref())?;
+    report(ctx, &store, args, &entry, &done, revoked.as_ref())?;
     common::warn_ca_expiry(ctx, done.ca_end);
     common::warn_crl_expiry(ctx, &store);
     Ok(Outcome::Done)
@@ -354,6 +367,7 @@ fn renew_one(
 
 fn report(
     ctx: &Ctx,
+    store: &Store,
     args: &RenewArgs,
     entry: &Entry,
     done: &Done,
@@ -367,6 +381,9 @@ fn report(
         old_serial: entry.serial.clone(),
         old_not_after: entry.not_after().map(rfc3339),
         serial: Some(issued.serial.clone()),
+        subject: Some(crate::pki::names::display_name(new_cert.subject())),
+        key_type: crate::pki::keys::describe_spki(new_cert.public_key().raw),
+        not_before: Some(rfc3339(certinfo::not_before(&new_cert))),
         not_after: Some(rfc3339(na)),
         common_name: subject.cn.clone(),
         sans: subject.sans.clone(),
@@ -376,6 +393,9 @@ fn report(
         cert: Some(id.cert().display().to_string()),
         key: Some(id.key().display().to_string()),
         chain: Some(id.chain().display().to_string()),
+        ca: Some(id.ca().display().to_string()),
+        identity: id.bundle().is_file().then(|| id.bundle().display().to_string()),
+        newcert: Some(store.paths.newcert(&issued.serial).display().to_string()),
     })?;
     let mut text = format!(
         "Renewed \"{}\": serial {} replaces {}, valid until {} ({} left){}\n  cert:  {}\n  key:   {}\n  chain: {}",
