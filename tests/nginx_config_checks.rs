@@ -117,6 +117,37 @@ fn in_an_easyrsa_pki_a_server_easyrsa_revoked_is_refused() {
     refused(&env, &["--server", "web"], "was revoked on");
 }
 
+/// A server identity easy-rsa made itself (build-server-full: issued/NAME.crt, private/NAME.key)
+/// is served from easy-rsa's files, and a real nginx with the block takes a client mtlsctl issued.
+#[test]
+fn in_an_easyrsa_pki_a_server_easyrsa_built_is_served() {
+    let env = Env::new();
+    easyrsa(&env, &["init-pki"]).ok();
+    easyrsa(&env, &["build-ca", "nopass"]).ok();
+    easyrsa(&env, &["--san=IP:127.0.0.1", "build-server-full", "localhost", "nopass"]).ok();
+    env.issue("cli", &[]);
+    env.run(&["gen-crl"]).ok();
+    let json = env.run(&["--json", "nginx-config", "--server", "localhost"]).ok().json();
+    let crt = env.store().join("issued/localhost.crt");
+    assert_eq!(json["ssl_certificate"], utf8(&crt), "{json}");
+    assert_eq!(json["ssl_certificate_key"], utf8(&env.store().join("private/localhost.key")), "{json}");
+    let block = env.run(&["nginx-config", "--server", "localhost"]).ok().stdout;
+    nginx_accepts(&env, &block, "easyrsa-built");
+    let port = free_port();
+    let dir = env.path().join("ngx-run");
+    std::fs::create_dir_all(&dir).expect("nginx dir");
+    let listen = format!("127.0.0.1:{port}");
+    let block = env.run(&["nginx-config", "--server", "localhost", "--listen", &listen]).ok().stdout;
+    std::fs::write(dir.join("mtls.conf"), &block).expect("write block");
+    write_nginx_conf(&dir, &format!("  include {}/mtls.conf;\n", dir.display()));
+    let _nginx = crate::common::run_nginx(&dir, port);
+    let id = env.store().join("issued/cli");
+    let (ca, chain, key) = (env.store().join("ca.crt"), id.join("chain.pem"), id.join("key.pem"));
+    let tls = ["--cacert", utf8(&ca), "--cert", utf8(&chain), "--key", utf8(&key)];
+    assert_eq!(crate::common::curl_status(port, &tls), 200, "an easy-rsa server identity did not serve");
+    assert_eq!(crate::common::curl_status(port, &["--cacert", utf8(&ca)]), 400, "no client certificate");
+}
+
 #[test]
 fn an_upstream_that_is_not_a_plain_url_is_refused() {
     let env = server_store();

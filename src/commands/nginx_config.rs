@@ -144,7 +144,11 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let id = store.identity(&args.server, None);
     let dir = &id.dir;
-    let (chain, key) = (id.chain(), id.key());
+    // An identity `easyrsa build-server-full` made: issued/<name>.crt and private/<name>.key.
+    let (chain, key) = match store.easyrsa_identity(&id, &args.server) {
+        Some(m) if m.key.exists() => (m.crt, m.key),
+        _ => (id.chain(), id.key()),
+    };
     if !chain.exists() || !key.exists() {
         return Err(hinted(
             format!("{} has no chain.pem and key.pem", dir.display()),
@@ -159,6 +163,13 @@ pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
         check_upstream(url)?;
     }
     let ca_chain = store.ca_chain_ders()?;
+    if ca_chain.len() > 1 && chain != id.chain() {
+        ctx.warn(format!(
+            "{} is the leaf alone: nginx sends no intermediate with it, and clients that do not have it refuse the server; mtlsctl export --cn {} writes the chain",
+            chain.display(),
+            common::shell_word(&args.server)
+        ));
+    }
     // Before anything is written: a refused config leaves the store as it was.
     if !args.no_crl && ca_chain.len() > 1 && store.paths.chain_crl.exists() {
         check_chain_crl(ctx, &store, &ca_chain, &store.paths.chain_crl)?;
