@@ -201,6 +201,37 @@ fn scrypt_and_pbkdf2_variants_open() {
     }
 }
 
+/// PKCS#12's password-based 3DES, which `openssl pkcs8 -topk8` wrote by default before
+/// OpenSSL 1.1 (`-v1 PBE-SHA1-3DES`, and the 2-key `PBE-SHA1-2DES`), for an EC and an RSA
+/// key: named by inspect, opened with the passphrase; a wrong one is that error, not corruption.
+#[test]
+fn pkcs12_pbe_keys_of_old_openssl_open() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let pass = format!("pass:{PASS}");
+    openssl(dir, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ec.pem"]);
+    openssl(dir, &["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.pem"]);
+    for (plain, scheme, named) in [
+        ("ec.pem", "PBE-SHA1-3DES", "pbeWithSHA1And3-KeyTripleDES-CBC"),
+        ("ec.pem", "PBE-SHA1-2DES", "pbeWithSHA1And2-KeyTripleDES-CBC"),
+        ("rsa.pem", "PBE-SHA1-3DES", "pbeWithSHA1And3-KeyTripleDES-CBC"),
+    ] {
+        let out = format!("{scheme}-{plain}");
+        openssl(dir, &["pkcs8", "-topk8", "-in", plain, "-v1", scheme, "-passout", &pass, "-out", &out]);
+        assert!(asn1_objects(dir, &dir.join(&out)).contains(named), "{out}");
+        let cert = self_signed_ca(dir, &dir.join(plain));
+        let env = store_with_foreign_ca(&cert, &dir.join(&out));
+        let j = env.run(&["--json", "inspect", utf8(&dir.join(&out))]).ok().json();
+        let said = j["encryption"].as_str().unwrap_or_default();
+        assert!(said.contains(named) && said.contains("(2048 rounds)") && !said.contains("not supported"), "{j}");
+        let before = env.snapshot();
+        let r = env.run_with(&["issue", "--cn", "alice"], &[("MTLSCTL_CA_PASSPHRASE", "wrong")]).error();
+        assert!(r.stderr.contains("wrong passphrase"), "{out}: {}", r.stderr);
+        assert_eq!(before, env.snapshot(), "{out}");
+        issue_revoke_and_verify(&env, &cert, plain == "rsa.pem");
+    }
+}
+
 /// Unsupported schemes are named (with their OID), whatever the passphrase, before
 /// any is asked for; a wrong passphrase is its own error; neither changes the store.
 #[test]

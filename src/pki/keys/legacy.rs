@@ -168,7 +168,7 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
 }
 
 /// CBC-decrypt in place; the plaintext's length, `None` on bad padding.
-fn cbc_decrypt<C>(key: &[u8], iv: &[u8], buf: &mut [u8]) -> Option<usize>
+pub(super) fn cbc_decrypt<C>(key: &[u8], iv: &[u8], buf: &mut [u8]) -> Option<usize>
 where
     C: cbc::cipher::BlockDecryptMut + cbc::cipher::BlockCipher + cbc::cipher::KeyInit,
     cbc::Decryptor<C>: KeyIvInit + BlockDecryptMut,

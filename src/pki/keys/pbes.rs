@@ -1,7 +1,8 @@
 //! Encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`): PBES2 with PBKDF2 or scrypt
-//! and AES-CBC or DES-EDE3-CBC, what easy-rsa and `openssl req` write. Any
-//! other scheme is named by its OID, so "unsupported" never reads as "wrong
-//! passphrase".
+//! and AES-CBC or DES-EDE3-CBC, what easy-rsa and `openssl req` write, and
+//! PKCS#12's pbeWithSHA1And3-KeyTripleDES-CBC (and its 2-key form), what
+//! `openssl pkcs8 -topk8` wrote before OpenSSL 1.1. Any other scheme is named
+//! by its OID, so "unsupported" never reads as "wrong passphrase".
 
 use der::asn1::{AnyRef, ObjectIdentifier as Oid, OctetStringRef};
 use der::{Decode, Reader, SliceReader, Tag, Tagged};
@@ -76,6 +77,9 @@ fn unsupported(what: String) -> KeyError {
 /// The scheme of an encrypted PKCS#8 key, or why mtlsctl cannot open it
 /// (before any passphrase is asked for). Malformed DER is an `Err` of anyhow.
 pub(super) fn check(der: &[u8]) -> anyhow::Result<()> {
+    if let Some(p12) = Pkcs12Pbe::parse(der) {
+        return p12.and_then(|p| p.check()).map_err(Into::into);
+    }
     let enc = match pkcs8::EncryptedPrivateKeyInfo::from_der(der) {
         Ok(enc) => enc,
         // The pkcs8 crate refuses unknown OIDs while parsing: find which one.
@@ -123,6 +127,15 @@ fn check_parsed(enc: &pkcs8::EncryptedPrivateKeyInfo<'_>) -> Result<(), KeyError
 /// The scheme in a few words for people (`PBES2, PBKDF2-hmacWithSHA256, aes-256-cbc`),
 /// or what mtlsctl cannot open.
 pub(super) fn describe(der: &[u8]) -> String {
+    if let Some(p12) = Pkcs12Pbe::parse(der) {
+        return match p12 {
+            Ok(p) => {
+                let note = if p.check().is_ok() { "" } else { ", not supported" };
+                format!("{} ({} rounds){note}", named_short(&p.scheme), p.rounds)
+            }
+            Err(_) => "corrupt".into(),
+        };
+    }
     let Ok(enc) = pkcs8::EncryptedPrivateKeyInfo::from_der(der) else {
         return match name_unsupported(der) {
             Some(KeyError::UnsupportedEncryption(what)) => format!("{what}, not supported"),
@@ -214,6 +227,9 @@ fn pbkdf2_prf(params: AnyRef<'_>) -> Option<Oid> {
 /// Decrypt an encrypted PKCS#8 key to the plain PKCS#8 DER it holds.
 pub(super) fn decrypt(der: &[u8], passphrase: &str) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     check(der)?;
+    if let Some(p12) = Pkcs12Pbe::parse(der) {
+        return Ok(p12?.decrypt(passphrase)?);
+    }
     let enc =
         pkcs8::EncryptedPrivateKeyInfo::from_der(der).map_err(|e| anyhow::anyhow!("corrupt encrypted key: {e}"))?;
     let doc = enc.decrypt(passphrase.as_bytes()).map_err(|e| match e {
@@ -224,6 +240,123 @@ pub(super) fn decrypt(der: &[u8], passphrase: &str) -> anyhow::Result<Zeroizing<
         _ => KeyError::WrongPassphrase,
     })?;
     Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+}
+
+const PBE_SHA1_3DES: &str = "1.2.840.113549.1.12.1.3";
+const PBE_SHA1_2DES: &str = "1.2.840.113549.1.12.1.4";
+
+/// An EncryptedPrivateKeyInfo under a PKCS#12 password-based scheme
+/// (RFC 7292 appendix C): `pbeWithSHA1And3-KeyTripleDES-CBC` and its 2-key form.
+struct Pkcs12Pbe<'a> {
+    scheme: Oid,
+    salt: &'a [u8],
+    rounds: u32,
+    data: &'a [u8],
+}
+
+impl<'a> Pkcs12Pbe<'a> {
+    /// `None` when the key uses another scheme; `Some(Err)` when it is one of
+    /// these with broken parameters.
+    fn parse(der: &'a [u8]) -> Option<Result<Self, KeyError>> {
+        let mut r = SliceReader::new(der).ok()?;
+        let (alg, data) = r
+            .sequence(|r| {
+                let alg = AlgorithmIdentifierRef::decode(r)?;
+                let data = OctetStringRef::decode(r)?;
+                Ok((alg, data))
+            })
+            .ok()?;
+        let id = alg.oid.to_string();
+        if id != PBE_SHA1_3DES && id != PBE_SHA1_2DES {
+            return None;
+        }
+        let corrupt = || KeyError::Corrupt("unreadable PKCS#12 PBE parameters".into());
+        let params = || -> Option<(&'a [u8], u32)> {
+            let mut p = SliceReader::new(alg.parameters?.value()).ok()?;
+            let salt = OctetStringRef::decode(&mut p).ok()?;
+            let rounds = u32::decode(&mut p).ok()?;
+            Some((salt.as_bytes(), rounds))
+        };
+        Some(
+            params()
+                .map(|(salt, rounds)| Self { scheme: alg.oid, salt, rounds, data: data.as_bytes() })
+                .ok_or_else(corrupt),
+        )
+    }
+
+    fn check(&self) -> Result<(), KeyError> {
+        if self.rounds == 0 || self.rounds > MAX_PBKDF2_ROUNDS {
+            return Err(unsupported(format!(
+                "{} at {} iterations (mtlsctl allows 1 to {MAX_PBKDF2_ROUNDS})",
+                named(&self.scheme),
+                self.rounds
+            )));
+        }
+        let len = self.data.len();
+        if len == 0 || !len.is_multiple_of(8) {
+            return Err(KeyError::Corrupt(format!("{len} bytes of ciphertext, not a whole number of 8-byte blocks")));
+        }
+        Ok(())
+    }
+
+    fn decrypt(&self, passphrase: &str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+        // The password as a BMPString with its two-byte terminator (RFC 7292 B.1).
+        let mut password: Zeroizing<Vec<u8>> =
+            Zeroizing::new(passphrase.encode_utf16().flat_map(u16::to_be_bytes).collect());
+        password.extend_from_slice(&[0, 0]);
+        let mut key = pkcs12_kdf(&password, self.salt, 1, self.rounds, 24);
+        if self.scheme.to_string() == PBE_SHA1_2DES {
+            // Two-key triple DES: K3 = K1.
+            let k1: Vec<u8> = key[..8].to_vec();
+            key[16..24].copy_from_slice(&k1);
+        }
+        let iv = pkcs12_kdf(&password, self.salt, 2, self.rounds, 8);
+        let mut buf = Zeroizing::new(self.data.to_vec());
+        let len = super::legacy::cbc_decrypt::<des::TdesEde3>(&key, &iv, &mut buf).ok_or(KeyError::WrongPassphrase)?;
+        buf.truncate(len);
+        // Padding that happens to check out under a wrong passphrase still decrypts to no key.
+        if pkcs8::PrivateKeyInfo::from_der(&buf).is_err() {
+            return Err(KeyError::WrongPassphrase);
+        }
+        Ok(buf)
+    }
+}
+
+/// The PKCS#12 key derivation with SHA-1 (RFC 7292 appendix B.2): `n` bytes
+/// of key material of kind `id` (1 key, 2 IV).
+fn pkcs12_kdf(password: &[u8], salt: &[u8], id: u8, rounds: u32, n: usize) -> Zeroizing<Vec<u8>> {
+    use aws_lc_rs::digest::{SHA1_FOR_LEGACY_USE_ONLY as SHA1, digest};
+    const V: usize = 64;
+    let fill = |src: &[u8]| -> Vec<u8> {
+        if src.is_empty() {
+            return Vec::new();
+        }
+        let len = V * src.len().div_ceil(V);
+        src.iter().copied().cycle().take(len).collect()
+    };
+    let mut i: Zeroizing<Vec<u8>> = Zeroizing::new([fill(salt), fill(password)].concat());
+    let mut out = Zeroizing::new(Vec::with_capacity(n + 20));
+    while out.len() < n {
+        let mut block = Zeroizing::new(vec![id; V]);
+        block.extend_from_slice(&i);
+        let mut a = digest(&SHA1, &block).as_ref().to_vec();
+        for _ in 1..rounds {
+            a = digest(&SHA1, &a).as_ref().to_vec();
+        }
+        out.extend_from_slice(&a);
+        let b: Vec<u8> = a.iter().copied().cycle().take(V).collect();
+        // I_j = (I_j + B + 1) mod 2^(8v), for each v-byte block of I.
+        for chunk in i.chunks_mut(V) {
+            let mut carry = 1u16;
+            for (x, y) in chunk.iter_mut().zip(&b).rev() {
+                let sum = u16::from(*x) + u16::from(*y) + carry;
+                *x = sum as u8;
+                carry = sum >> 8;
+            }
+        }
+    }
+    out.truncate(n);
+    out
 }
 
 #[cfg(test)]
