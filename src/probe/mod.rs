@@ -263,6 +263,13 @@ impl Write for DeadlineStream {
         self.tcp.set_write_timeout(Some(left))?;
         self.tcp.write(buf).map_err(timeout_kind)
     }
+    // rustls hands over every queued record at once: one send, one segment, one
+    // wakeup of the server, where `write` alone would send each record by itself.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let left = self.remaining()?;
+        self.tcp.set_write_timeout(Some(left))?;
+        self.tcp.write_vectored(bufs).map_err(timeout_kind)
+    }
     fn flush(&mut self) -> io::Result<()> {
         self.tcp.flush()
     }
@@ -464,6 +471,10 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     let mut conn =
         ClientConnection::new(Arc::new(config), setup.server_name.clone()).map_err(|e| anyhow!("TLS setup: {e}"))?;
 
+    // rustls holds the request until the handshake is done and sends it with our last
+    // flight: the same bytes as after the handshake, in one segment instead of two.
+    let request_error = http_request(setup).and_then(|req| conn.writer().write_all(req.as_bytes()).err());
+
     let hs_start = Instant::now();
     let hs_error = handshake(&mut conn, &mut sock).err();
     at.server = recorder::snapshot(&verifier.seen);
@@ -489,7 +500,7 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     at.alpn = conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
     sock.watch_handshake_records = at.version.as_deref() == Some("TLSv1.2");
 
-    after_handshake(setup, &mut conn, &mut sock, &mut at);
+    after_handshake(setup, &mut conn, &mut sock, &mut at, request_error);
     at.renegotiation = sock.handshake_record_seen;
     Ok(at)
 }
@@ -554,17 +565,30 @@ pub fn run(
 const HTTP_LIMIT: usize = 16 * 1024;
 
 /// Send the HTTP request (or just listen) and catch the server's verdict on our certificate.
-fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut DeadlineStream, at: &mut Attempt) {
+/// The HTTP request, when one is sent.
+fn http_request(setup: &Setup) -> Option<String> {
+    setup.http_path.as_ref().map(|path| {
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtlsctl-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+            host_header(setup),
+            env!("CARGO_PKG_VERSION")
+        )
+    })
+}
+
+/// Catch the server's answer to the request (queued before the handshake) or, with
+/// no request, its verdict on our certificate. `request_error`: queuing the request failed.
+fn after_handshake(
+    setup: &Setup,
+    conn: &mut ClientConnection,
+    sock: &mut DeadlineStream,
+    at: &mut Attempt,
+    request_error: Option<io::Error>,
+) {
     let tls13 = at.version.as_deref() == Some("TLSv1.3");
     let limit = match &setup.http_path {
-        Some(path) => {
-            let req = format!(
-                "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtlsctl-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-                host_header(setup),
-                env!("CARGO_PKG_VERSION")
-            );
-            // Plaintext into rustls' buffer; it cannot fail before the connection did.
-            if let Err(e) = conn.writer().write_all(req.as_bytes()) {
+        Some(_) => {
+            if let Some(e) = request_error {
                 at.post_error = Some(format!("sending the HTTP request failed: {e}"));
                 return;
             }
