@@ -195,6 +195,26 @@ fn pem_words(e: &rustls::pki_types::pem::Error) -> String {
     }
 }
 
+/// The first private key of a PEM file as written, when it is in the clear, for
+/// a reader that checks the key itself (rustls): the key `parse_key` would read,
+/// without reading it. None for anything else (encrypted, DER, malformed, no key),
+/// which is `parse_key`'s to read or to explain.
+pub fn plain_pem_key(bytes: &[u8]) -> Option<PrivateKeyDer<'static>> {
+    if !matches!(legacy::find(bytes), Ok(None)) {
+        return None;
+    }
+    for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes) {
+        let (kind, der) = item.ok()?;
+        match kind {
+            SectionKind::PrivateKey => return Some(PrivateKeyDer::Pkcs8(der.into())),
+            SectionKind::EcPrivateKey => return Some(PrivateKeyDer::Sec1(der.into())),
+            SectionKind::RsaPrivateKey => return Some(PrivateKeyDer::Pkcs1(der.into())),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Read a private key: PKCS#8 (plain or encrypted), SEC1 or PKCS#1 (plain or
 /// legacy-encrypted PEM), PEM or DER.
 pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
