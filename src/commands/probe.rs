@@ -144,33 +144,21 @@ impl StoreCa {
         let ca = certinfo::parse(&ca_der)?;
         Ok(Self { subject_raw: ca.subject().as_raw().to_vec(), subject: ca.subject().to_string(), chain, file })
     }
-
-    /// The CA of `store`, read on first use: a probe that needs neither never reads it.
-    fn of<'a>(store: &Store, slot: &'a mut Option<Self>) -> anyhow::Result<&'a Self> {
-        if slot.is_none() {
-            *slot = Some(Self::read(store)?);
-        }
-        slot.as_ref().context("the store's CA was not read")
-    }
 }
 
+/// Our identity as read, not yet checked against the store (`check_with_store`).
 fn load_identity(
     args: &ProbeArgs,
     store: Option<&Store>,
-    store_ca: &mut Option<StoreCa>,
     provider: &CryptoProvider,
 ) -> anyhow::Result<Option<Identity>> {
     let Some((cert_path, key_path, source)) = identity_files(args, store)? else { return Ok(None) };
     let chain = read_file(&cert_path, "client certificate")?;
     let key_bytes = zeroize::Zeroizing::new(read_file(&key_path, "client key")?);
-    let mut identity = match Identity::from_bytes(&chain, &key_bytes, source, provider) {
-        Ok(i) => i,
-        Err(e) => return Err(identity_error(args, e, &cert_path, &key_path)),
-    };
-    if let Some(s) = store {
-        check_with_store(s, StoreCa::of(s, store_ca)?, &mut identity)?;
+    match Identity::from_bytes(&chain, &key_bytes, source, provider) {
+        Ok(i) => Ok(Some(i)),
+        Err(e) => Err(identity_error(args, e, &cert_path, &key_path)),
     }
-    Ok(Some(identity))
 }
 
 fn identity_error(args: &ProbeArgs, e: IdentityError, cert_path: &Path, key_path: &Path) -> anyhow::Error {
@@ -240,7 +228,7 @@ fn store_revocation(store: &Store, ca: &StoreCa, leaf_der: &[u8]) -> Option<Stri
     Some(format!("revoked on {}{reason}", dates::human_time(rev.time)))
 }
 
-fn load_trust(args: &ProbeArgs, store: Option<&Store>, store_ca: &mut Option<StoreCa>) -> anyhow::Result<Trust> {
+fn load_trust(args: &ProbeArgs, store_ca: Option<&StoreCa>) -> anyhow::Result<Trust> {
     let anchors = |source, file: &Path, ders: &[Vec<u8>], label: String| {
         let abs = crate::store::fsio::absolute(file).unwrap_or_else(|_| file.to_path_buf());
         Trust::from_ders(source, Some(abs), ders, label)
@@ -251,8 +239,7 @@ fn load_trust(args: &ProbeArgs, store: Option<&Store>, store_ca: &mut Option<Sto
             .with_context(|| format!("--cacert {} holds no usable certificate", file.display()))?;
         return anchors(TrustSource::Cacert, file, &ders, format!("among the CAs in --cacert {}", show_path(file)));
     }
-    if let Some(store) = store {
-        let ca = StoreCa::of(store, store_ca)?;
+    if let Some(ca) = store_ca {
         return anchors(TrustSource::Store, &ca.file, &ca.chain, format!("the store's CA ({})", ca.subject));
     }
     Ok(Trust::system())
@@ -286,9 +273,13 @@ pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let store = open_store_for(ctx, args, &ctx.global.dir)?;
     let _told = store.as_ref().map(|s| common::tell(ctx, s));
-    let mut store_ca = None;
-    let identity = load_identity(args, store.as_ref(), &mut store_ca, &provider)?;
-    let trust = load_trust(args, store.as_ref(), &mut store_ca)?;
+    let identity = load_identity(args, store.as_ref(), &provider)?;
+    // Read when the check of our identity or the trust needs it, and only then.
+    let store_ca = match &store {
+        Some(s) if identity.is_some() || args.cacert.is_none() => Some(StoreCa::read(s)?),
+        _ => None,
+    };
+    let trust = load_trust(args, store_ca.as_ref())?;
     if trust.roots.is_empty() && !args.insecure {
         ctx.warn("no trusted CA: no --cacert, no store and no system CA bundle; the server certificate cannot verify");
     }
@@ -303,7 +294,16 @@ pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
         trust,
         provider,
     };
-    let rep = probe::run(&setup, identity.as_ref(), trust_text, args.no_client_cert)?;
+    let ours = identity.map(|mut id| probe::Ours {
+        key: id.key.clone(),
+        checked: Box::new(|| {
+            if let (Some(s), Some(ca)) = (&store, &store_ca) {
+                check_with_store(s, ca, &mut id)?;
+            }
+            Ok(id)
+        }),
+    });
+    let rep = probe::run(&setup, ours, trust_text, args.no_client_cert)?;
     ctx.emit(&rep)?;
     if rep.verdict != Verdict::Error || rep.handshake_completed {
         ctx.result(render(&rep, ctx.color_stdout()));
