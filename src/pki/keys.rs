@@ -395,6 +395,21 @@ mod tests {
 
     use super::*;
 
+    /// Only a key in the clear in PEM goes to rustls as written; everything else is parse_key's.
+    #[test]
+    fn plain_pem_key_takes_only_a_clear_pem_key() {
+        let kp = KeyType::EcP256.generate().unwrap();
+        let plain = to_pkcs8_pem(&kp, None).unwrap();
+        let Some(PrivateKeyDer::Pkcs8(der)) = plain_pem_key(plain.as_bytes()) else { panic!("not read") };
+        assert_eq!(der.secret_pkcs8_der(), kp.serialize_der().as_slice());
+        let encrypted = to_pkcs8_pem(&kp, Some("s3cret")).unwrap();
+        assert!(plain_pem_key(encrypted.as_bytes()).is_none());
+        assert!(plain_pem_key(&kp.serialize_der()).is_none());
+        assert!(plain_pem_key(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").is_none());
+        let cut = &plain.as_bytes()[..plain.len() - 10];
+        assert!(plain_pem_key(cut).is_none(), "a cut-short file is parse_key's to explain");
+    }
+
     #[test]
     fn round_trip_encrypted() {
         let kp = KeyType::EcP256.generate().unwrap();
