@@ -121,6 +121,32 @@ fn identity_files(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Opt
     }))
 }
 
+/// The store's CA, read once for both the check of our identity and the trust:
+/// its chain (leaf-CA first), the file that chain came from, and the CA certificate's subject.
+struct StoreCa {
+    chain: Vec<Vec<u8>>,
+    file: PathBuf,
+    /// The raw Name, to tell whether our certificate is from this CA.
+    subject_raw: Vec<u8>,
+    subject: String,
+}
+
+impl StoreCa {
+    fn read(store: &Store) -> anyhow::Result<Self> {
+        let chain = store.ca_chain_ders()?;
+        let has_chain = store.paths.ca_chain.exists();
+        let file = if has_chain { store.paths.ca_chain.clone() } else { store.paths.ca_cert.clone() };
+        // Without a chain file the chain is certs/ca.crt itself: no second read.
+        let ca_der = match chain.first() {
+            Some(d) if !has_chain => d.clone(),
+            _ => store.ca_cert_der()?,
+        };
+        let ca = certinfo::parse(&ca_der)?;
+        Ok(Self { subject_raw: ca.subject().as_raw().to_vec(), subject: ca.subject().to_string(), chain, file })
+    }
+}
+
+/// Our identity as read, not yet checked against the store (`check_with_store`).
 fn load_identity(
     args: &ProbeArgs,
     store: Option<&Store>,
@@ -129,14 +155,10 @@ fn load_identity(
     let Some((cert_path, key_path, source)) = identity_files(args, store)? else { return Ok(None) };
     let chain = read_file(&cert_path, "client certificate")?;
     let key_bytes = zeroize::Zeroizing::new(read_file(&key_path, "client key")?);
-    let mut identity = match Identity::from_bytes(&chain, &key_bytes, source, provider) {
-        Ok(i) => i,
-        Err(e) => return Err(identity_error(args, e, &cert_path, &key_path)),
-    };
-    if let Some(s) = store {
-        check_with_store(s, &mut identity)?;
+    match Identity::from_bytes(&chain, &key_bytes, source, provider) {
+        Ok(i) => Ok(Some(i)),
+        Err(e) => Err(identity_error(args, e, &cert_path, &key_path)),
     }
-    Ok(Some(identity))
 }
 
 fn identity_error(args: &ProbeArgs, e: IdentityError, cert_path: &Path, key_path: &Path) -> anyhow::Error {
@@ -160,10 +182,8 @@ fn identity_error(args: &ProbeArgs, e: IdentityError, cert_path: &Path, key_path
 
 /// Our certificate against the store's CA and CRL, by verify's policy; index.txt
 /// says what the published CRL may not list yet.
-fn check_with_store(store: &Store, identity: &mut Identity) -> anyhow::Result<()> {
-    let mut chain = store.ca_chain_ders()?;
-    let root = chain.pop().context("the store has no CA certificate")?;
-    let ca = certinfo::parse(&store.ca_cert_der()?)?.subject().to_string();
+fn check_with_store(store: &Store, ca: &StoreCa, identity: &mut Identity) -> anyhow::Result<()> {
+    let (root, chain) = ca.chain.split_last().context("the store has no CA certificate")?;
     let crl_path = &store.paths.crl;
     // An unreadable CRL is no reason not to probe: revocation is then not checked here.
     let crls = if crl_path.exists() {
@@ -171,16 +191,16 @@ fn check_with_store(store: &Store, identity: &mut Identity) -> anyhow::Result<()
     } else {
         Vec::new()
     };
-    let ca = IdentityCa {
-        anchors: std::slice::from_ref(&root),
-        intermediates: &chain,
+    let against = IdentityCa {
+        anchors: std::slice::from_ref(root),
+        intermediates: chain,
         crls: &crls,
-        label: format!("this CA ({ca})"),
+        label: format!("this CA ({})", ca.subject),
         crl_label: show_path(crl_path),
     };
-    identity.check_with_ca(&ca, OffsetDateTime::now_utc())?;
+    identity.check_with_ca(&against, OffsetDateTime::now_utc())?;
     if identity.ours.revoked.is_none() {
-        if let Some(r) = store_revocation(store, &identity.leaf) {
+        if let Some(r) = store_revocation(store, ca, &identity.leaf) {
             // The CRL was not consulted when the certificate already failed its own rules.
             let listed = certinfo::parse(&identity.leaf)
                 .is_ok_and(|l| crls.iter().any(|c| crl::find(c, l.issuer().as_raw(), l.raw_serial()).is_some()));
@@ -192,14 +212,12 @@ fn check_with_store(store: &Store, identity: &mut Identity) -> anyhow::Result<()
 }
 
 /// `revoked on DATE (reason)` when our certificate is from this store and index.txt marks it R.
-fn store_revocation(store: &Store, leaf_der: &[u8]) -> Option<String> {
+fn store_revocation(store: &Store, ca: &StoreCa, leaf_der: &[u8]) -> Option<String> {
     let leaf = certinfo::parse(leaf_der).ok()?;
-    let serial = certinfo::serial_hex(&leaf);
-    let ca = store.ca_cert_der().ok()?;
-    let ca = certinfo::parse(&ca).ok()?;
-    if ca.subject().as_raw() != leaf.issuer().as_raw() {
+    if ca.subject_raw != leaf.issuer().as_raw() {
         return None;
     }
+    let serial = certinfo::serial_hex(&leaf);
     let index = store.read_index().ok()?;
     let entry = &index.entries[index.find_serial(&serial)?];
     if entry.status != "R" {
@@ -210,7 +228,7 @@ fn store_revocation(store: &Store, leaf_der: &[u8]) -> Option<String> {
     Some(format!("revoked on {}{reason}", dates::human_time(rev.time)))
 }
 
-fn load_trust(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Trust> {
+fn load_trust(args: &ProbeArgs, store_ca: Option<&StoreCa>) -> anyhow::Result<Trust> {
     let anchors = |source, file: &Path, ders: &[Vec<u8>], label: String| {
         let abs = crate::store::fsio::absolute(file).unwrap_or_else(|_| file.to_path_buf());
         Trust::from_ders(source, Some(abs), ders, label)
@@ -221,12 +239,8 @@ fn load_trust(args: &ProbeArgs, store: Option<&Store>) -> anyhow::Result<Trust> 
             .with_context(|| format!("--cacert {} holds no usable certificate", file.display()))?;
         return anchors(TrustSource::Cacert, file, &ders, format!("among the CAs in --cacert {}", show_path(file)));
     }
-    if let Some(store) = store {
-        let ders = store.ca_chain_ders()?;
-        let file =
-            if store.paths.ca_chain.exists() { store.paths.ca_chain.clone() } else { store.paths.ca_cert.clone() };
-        let ca = certinfo::parse(&store.ca_cert_der()?)?.subject().to_string();
-        return anchors(TrustSource::Store, &file, &ders, format!("the store's CA ({ca})"));
+    if let Some(ca) = store_ca {
+        return anchors(TrustSource::Store, &ca.file, &ca.chain, format!("the store's CA ({})", ca.subject));
     }
     Ok(Trust::system())
 }
@@ -260,7 +274,12 @@ pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
     let store = open_store_for(ctx, args, &ctx.global.dir)?;
     let _told = store.as_ref().map(|s| common::tell(ctx, s));
     let identity = load_identity(args, store.as_ref(), &provider)?;
-    let trust = load_trust(args, store.as_ref())?;
+    // Read when the check of our identity or the trust needs it, and only then.
+    let store_ca = match &store {
+        Some(s) if identity.is_some() || args.cacert.is_none() => Some(StoreCa::read(s)?),
+        _ => None,
+    };
+    let trust = load_trust(args, store_ca.as_ref())?;
     if trust.roots.is_empty() && !args.insecure {
         ctx.warn("no trusted CA: no --cacert, no store and no system CA bundle; the server certificate cannot verify");
     }
@@ -275,7 +294,16 @@ pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
         trust,
         provider,
     };
-    let rep = probe::run(&setup, identity.as_ref(), trust_text, args.no_client_cert)?;
+    let ours = identity.map(|mut id| probe::Ours {
+        key: id.key.clone(),
+        checked: Box::new(|| {
+            if let (Some(s), Some(ca)) = (&store, &store_ca) {
+                check_with_store(s, ca, &mut id)?;
+            }
+            Ok(id)
+        }),
+    });
+    let rep = probe::run(&setup, ours, trust_text, args.no_client_cert)?;
     ctx.emit(&rep)?;
     if rep.verdict != Verdict::Error || rep.handshake_completed {
         ctx.result(render(&rep, ctx.color_stdout()));

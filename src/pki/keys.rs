@@ -195,6 +195,26 @@ fn pem_words(e: &rustls::pki_types::pem::Error) -> String {
     }
 }
 
+/// The first private key of a PEM file as written, when it is in the clear, for
+/// a reader that checks the key itself (rustls): the key `parse_key` would read,
+/// without reading it. None for anything else (encrypted, DER, malformed, no key),
+/// which is `parse_key`'s to read or to explain.
+pub fn plain_pem_key(bytes: &[u8]) -> Option<PrivateKeyDer<'static>> {
+    if !matches!(legacy::find(bytes), Ok(None)) {
+        return None;
+    }
+    for item in <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes) {
+        let (kind, der) = item.ok()?;
+        match kind {
+            SectionKind::PrivateKey => return Some(PrivateKeyDer::Pkcs8(der.into())),
+            SectionKind::EcPrivateKey => return Some(PrivateKeyDer::Sec1(der.into())),
+            SectionKind::RsaPrivateKey => return Some(PrivateKeyDer::Pkcs1(der.into())),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Read a private key: PKCS#8 (plain or encrypted), SEC1 or PKCS#1 (plain or
 /// legacy-encrypted PEM), PEM or DER.
 pub fn parse_key(bytes: &[u8]) -> anyhow::Result<KeyFile> {
@@ -374,6 +394,21 @@ mod tests {
     }
 
     use super::*;
+
+    /// Only a key in the clear in PEM goes to rustls as written; everything else is parse_key's.
+    #[test]
+    fn plain_pem_key_takes_only_a_clear_pem_key() {
+        let kp = KeyType::EcP256.generate().unwrap();
+        let plain = to_pkcs8_pem(&kp, None).unwrap();
+        let Some(PrivateKeyDer::Pkcs8(der)) = plain_pem_key(plain.as_bytes()) else { panic!("not read") };
+        assert_eq!(der.secret_pkcs8_der(), kp.serialize_der().as_slice());
+        let encrypted = to_pkcs8_pem(&kp, Some("s3cret")).unwrap();
+        assert!(plain_pem_key(encrypted.as_bytes()).is_none());
+        assert!(plain_pem_key(&kp.serialize_der()).is_none());
+        assert!(plain_pem_key(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").is_none());
+        let cut = &plain.as_bytes()[..plain.len() - 10];
+        assert!(plain_pem_key(cut).is_none(), "a cut-short file is parse_key's to explain");
+    }
 
     #[test]
     fn round_trip_encrypted() {

@@ -74,17 +74,14 @@ impl Identity {
         provider: &CryptoProvider,
     ) -> Result<Self, IdentityError> {
         let chain = certinfo::load_certs(chain).map_err(IdentityError::NoCertificate)?;
-        let kp = match keys::parse_key(key) {
-            Ok(KeyFile::Plain(kp)) => kp,
-            Ok(KeyFile::Encrypted(_)) => return Err(IdentityError::EncryptedKey),
-            Err(e) => return Err(IdentityError::NoKey(e)),
-        };
-        let key_der = PrivateKeyDer::Pkcs8(kp.serialize_der().into());
         let certs: Vec<CertificateDer<'static>> = chain.iter().map(|d| CertificateDer::from(d.clone())).collect();
-        let certified = CertifiedKey::from_der(certs, key_der, provider).map_err(|e| match e {
-            rustls::Error::InconsistentKeys(_) => IdentityError::KeyMismatch,
-            other => IdentityError::Other(anyhow!("{other}")),
-        })?;
+        // A key in the clear goes to rustls as written: one parse of it (each parse
+        // checks the key, an elliptic-curve multiplication). Anything rustls refuses
+        // takes the long way, whose errors say why.
+        let certified = match keys::plain_pem_key(key).map(|k| CertifiedKey::from_der(certs.clone(), k, provider)) {
+            Some(Ok(c)) => c,
+            _ => Self::certified_key(certs, key, provider)?,
+        };
         let leaf_der = chain.first().cloned().ok_or_else(|| IdentityError::NoCertificate(anyhow!("no certificate")))?;
         let leaf = certinfo::parse(&leaf_der).map_err(IdentityError::NoCertificate)?;
         let na = certinfo::not_after(&leaf);
@@ -127,6 +124,24 @@ impl Identity {
         let own = verify::check_leaf(&identity.leaf, &[Purpose::Client], now);
         identity.apply(&own);
         Ok(identity)
+    }
+
+    /// The key read by `parse_key` (every format mtlsctl reads) and joined to the chain.
+    fn certified_key(
+        certs: Vec<CertificateDer<'static>>,
+        key: &[u8],
+        provider: &CryptoProvider,
+    ) -> Result<CertifiedKey, IdentityError> {
+        let kp = match keys::parse_key(key) {
+            Ok(KeyFile::Plain(kp)) => kp,
+            Ok(KeyFile::Encrypted(_)) => return Err(IdentityError::EncryptedKey),
+            Err(e) => return Err(IdentityError::NoKey(e)),
+        };
+        let key_der = PrivateKeyDer::Pkcs8(kp.serialize_der().into());
+        CertifiedKey::from_der(certs, key_der, provider).map_err(|e| match e {
+            rustls::Error::InconsistentKeys(_) => IdentityError::KeyMismatch,
+            other => IdentityError::Other(anyhow!("{other}")),
+        })
     }
 
     /// Check our identity against the store's CA and CRL (path, revocation), by

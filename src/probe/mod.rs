@@ -263,6 +263,13 @@ impl Write for DeadlineStream {
         self.tcp.set_write_timeout(Some(left))?;
         self.tcp.write(buf).map_err(timeout_kind)
     }
+    // rustls hands over every queued record at once: one send, one segment, one
+    // wakeup of the server, where `write` alone would send each record by itself.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let left = self.remaining()?;
+        self.tcp.set_write_timeout(Some(left))?;
+        self.tcp.write_vectored(bufs).map_err(timeout_kind)
+    }
     fn flush(&mut self) -> io::Result<()> {
         self.tcp.flush()
     }
@@ -434,8 +441,24 @@ fn handshake_failure(e: &io::Error, server_seen: bool) -> Failure {
     Failure { kind, detail, tls_error: None }
 }
 
+/// Work of the caller's that the handshake does not wait for. `attempt` runs it
+/// once its ClientHello is out, while the server computes its answer; an error
+/// ends the attempt.
+pub type Meanwhile<'a> = dyn FnMut() -> anyhow::Result<()> + 'a;
+
+/// Our identity for a probe: the key the handshake needs, and the checks of our
+/// certificate, which only the report needs; `checked` gives the identity they made.
+pub struct Ours<'a> {
+    pub key: Arc<CertifiedKey>,
+    pub checked: Box<dyn FnOnce() -> anyhow::Result<Identity> + 'a>,
+}
+
 /// Perform one handshake (and the HTTP request) with or without our identity.
-pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Result<Attempt> {
+pub fn attempt(
+    setup: &Setup,
+    identity: Option<Arc<CertifiedKey>>,
+    meanwhile: &mut Meanwhile<'_>,
+) -> anyhow::Result<Attempt> {
     let mut at = Attempt { identity_offered: identity.is_some(), ..Attempt::default() };
     let verifier = Arc::new(verifier(setup)?);
     let resolver = Arc::new(RecordingResolver::new(identity));
@@ -464,8 +487,16 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     let mut conn =
         ClientConnection::new(Arc::new(config), setup.server_name.clone()).map_err(|e| anyhow!("TLS setup: {e}"))?;
 
+    // rustls holds the request until the handshake is done and sends it with our last
+    // flight: the same bytes as after the handshake, in one segment instead of two.
+    let request_error = http_request(setup).and_then(|req| conn.writer().write_all(req.as_bytes()).err());
+
     let hs_start = Instant::now();
-    let hs_error = handshake(&mut conn, &mut sock).err();
+    // The ClientHello first, then our own work while the server answers it: the
+    // handshake time grows only by what that work takes beyond the server's answer.
+    let sent = flush_tls(&mut conn, &mut sock);
+    meanwhile()?;
+    let hs_error = sent.and_then(|()| handshake(&mut conn, &mut sock)).err();
     at.server = recorder::snapshot(&verifier.seen);
     at.request = recorder::snapshot(&resolver.seen);
     if let Some(e) = hs_error {
@@ -489,30 +520,38 @@ pub fn attempt(setup: &Setup, identity: Option<Arc<CertifiedKey>>) -> anyhow::Re
     at.alpn = conn.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
     sock.watch_handshake_records = at.version.as_deref() == Some("TLSv1.2");
 
-    after_handshake(setup, &mut conn, &mut sock, &mut at);
+    after_handshake(setup, &mut conn, &mut sock, &mut at, request_error);
     at.renegotiation = sock.handshake_record_seen;
     Ok(at)
 }
 
 /// Probe the server: the handshake with our identity (if any), and with `no_client_cert`
 /// one without, then the report. `trust_text` names what we trusted, for the cause text.
-pub fn run(
-    setup: &Setup,
-    identity: Option<&Identity>,
-    trust_text: String,
-    no_client_cert: bool,
-) -> anyhow::Result<Report> {
+pub fn run(setup: &Setup, ours: Option<Ours<'_>>, trust_text: String, no_client_cert: bool) -> anyhow::Result<Report> {
+    let have_identity = ours.is_some();
+    let (key, mut checks) = ours.map(|o| (o.key, o.checked)).unzip();
+    let mut checked = None;
+    // Our certificate is checked while the server answers the main ClientHello.
+    let mut check = || -> anyhow::Result<()> {
+        if let Some(c) = checks.take() {
+            checked = Some(c()?);
+        }
+        Ok(())
+    };
     // The extra handshakes of --no-client-cert run beside the main one.
     let canary_key = if no_client_cert { Some(canary::certificate(&setup.provider)?) } else { None };
     let (main, without, canary) = std::thread::scope(|sc| {
-        let without = (no_client_cert && identity.is_some()).then(|| sc.spawn(|| attempt(setup, None)));
-        let canary = canary_key.clone().map(|k| sc.spawn(move || attempt(setup, Some(k))));
-        let main = attempt(setup, identity.map(|i| i.key.clone()));
+        let without = (no_client_cert && have_identity).then(|| sc.spawn(|| attempt(setup, None, &mut || Ok(()))));
+        let canary = canary_key.clone().map(|k| sc.spawn(move || attempt(setup, Some(k), &mut || Ok(()))));
+        let main = attempt(setup, key, &mut check);
         let join = |h: Option<std::thread::ScopedJoinHandle<'_, anyhow::Result<Attempt>>>| {
             h.map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a probe thread failed")))).transpose()
         };
         Ok::<_, anyhow::Error>((main?, join(without)?, join(canary)?))
     })?;
+    // A connection that ended before its ClientHello left no time to check in.
+    check()?;
+    let identity = checked.as_ref();
     // When nothing could be tested, the extra handshakes say nothing more.
     let (without, canary) = if report::untestable(&main) { (None, None) } else { (without, canary) };
     let verify_name = setup.verify_name.clone();
@@ -554,17 +593,30 @@ pub fn run(
 const HTTP_LIMIT: usize = 16 * 1024;
 
 /// Send the HTTP request (or just listen) and catch the server's verdict on our certificate.
-fn after_handshake(setup: &Setup, conn: &mut ClientConnection, sock: &mut DeadlineStream, at: &mut Attempt) {
+/// The HTTP request, when one is sent.
+fn http_request(setup: &Setup) -> Option<String> {
+    setup.http_path.as_ref().map(|path| {
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtlsctl-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+            host_header(setup),
+            env!("CARGO_PKG_VERSION")
+        )
+    })
+}
+
+/// Catch the server's answer to the request (queued before the handshake) or, with
+/// no request, its verdict on our certificate. `request_error`: queuing the request failed.
+fn after_handshake(
+    setup: &Setup,
+    conn: &mut ClientConnection,
+    sock: &mut DeadlineStream,
+    at: &mut Attempt,
+    request_error: Option<io::Error>,
+) {
     let tls13 = at.version.as_deref() == Some("TLSv1.3");
     let limit = match &setup.http_path {
-        Some(path) => {
-            let req = format!(
-                "GET {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: mtlsctl-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-                host_header(setup),
-                env!("CARGO_PKG_VERSION")
-            );
-            // Plaintext into rustls' buffer; it cannot fail before the connection did.
-            if let Err(e) = conn.writer().write_all(req.as_bytes()) {
+        Some(_) => {
+            if let Some(e) = request_error {
                 at.post_error = Some(format!("sending the HTTP request failed: {e}"));
                 return;
             }

@@ -16,7 +16,7 @@ use rustls::{CertificateError, RootCertStore};
 use time::{Duration, OffsetDateTime};
 
 use super::diagnose::Severity;
-use super::inputs::{Identity, IdentityCa};
+use super::inputs::{Identity, IdentityCa, IdentityError};
 use super::recorder::{self, RecordingVerifier, ServerPolicy};
 use super::report::{self, Attempts, Context, ServerVerification};
 use super::vocab::{CheckCode, Code, TrustSource, Verdict};
@@ -227,6 +227,20 @@ fn identity(der: &[u8], key: &KeyPair) -> Identity {
     let pem = pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()));
     Identity::from_bytes(pem.as_bytes(), key.serialize_pem().as_bytes(), "test".into(), &provider())
         .unwrap_or_else(|_| panic!("identity"))
+}
+
+/// The key read once by rustls still tells a key of another certificate and an
+/// encrypted key apart, as the long way does.
+#[test]
+fn an_identity_refuses_another_key_and_an_encrypted_one() {
+    let ca = self_signed(ca_params("Client CA"));
+    let (der, _) = signed(&ca, &leaf_params("alice", ExtendedKeyUsagePurpose::ClientAuth));
+    let pem = pem::encode(&pem::Pem::new("CERTIFICATE", der));
+    let other = KeyPair::generate().unwrap_or_else(|_| panic!("key"));
+    let read = |key: &[u8]| Identity::from_bytes(pem.as_bytes(), key, "test".into(), &provider()).err();
+    assert!(matches!(read(other.serialize_pem().as_bytes()), Some(IdentityError::KeyMismatch)));
+    let encrypted = crate::pki::keys::to_pkcs8_pem(&other, Some("s3cret")).unwrap_or_else(|_| panic!("pem"));
+    assert!(matches!(read(encrypted.as_bytes()), Some(IdentityError::EncryptedKey)));
 }
 
 #[test]
