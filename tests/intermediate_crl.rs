@@ -319,3 +319,42 @@ fn an_intermediate_revoked_by_its_parent_signs_nothing() {
     let r = low.run(&["issue", "--cn", "leaf"]).error();
     assert!(r.stderr.contains("CN=Issuing CA (serial") && r.stderr.contains("a CA above this one"), "{}", r.stderr);
 }
+
+/// The root revokes the intermediate; nginx, given the chain CRL, refuses its clients. probe
+/// says the chain is revoked (not that the server lacks a CRL) and that only a new
+/// intermediate helps.
+#[test]
+fn probe_names_the_revoked_intermediate_when_nginx_refuses_its_clients() {
+    let (root, int_path) = root_and_intermediate();
+    let int = Env::at(&int_path);
+    int.issue("localhost", &["--profile", "server", "--san", "ip:127.0.0.1"]);
+    int.issue("alice", &[]);
+    root.run(&["gen-crl"]).ok();
+    int.run(&["gen-crl"]).ok();
+    let (port, up) = (free_port(), free_port());
+    let dir = int.path().join("ng");
+    let target = format!("127.0.0.1:{port}");
+    let server = start_generated_nginx(&int, &dir, port, up);
+    let works = int.run(&["--json", "probe", &target, "--name", "alice"]).ok().json();
+    assert_eq!(works["verdict"], "ok", "{works}");
+    drop(server);
+
+    root.run(&["revoke", "--cn", "Issuing CA", "--reason", "key-compromise", "--yes"]).ok();
+    root.run(&["gen-crl"]).ok();
+    int.run(&["gen-crl"]).ok().stderr_has("was revoked by");
+    let _server = start_generated_nginx(&int, &dir, port, up);
+    assert_eq!(curl_as(&int, &root, port, "alice").0, 400, "nginx still takes a client of the revoked intermediate");
+    let r = int.run(&["--json", "probe", &target, "--name", "alice"]);
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    let j = r.json();
+    let first = &j["diagnosis"][0];
+    assert_eq!(first["code"], "client_cert_revoked", "{j}");
+    let cause = first["cause"].as_str().unwrap_or_default();
+    assert!(cause.contains("chain is revoked") && cause.contains("CN=Issuing CA"), "{j}");
+    assert!(cause.contains("was revoked by CN=mtlsctl Root CA") && cause.contains("keyCompromise"), "{j}");
+    // The report's own check of our certificate says so too, never "not revoked".
+    assert_eq!(j["client_cert"]["check"]["code"], "revoked", "{j}");
+    assert!(j["client_cert"]["revoked_in_store"].as_str().unwrap_or_default().contains("CN=Issuing CA"), "{j}");
+    assert!(first["fix"].as_str().unwrap_or_default().contains("init-ca --parent"), "{j}");
+    assert!(!first["fix"].as_str().unwrap_or_default().contains("ssl_crl"), "{j}");
+}

@@ -199,6 +199,20 @@ fn check_with_store(store: &Store, ca: &StoreCa, identity: &mut Identity) -> any
         crl_label: show_path(crl_path),
     };
     identity.check_with_ca(&against, OffsetDateTime::now_utc())?;
+    // An intermediate its parent revoked: the store's CRLs say so, its own CRL cannot.
+    if !chain.is_empty() {
+        if let Some(r) = store.revoked_in_chain() {
+            let whom = if r.own { "which issued it" } else { "a CA above its issuer" };
+            let reason = r.listed.reason.map(|x| format!(" for {}", x.openssl_name())).unwrap_or_default();
+            identity.set_ca_revoked(format!(
+                "{} (serial {}), {whom}, was revoked by {} on {}{reason}",
+                r.subject,
+                r.serial,
+                r.by,
+                dates::human_time(r.listed.revoked_at)
+            ));
+        }
+    }
     if identity.ours.revoked.is_none() {
         if let Some(r) = store_revocation(store, ca, &identity.leaf) {
             // The CRL was not consulted when the certificate already failed its own rules.

@@ -217,6 +217,8 @@ pub struct OurCert {
     pub client_auth: bool,
     /// `revoked on DATE (reason)` when the store's index.txt or CRL says so.
     pub revoked: Option<String>,
+    /// A CA of its chain revoked by the CA above it, in words, when the store's CRLs say so.
+    pub ca_revoked: Option<String>,
     /// Whether the server's acceptable CA list names our issuer (None: it sent no list).
     pub issuer_acceptable: Option<bool>,
     pub acceptable: Vec<String>,
@@ -303,6 +305,19 @@ pub fn shell_word(word: &str) -> String {
 }
 
 pub fn revoked(via: &str, ours: &OurCert) -> Diagnosis {
+    if let Some(ca) = &ours.ca_revoked {
+        return Diagnosis::new(
+            Code::ClientCertRevoked,
+            Severity::Error,
+            format!(
+                "the client certificate's chain is revoked: {ca}; a server that checks the CRLs of the chain refuses every certificate below it; it answered with {via}"
+            ),
+            format!(
+                "no certificate of that CA is accepted again: make a new intermediate (mtlsctl --dir NEW_STORE init-ca --parent PARENT_STORE), issue the identity there (mtlsctl --dir NEW_STORE issue --cn {}) and deploy it with the new chain",
+                ours.cn.as_deref().map_or_else(|| "NAME".to_string(), shell_word)
+            ),
+        );
+    }
     let when = ours.revoked.as_deref().map(|r| format!(" (the store says: {r})")).unwrap_or_default();
     Diagnosis::new(
         Code::ClientCertRevoked,
@@ -330,6 +345,10 @@ pub fn wrong_purpose(via: &str) -> Diagnosis {
 /// (and Apache with chain CRL checking) refuses them all when its CRL file lacks the
 /// CRL of one CA of the chain.
 pub fn rejected_intermediate(via: &str, ours: &OurCert) -> Diagnosis {
+    // Not the missing CRL it usually is: the store knows the intermediate is revoked.
+    if ours.ca_revoked.is_some() {
+        return revoked(via, ours);
+    }
     Diagnosis::new(
         Code::ClientCertRejected,
         Severity::Error,
@@ -356,7 +375,7 @@ pub fn explain_rejection(via: &str, ours: &OurCert) -> Diagnosis {
         expired(via, ours)
     } else if ours.issuer_acceptable == Some(false) {
         ca_mismatch(via, ours)
-    } else if ours.revoked.is_some() {
+    } else if ours.revoked.is_some() || ours.ca_revoked.is_some() {
         revoked(via, ours)
     } else if !ours.client_auth {
         wrong_purpose(via)

@@ -191,6 +191,19 @@ impl Identity {
         self.info.revoked_in_store.clone_from(&revoked);
         self.ours.revoked = revoked;
     }
+
+    /// Record that the store's CRLs say a CA of this certificate's chain is revoked, in words.
+    pub fn set_ca_revoked(&mut self, words: String) {
+        if self.info.revoked_in_store.is_none() {
+            self.info.revoked_in_store = Some(words.clone());
+        }
+        // The policy check read this store's CRL only: it must not say "not revoked".
+        if self.info.check.code == verify::Code::Valid {
+            self.info.check =
+                IdentityCheck { code: verify::Code::Revoked, message: format!("revoked with its chain: {words}") };
+        }
+        self.ours.ca_revoked = Some(words);
+    }
 }
 
 /// The CAs the server certificate must chain to.
