@@ -243,6 +243,30 @@ fn an_unknown_flush_policy_is_refused_before_anything_is_recorded() {
     check_identity(&env.store().join("issued/svc"));
 }
 
+/// A newcerts/ file a killed issue left half-written (no index line names it) is reported
+/// and removed by check --repair; a foreign file there is reported and left alone.
+#[test]
+fn check_repair_removes_a_torn_certificate_file_and_keeps_a_foreign_one() {
+    let env = Env::new().with_ca();
+    env.issue("svc", &[]);
+    let newcerts = env.store().join("newcerts");
+    let torn = newcerts.join("0A1B2C3D4E5F60718293A4B5C6D7E8F9.pem");
+    std::fs::write(&torn, "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIQ\n").expect("write");
+    let empty = newcerts.join("1A1B2C3D4E5F60718293A4B5C6D7E8F9.pem");
+    std::fs::write(&empty, "").expect("write");
+    let foreign = newcerts.join("2A1B2C3D4E5F60718293A4B5C6D7E8F9.pem");
+    std::fs::write(&foreign, "notes about this CA\n").expect("write");
+    let check = env.run(&["--json", "check"]).code(3).json();
+    let torn_found = problem_serials(&check, "torn_certificate_file");
+    assert_eq!(torn_found.len(), 2, "{check}");
+    assert_eq!(problem_serials(&check, "foreign_certificate_file").len(), 1, "{check}");
+    env.run(&["--json", "check", "--repair"]).code(3);
+    assert!(!torn.exists() && !empty.exists(), "the torn files are still there");
+    assert!(foreign.exists(), "repair removed a file that is not a torn certificate");
+    let after = env.run(&["--json", "check"]).code(3).json();
+    assert!(problem_serials(&after, "torn_certificate_file").is_empty(), "{after}");
+}
+
 /// Whether `dir` is on ext2/3/4 or XFS (`stat -f -c %T`).
 fn on_ext4_or_xfs(dir: &Path) -> bool {
     let out = Command::new("stat").args(["-f", "-c", "%T"]).arg(dir).output().expect("stat -f");

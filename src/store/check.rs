@@ -189,6 +189,18 @@ fn certificate_files(
         if lines.contains_key(&stem) {
             continue;
         }
+        if is_torn(file) {
+            findings.push(
+                Finding::new(
+                    "torn_certificate_file",
+                    format!("newcerts/{stem}.pem was cut short (a command killed before it was on disk) and no index.txt line names it"),
+                    Some(file),
+                )
+                .serial(&stem)
+                .repairable(),
+            );
+            continue;
+        }
         match orphan_entry(file, &stem, ca.subject().as_raw()) {
             Ok(entry) => {
                 findings.push(
@@ -224,6 +236,16 @@ fn certificate_files(
         }
     }
     Ok((files.len(), orphans))
+}
+
+/// A newcerts/ file an interrupted write left: empty, zeros, or the start of
+/// a PEM certificate without its end. Anything else is someone's file.
+fn is_torn(file: &Path) -> bool {
+    let Ok(bytes) = std::fs::read(file) else { return false };
+    let text = bytes.trim_ascii();
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    let partial_pem = text.starts_with(BEGIN) && memchr::memmem::find(text, b"-----END").is_none();
+    text.is_empty() || bytes.iter().all(|b| *b == 0) || partial_pem || BEGIN.starts_with(text)
 }
 
 /// The V line `openssl ca -valid` would add for a certificate file, if it is
@@ -674,6 +696,10 @@ fn repair_findings(
                 }
                 store.append_entry(&entry)?;
                 f.repaired = true;
+            }
+            "torn_certificate_file" => {
+                let Some(p) = &f.path else { continue };
+                f.repaired = std::fs::remove_file(p).is_ok();
             }
             "stale_temp_file" => {
                 let Some(p) = &f.path else { continue };
