@@ -318,6 +318,11 @@ fn an_intermediate_revoked_by_its_parent_signs_nothing() {
     // Below it: the intermediate's bundle carries the root's CRL to the next level.
     let r = low.run(&["issue", "--cn", "leaf"]).error();
     assert!(r.stderr.contains("CN=Issuing CA (serial") && r.stderr.contains("a CA above this one"), "{}", r.stderr);
+    // Nor does the revoked intermediate sign a new intermediate.
+    let other = Env::at(root.path().join("other"));
+    let r = other.run(&["init-ca", "--parent", utf8(&int_path), "--cn", "Other CA"]).error();
+    assert!(r.stderr.contains("was revoked by") && r.stderr.contains("cannot sign a new intermediate"), "{}", r.stderr);
+    assert!(!root.path().join("other/private/ca.key").exists(), "a refused init-ca left a key");
 }
 
 /// The root revokes the intermediate; nginx, given the chain CRL, refuses its clients. probe

@@ -170,6 +170,7 @@ fn open_parent(ctx: &Ctx, parent: &Path, dir: &Path, args: &InitCaArgs) -> anyho
     }
     let store = Store::open(parent).context("cannot open the --parent store")?;
     ctx.notices(&store);
+    common::refuse_revoked_ca(&store).context("the --parent store cannot sign a new intermediate")?;
     let source = PassSource { file: args.parent_passphrase_file.clone(), batch: ctx.batch };
     let signer = common::signer(&store, &source, "--parent-passphrase-file")?;
     let cert = certinfo::parse(&signer.cert_der)?;
