@@ -172,6 +172,7 @@ fn renew_and_issue_force_keep_a_whole_identity_at_every_boundary() {
     let syscalls =
         ["fdatasync", "fsync", "syncfs", "rename", "renameat", "renameat2", "link", "linkat", "unlink", "unlinkat"];
     let mut runs = 0;
+    let mut interrupted = 0;
     let mut syncfs_seen = false;
     let cases = [&["renew", "--cn", "svc"][..], &["issue", "--cn", "svc", "--force"][..]];
     for (flush, args) in ["file", "filesystem"].into_iter().flat_map(|f| cases.map(|a| (f, a))) {
@@ -206,7 +207,17 @@ fn renew_and_issue_force_keep_a_whole_identity_at_every_boundary() {
                         );
                     }
                     // The store stays usable, and the next command clears what a kill left behind.
-                    env.run(&["renew", "--cn", "svc"]).ok();
+                    // A recorded identity a kill or EIO kept out of place is put there first
+                    // (its key kept), and that command does nothing else.
+                    let next = env.run(&["renew", "--cn", "svc"]);
+                    if next.code != 0 {
+                        let said = "an earlier command was stopped after recording certificate ";
+                        let serial = next.stderr.split(said).nth(1).and_then(|r| r.split_whitespace().next());
+                        let serial = serial.unwrap_or_else(|| panic!("{args:?} {syscall}#{when}: {}", next.stderr));
+                        assert_eq!(check_identity(&dir), serial, "{args:?} {syscall}#{when}: not the recorded one");
+                        interrupted += 1;
+                        env.run(&["renew", "--cn", "svc"]).ok();
+                    }
                     check_identity(&dir);
                     check_index(&env, &[&dir]);
                     let stale: Vec<_> = std::fs::read_dir(env.store().join("issued"))
@@ -220,8 +231,10 @@ fn renew_and_issue_force_keep_a_whole_identity_at_every_boundary() {
             }
         }
     }
-    eprintln!("{runs} injected runs");
+    eprintln!("{runs} injected runs, {interrupted} identities put in place by the next command");
     assert!(runs >= 60, "only {runs} boundaries");
+    // A kill or EIO at the identity's own rename, after its index line, is one of the boundaries.
+    assert!(interrupted > 0, "no boundary left a recorded identity out of place");
     // The temp directory is on the disk's filesystem in CI (ext4), where syncfs is the fast path.
     if on_ext4_or_xfs(env.path()) {
         assert!(syncfs_seen, "MTLSCTL_FLUSH=filesystem never used syncfs");
@@ -265,6 +278,36 @@ fn check_repair_removes_a_torn_certificate_file_and_keeps_a_foreign_one() {
     assert!(foreign.exists(), "repair removed a file that is not a torn certificate");
     let after = env.run(&["--json", "check"]).code(3).json();
     assert!(problem_serials(&after, "torn_certificate_file").is_empty(), "{after}");
+}
+
+/// A renewal killed after its index line, at the identity's exchange: check reports the
+/// recorded identity still in its stage (its key is nowhere else), and --repair puts it in place.
+#[test]
+fn check_repair_puts_a_killed_renewals_recorded_identity_in_place() {
+    let env = Env::new().with_ca();
+    let old = env.issue_serial("svc", &[]);
+    env.run(&["gen-crl"]).ok();
+    let dir = env.store().join("issued/svc");
+    let r = run_injected(&env, "file", "renameat2:signal=SIGKILL:when=1", &["renew", "--cn", "svc"]);
+    assert_eq!(r.code, -1, "the kill did not land: {}", r.stderr);
+    assert_eq!(check_identity(&dir), old, "the old identity is in place");
+    let new = env
+        .index_text()
+        .lines()
+        .filter(|l| l.starts_with('V') && !l.contains(&old))
+        .filter_map(|l| l.split('\t').nth(3))
+        .next()
+        .expect("the renewal's index line")
+        .to_string();
+    let check = env.run(&["--json", "check"]).code(3).json();
+    assert_eq!(
+        problem_serials(&check, "identity_not_installed").into_iter().collect::<Vec<_>>(),
+        std::slice::from_ref(&new)
+    );
+    assert!(problem_serials(&check, "stale_temp_file").is_empty(), "a recorded identity offered as debris: {check}");
+    env.run(&["--json", "check", "--repair"]).ok();
+    assert_eq!(check_identity(&dir), new, "--repair did not put the recorded identity in place");
+    assert_eq!(env.run(&["--json", "check"]).ok().json()["clean"], true);
 }
 
 /// Whether `dir` is on ext2/3/4 or XFS (`stat -f -c %T`).

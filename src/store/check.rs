@@ -118,6 +118,9 @@ fn inspect(store: &Store, now: OffsetDateTime, locked: bool) -> anyhow::Result<P
     let identities = identities(store, &lines, now, &mut findings);
     compromised_keys(store, &lines, now, &mut findings);
     modes(store, &mut findings);
+    if locked {
+        uninstalled_identities(store, &mut findings);
+    }
     for t in stale_temp_files(store, locked) {
         findings.push(
             Finding::new(
@@ -477,8 +480,11 @@ fn stale_temp_files(store: &Store, locked: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if locked {
         for e in std::fs::read_dir(&store.paths.issued).into_iter().flatten().flatten() {
+            // A stage holding a recorded identity is not debris (identity_not_installed).
             if e.file_type().is_ok_and(|t| t.is_dir())
                 && super::identity::is_stage_name(&e.file_name().to_string_lossy())
+                && super::identity::stage_target(&e.path())
+                    .is_none_or(|t| store.recorded_stage(&e.path(), &t).is_none())
             {
                 out.push(e.path());
             }
@@ -505,6 +511,33 @@ fn stale_temp_files(store: &Store, locked: bool) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// Stages in issued/ holding a recorded identity a killed command did not put
+/// in place (its key is nowhere else). Only under the lock: a running command's
+/// stage is not a leftover.
+fn uninstalled_identities(store: &Store, findings: &mut Vec<Finding>) {
+    for e in std::fs::read_dir(&store.paths.issued).into_iter().flatten().flatten() {
+        let stage = e.path();
+        if !e.file_type().is_ok_and(|t| t.is_dir()) || !super::identity::is_stage_name(&e.file_name().to_string_lossy())
+        {
+            continue;
+        }
+        let Some(target) = super::identity::stage_target(&stage) else { continue };
+        let Some(serial) = store.recorded_stage(&stage, &target) else { continue };
+        findings.push(
+            Finding::new(
+                "identity_not_installed",
+                format!(
+                    "certificate {serial} is recorded, but a command was stopped before putting its identity (and key) in {}",
+                    target.display()
+                ),
+                Some(&stage),
+            )
+            .serial(&serial)
+            .repairable(),
+        );
+    }
 }
 
 /// What the current CRL lists: serial -> (revocation time, reason).
@@ -696,6 +729,11 @@ fn repair_findings(
                 }
                 store.append_entry(&entry)?;
                 f.repaired = true;
+            }
+            "identity_not_installed" => {
+                let Some(stage) = &f.path else { continue };
+                let Some(target) = super::identity::stage_target(stage) else { continue };
+                f.repaired = store.finish_interrupted(stage, &target).is_ok();
             }
             "torn_certificate_file" => {
                 let Some(p) = &f.path else { continue };

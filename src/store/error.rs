@@ -61,6 +61,18 @@ pub enum Refused {
     ForeignEntry { dir: PathBuf, entry: String },
 }
 
+/// An earlier command was stopped after recording a certificate and before
+/// putting its identity in place; this command put it there and did nothing else.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "an earlier command was stopped after recording certificate {serial} and before putting its identity (and key) in {}: it is in place now, and nothing else was done; run the command again if you still want another certificate",
+    .dir.display()
+)]
+pub struct Interrupted {
+    pub serial: String,
+    pub dir: PathBuf,
+}
+
 /// Something the user should hear about that did not stop the operation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {

@@ -277,6 +277,7 @@ impl Identity {
         fsio::create_dir(&parent, false)?;
         // One fixed stage name per identity, so a killed command's stage (it may
         // hold a key) is found without listing issued/, which holds every identity.
+        // A stage holding a recorded certificate was finished first (`finish_interrupted`).
         let stage = parent.join(format!("{}{STAGE_SUFFIX}", stage_prefix(&name)));
         match std::fs::remove_dir_all(&stage) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -291,24 +292,7 @@ impl Identity {
         if target.is_dir() && files.iter().any(|(_, _, m)| *m == Mode::Secret) {
             fsio::create_dir(&target, true)?;
         }
-        let how = match std::fs::read_dir(&target) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Install::Create,
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
-            Ok(rd) => {
-                let names: Vec<String> = rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-                if names.iter().any(|n| IDENTITY_FILES.contains(&n.as_str())) {
-                    Install::Exchange
-                } else {
-                    Install::Fill
-                }
-            }
-        };
-        if how == Install::Exchange && std::env::current_dir().ok().as_deref() == Some(target.as_path()) {
-            anyhow::bail!(
-                "cannot replace the identity in {} while it is the current directory (it is swapped as a whole); run from another directory; nothing changed",
-                target.display()
-            );
-        }
+        let how = install_kind(&target)?;
         let mode = match how {
             Install::Exchange => std::fs::metadata(&target).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o700),
             _ => 0o700,
@@ -323,6 +307,115 @@ impl Identity {
             return Err(e);
         }
         Ok(staged)
+    }
+}
+
+/// How a stage goes into `target`: renamed to it, its files moved into it, or
+/// exchanged with it (refused while it is the current directory).
+fn install_kind(target: &Path) -> anyhow::Result<Install> {
+    let how = match std::fs::read_dir(target) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Install::Create,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", target.display())),
+        Ok(rd) => {
+            let names: Vec<String> = rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            if names.iter().any(|n| IDENTITY_FILES.contains(&n.as_str())) { Install::Exchange } else { Install::Fill }
+        }
+    };
+    if how == Install::Exchange && std::env::current_dir().ok().as_deref() == Some(target) {
+        anyhow::bail!(
+            "cannot replace the identity in {} while it is the current directory (it is swapped as a whole); run from another directory; nothing changed",
+            target.display()
+        );
+    }
+    Ok(how)
+}
+
+impl Identity {
+    /// Where this identity's stage is.
+    pub fn stage_dir(&self) -> PathBuf {
+        let name = self.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let parent = match self.dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        parent.join(format!("{}{STAGE_SUFFIX}", stage_prefix(&name)))
+    }
+}
+
+/// The identity directory a stage directory's name (`.NAME.stage-HEX`) is for.
+pub fn stage_target(stage: &Path) -> Option<PathBuf> {
+    let n = stage.file_name()?.to_string_lossy().into_owned();
+    let (name, _) = n.strip_prefix('.')?.rsplit_once(".stage-")?;
+    Some(stage.parent()?.join(name))
+}
+
+impl Store {
+    /// The serial of the certificate in `stage` when it is a whole identity
+    /// that index.txt records as valid, newcerts/ holds, and that is newer
+    /// (a later index line) than what `target` holds: a killed command's new
+    /// identity that it did not put in place (its files were flushed before
+    /// the line was written). Not the old identity an exchange left there to
+    /// be removed, and not a stage cut short while it was removed.
+    pub fn recorded_stage(&self, stage: &Path, target: &Path) -> Option<String> {
+        let serial_in = |dir: &Path| -> Option<(String, Vec<u8>)> {
+            let der = certinfo::load_certs(&fsio::read(&dir.join("cert.pem")).ok()?).ok()?.into_iter().next()?;
+            Some((certinfo::serial_hex(&certinfo::parse(&der).ok()?), der))
+        };
+        let (serial, der) = serial_in(stage)?;
+        let cert = certinfo::parse(&der).ok()?;
+        let chain = certinfo::load_certs(&fsio::read(&stage.join("chain.pem")).ok()?).ok()?;
+        use crate::pki::keys::{KeyFile, key_matches_spki, parse_key};
+        let key_ok = match std::fs::read(stage.join("key.pem")) {
+            Ok(k) => match parse_key(&k) {
+                Ok(KeyFile::Plain(kp)) => key_matches_spki(&kp, cert.public_key().raw),
+                // An encrypted key cannot be checked here; that it is whole is enough.
+                Ok(_) => true,
+                Err(_) => false,
+            },
+            // `sign` stages no key, nor identity.pem; a stage cut short lacks one but not the other.
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound && !stage.join("identity.pem").exists(),
+        };
+        if chain.first() != Some(&der) || !stage.join("ca.pem").is_file() || !key_ok {
+            return None;
+        }
+        let entry = self.find_entry(&serial).ok()??;
+        let recorded = fsio::read(&self.paths.newcert(&serial)).ok()?;
+        if entry.status != "V" || certinfo::load_certs(&recorded).ok()?.first() != Some(&der) {
+            return None;
+        }
+        // Newer than the target's certificate: its line comes later in index.txt.
+        if let Some((installed, _)) = serial_in(target) {
+            let index = fsio::read(&self.paths.index).ok()?;
+            let at =
+                |s: &str| memchr::memmem::find(&index, format!("\t{}\t", super::index::normalize_serial(s)).as_bytes());
+            if installed == serial || at(&serial)? < at(&installed).unwrap_or(0) {
+                return None;
+            }
+        }
+        Some(serial)
+    }
+
+    /// Put a recorded stage (`recorded_stage`) in place, as the killed command would have.
+    pub fn finish_interrupted(&self, stage: &Path, target: &Path) -> anyhow::Result<Option<anyhow::Error>> {
+        let how = install_kind(target)?;
+        Staged { stage: stage.to_path_buf(), target: target.to_path_buf(), how, unflushed: fsio::Unflushed::default() }
+            .install()
+    }
+
+    /// Before staging `id` anew (under the lock): when a killed command left a
+    /// recorded identity in its stage, put it in place and stop, so its key is
+    /// never thrown away with the stage.
+    pub fn finish_interrupted_of(&self, id: &Identity) -> anyhow::Result<()> {
+        let stage = id.stage_dir();
+        if !stage.is_dir() {
+            return Ok(());
+        }
+        let target = if id.dir.exists() { fsio::absolute(&id.dir)? } else { id.dir.clone() };
+        let Some(serial) = self.recorded_stage(&stage, &target) else { return Ok(()) };
+        if let Some(e) = self.finish_interrupted(&stage, &target)? {
+            self.notice(super::error::Notice::NotFlushed { path: target.clone(), error: format!("{e:#}") });
+        }
+        Err(super::error::Interrupted { serial, dir: target }.into())
     }
 }
 
@@ -386,10 +479,9 @@ impl Staged {
             Install::Exchange => fsio::exchange(&self.stage, &self.target),
             Install::Fill => return self.fill_in(),
         };
-        if let Err(e) = placed {
-            self.discard();
-            return Err(e);
-        }
+        // After the index line the stage holds a recorded identity: a failed
+        // placement leaves it for the next command on it (`finish_interrupted_of`).
+        placed?;
         let unflushed = fsio::sync_dir(&parent).err();
         // After an exchange the stage holds the old files; their certificate's line stays in index.txt.
         self.discard();
@@ -409,8 +501,12 @@ impl Staged {
             Ok(())
         });
         if let Err(e) = result {
-            moved.iter().for_each(|p| drop(std::fs::remove_file(p)));
-            self.discard();
+            // Back into the stage, which stays for the next command on this identity.
+            for p in &moved {
+                if let Some(n) = p.file_name() {
+                    std::fs::rename(p, self.stage.join(n)).ok();
+                }
+            }
             return Err(e);
         }
         let unflushed = fsio::sync_dir(&self.target).err();

@@ -64,7 +64,7 @@ pub struct Renewal<'a> {
 /// The certificate is recorded in index.txt, but its identity directory could not be updated.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "certificate {serial} is recorded in index.txt, but {} could not be updated and still holds its previous files",
+    "certificate {serial} is recorded in index.txt, but {} could not be updated and still holds its previous files; the new ones wait beside it, and the next command on this identity puts them in place",
     .dir.display()
 )]
 pub struct NotInstalled {
@@ -156,6 +156,7 @@ impl Store {
         chain: &[Vec<u8>],
         renewing: Option<&str>,
     ) -> anyhow::Result<IssuedLeaf> {
+        self.finish_interrupted_of(order.identity)?;
         let (serial, serial_hex) = self.new_serial()?;
         let s = order.subject;
         let spec = LeafSpec {
