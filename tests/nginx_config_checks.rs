@@ -93,6 +93,22 @@ fn a_revoked_or_expired_server_certificate_is_refused() {
     env.run(&["revoke", "--cn", "s", "--yes"]).ok();
     env.run(&["gen-crl"]).ok();
     refused(&env, &["--server", "s"], "was revoked on");
+    // Another tool wrote the revoked line's serial in lower case: still the same certificate.
+    let index = env.store().join("index.txt");
+    let text = std::fs::read_to_string(&index).expect("index");
+    let lowered: String = text
+        .lines()
+        .map(|l| {
+            let mut f: Vec<String> = l.split('\t').map(str::to_string).collect();
+            if f[0] == "R" {
+                f[3] = f[3].to_ascii_lowercase();
+            }
+            f.join("\t") + "\n"
+        })
+        .collect();
+    assert_ne!(lowered, text, "no R line to lower");
+    std::fs::write(&index, lowered).expect("write index");
+    refused(&env, &["--server", "s"], "was revoked on");
     // Issued with the 5-minute backdate, a 1s validity is over a second later.
     env.issue("short", &["--profile", "server", "--validity", "1s"]);
     std::thread::sleep(std::time::Duration::from_millis(1200));

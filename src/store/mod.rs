@@ -531,7 +531,10 @@ impl Store {
         let text = fsio::read_text(&self.paths.index, fsio::LARGE_INPUT)
             .with_context(|| format!("cannot read {}", self.paths.index.display()))?;
         let want = format!("\t{}\t", index::normalize_serial(serial));
-        let Some(at) = memchr::memmem::find(text.as_bytes(), want.as_bytes()) else { return Ok(None) };
+        // openssl writes upper-case hex; a line another tool wrote in lower case is the same serial.
+        let found = memchr::memmem::find(text.as_bytes(), want.as_bytes())
+            .or_else(|| memchr::memmem::find(text.as_bytes(), want.to_ascii_lowercase().as_bytes()));
+        let Some(at) = found else { return Ok(None) };
         let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
         let line_no = text[..start].matches('\n').count() + 1;
