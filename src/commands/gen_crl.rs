@@ -257,14 +257,19 @@ pub fn run(ctx: &Ctx, args: &GenCrlArgs) -> anyhow::Result<Outcome> {
     ctx.emit(&report)?;
     print_published(ctx, args, &report, &published, next, validity);
     warn_chain_crl(ctx, &store, &report, &published, now);
-    common::warn_crl_expiry(ctx, &store);
-    common::warn_revoked_ca(ctx, &store);
-    common::warn_ca_expiry(ctx, ca_end);
+    warn_store(ctx, &store, ca_end);
     if let Some(e) = report.exec.as_ref().filter(|e| !e.success) {
         let status = e.status.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit status {c}"));
         anyhow::bail!("--exec '{}' failed ({status}) after writing the CRL", e.command);
     }
     Ok(Outcome::Done)
+}
+
+/// What every signing command says after its work: the CRL's and the CA's expiry, a revoked chain.
+fn warn_store(ctx: &Ctx, store: &Store, ca_end: OffsetDateTime) {
+    common::warn_crl_expiry(ctx, store);
+    common::warn_revoked_ca(ctx, store);
+    common::warn_ca_expiry(ctx, ca_end);
 }
 
 fn print_published(

@@ -143,18 +143,7 @@ fn system_resolver() -> String {
 pub fn run(ctx: &Ctx, args: &NginxConfigArgs) -> anyhow::Result<Outcome> {
     let store = common::open_store(ctx, &ctx.global.dir)?;
     let id = store.identity(&args.server, None);
-    let dir = &id.dir;
-    // An identity `easyrsa build-server-full` made: issued/<name>.crt and private/<name>.key.
-    let (chain, key) = match store.easyrsa_identity(&id, &args.server) {
-        Some(m) if m.key.exists() => (m.crt, m.key),
-        _ => (id.chain(), id.key()),
-    };
-    if !chain.exists() || !key.exists() {
-        return Err(hinted(
-            format!("{} has no chain.pem and key.pem", dir.display()),
-            format!("issue the server identity first: mtlsctl issue --cn {} --profile server", args.server),
-        ));
-    }
+    let (chain, key) = server_files(&store, &id, &args.server)?;
     // Every refusal comes before anything is written (certs/ca-root.crt below).
     check_server_name(&args.server)?;
     check_server_cert(&store, &chain, &args.server)?;
@@ -324,6 +313,26 @@ fn server_name(name: &str) -> String {
     } else {
         name.to_string()
     }
+}
+
+/// The server identity's certificate chain and key: issued/<name>/, or what
+/// `easyrsa build-server-full` made (issued/<name>.crt and private/<name>.key).
+fn server_files(
+    store: &Store,
+    id: &crate::store::identity::Identity,
+    name: &str,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let (chain, key) = match store.easyrsa_identity(id, name) {
+        Some(m) if m.key.exists() => (m.crt, m.key),
+        _ => (id.chain(), id.key()),
+    };
+    if !chain.exists() || !key.exists() {
+        return Err(hinted(
+            format!("{} has no chain.pem and key.pem", id.dir.display()),
+            format!("issue the server identity first: mtlsctl issue --cn {name} --profile server"),
+        ));
+    }
+    Ok((chain, key))
 }
 
 /// Refuse a server identity nginx would serve to no avail: a certificate TLS
