@@ -294,7 +294,10 @@ fn an_intermediate_revoked_by_its_parent_signs_nothing() {
     root.run(&["revoke", "--cn", "Issuing CA", "--reason", "key-compromise", "--yes"]).ok();
     root.run(&["gen-crl"]).ok();
     let before = int.snapshot();
-    for args in [&["issue", "--cn", "after"][..], &["renew", "--cn", "cli"], &["sign", utf8(&int.path().join(&csr))]] {
+    let renew_all: &[&str] = &["renew", "--due", "--before", "100%"];
+    for args in
+        [&["issue", "--cn", "after"][..], &["renew", "--cn", "cli"], renew_all, &["sign", utf8(&int.path().join(&csr))]]
+    {
         let r = int.run(args).error();
         assert!(r.stderr.contains("this CA (CN=Issuing CA"), "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains("was revoked by CN=mtlsctl Root CA"), "{args:?}: {}", r.stderr);

@@ -167,6 +167,7 @@ pub(super) fn run(ctx: &Ctx, args: &RenewArgs, window: Window) -> anyhow::Result
             State::Due { serial, der } => (serial, der),
         };
         if signer.is_none() {
+            common::refuse_revoked_ca(&store)?;
             signer = Some(common::signer(&store, &args.pass.source(ctx), "--passphrase-file")?);
         }
         let signer = signer.as_ref().context("no signer")?;
