@@ -381,19 +381,8 @@ fn unfit_for_tls_server(cert: &x509_parser::certificate::X509Certificate<'_>) ->
     match cert.extended_key_usage() {
         Err(e) => return Some(format!("its extended key usage cannot be read ({e})")),
         Ok(Some(eku)) if !eku.value.server_auth => {
-            let v = eku.value;
-            let mut has: Vec<&str> = [
-                (v.client_auth, "clientAuth"),
-                (v.any, "anyExtendedKeyUsage"),
-                (v.code_signing, "codeSigning"),
-                (v.email_protection, "emailProtection"),
-                (v.time_stamping, "timeStamping"),
-                (v.ocsp_signing, "OCSPSigning"),
-            ]
-            .into_iter()
-            .filter_map(|(on, n)| on.then_some(n))
-            .collect();
-            if !v.other.is_empty() {
+            let mut has = crate::pki::certinfo::eku_names(eku.value);
+            if !eku.value.other.is_empty() {
                 has.push("other purposes");
             }
             let has = if has.is_empty() { "nothing".to_string() } else { has.join(", ") };

@@ -201,7 +201,7 @@ fn check_with_store(store: &Store, ca: &StoreCa, identity: &mut Identity) -> any
     identity.check_with_ca(&against, OffsetDateTime::now_utc())?;
     // An intermediate its parent revoked: the store's CRLs say so, its own CRL cannot.
     if !chain.is_empty() {
-        if let Some(r) = store.revoked_in_chain() {
+        if let Some(r) = store.revoked_among(&ca.chain) {
             let whom = if r.own { "which issued it" } else { "a CA above its issuer" };
             let reason = r.listed.reason.map(|x| format!(" for {}", x.openssl_name())).unwrap_or_default();
             identity.set_ca_revoked(format!(

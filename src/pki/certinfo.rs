@@ -269,6 +269,22 @@ pub struct CertSummary {
     pub sha256_fingerprint: String,
 }
 
+/// The purposes an extended key usage names, in OpenSSL's words (the `other` OIDs aside).
+pub fn eku_names(v: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<&'static str> {
+    [
+        (v.any, "anyExtendedKeyUsage"),
+        (v.server_auth, "serverAuth"),
+        (v.client_auth, "clientAuth"),
+        (v.code_signing, "codeSigning"),
+        (v.email_protection, "emailProtection"),
+        (v.time_stamping, "timeStamping"),
+        (v.ocsp_signing, "OCSPSigning"),
+    ]
+    .into_iter()
+    .filter_map(|(on, name)| on.then_some(name))
+    .collect()
+}
+
 pub fn summarize(der: &[u8]) -> anyhow::Result<CertSummary> {
     let cert = parse(der)?;
     let nb = not_before(&cert);
@@ -294,21 +310,8 @@ pub fn summarize(der: &[u8]) -> anyhow::Result<CertSummary> {
     }
     let mut extended_key_usage = Vec::new();
     if let Ok(Some(eku)) = cert.extended_key_usage() {
-        let v = eku.value;
-        for (on, name) in [
-            (v.any, "anyExtendedKeyUsage"),
-            (v.server_auth, "serverAuth"),
-            (v.client_auth, "clientAuth"),
-            (v.code_signing, "codeSigning"),
-            (v.email_protection, "emailProtection"),
-            (v.time_stamping, "timeStamping"),
-            (v.ocsp_signing, "OCSPSigning"),
-        ] {
-            if on {
-                extended_key_usage.push(name.to_string());
-            }
-        }
-        extended_key_usage.extend(v.other.iter().map(|o| o.to_id_string()));
+        extended_key_usage.extend(eku_names(eku.value).into_iter().map(str::to_string));
+        extended_key_usage.extend(eku.value.other.iter().map(|o| o.to_id_string()));
     }
     let path_len = match cert.basic_constraints() {
         Ok(Some(bc)) => bc.value.path_len_constraint,

@@ -268,17 +268,10 @@ impl Identity {
     /// directory and flush them. The directory itself is not touched; stale
     /// stages of a killed command (they may hold a key) are removed first.
     pub fn stage(&self, files: &[(&str, Vec<u8>, Mode)]) -> anyhow::Result<Staged> {
-        let target = if self.dir.exists() { fsio::absolute(&self.dir)? } else { self.dir.clone() };
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fsio::create_dir(&parent, false)?;
-        // One fixed stage name per identity, so a killed command's stage (it may
-        // hold a key) is found without listing issued/, which holds every identity.
-        // A stage holding a recorded certificate was finished first (`finish_interrupted`).
-        let stage = parent.join(format!("{}{STAGE_SUFFIX}", stage_prefix(&name)));
+        let target = self.target()?;
+        fsio::create_dir(fsio::parent_of(&target), false)?;
+        // A stage holding a recorded certificate was finished first (`finish_interrupted_of`).
+        let stage = stage_of(&target);
         match std::fs::remove_dir_all(&stage) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(e).with_context(|| format!("cannot remove the stale {}", stage.display()));
@@ -331,15 +324,19 @@ fn install_kind(target: &Path) -> anyhow::Result<Install> {
 }
 
 impl Identity {
-    /// Where this identity's stage is.
-    pub fn stage_dir(&self) -> PathBuf {
-        let name = self.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let parent = match self.dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        parent.join(format!("{}{STAGE_SUFFIX}", stage_prefix(&name)))
+    /// The directory as the stage goes beside it: resolved when it exists
+    /// (`--out .` is named by its real name).
+    fn target(&self) -> anyhow::Result<PathBuf> {
+        if self.dir.exists() { fsio::absolute(&self.dir) } else { Ok(self.dir.clone()) }
     }
+}
+
+/// Where the stage of the identity directory `target` is: one fixed name per
+/// identity, so a killed command's stage (it may hold a key) is found without
+/// listing issued/, which holds every identity.
+fn stage_of(target: &Path) -> PathBuf {
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    fsio::parent_of(target).join(format!("{}{STAGE_SUFFIX}", stage_prefix(&name)))
 }
 
 /// The identity directory a stage directory's name (`.NAME.stage-HEX`) is for.
@@ -357,12 +354,12 @@ impl Store {
     /// the line was written). Not the old identity an exchange left there to
     /// be removed, and not a stage cut short while it was removed.
     pub fn recorded_stage(&self, stage: &Path, target: &Path) -> Option<String> {
-        let serial_in = |dir: &Path| -> Option<(String, Vec<u8>)> {
-            let der = certinfo::load_certs(&fsio::read(&dir.join("cert.pem")).ok()?).ok()?.into_iter().next()?;
-            Some((certinfo::serial_hex(&certinfo::parse(&der).ok()?), der))
+        let cert_der = |dir: &Path| -> Option<Vec<u8>> {
+            certinfo::load_certs(&fsio::read(&dir.join("cert.pem")).ok()?).ok()?.into_iter().next()
         };
-        let (serial, der) = serial_in(stage)?;
+        let der = cert_der(stage)?;
         let cert = certinfo::parse(&der).ok()?;
+        let serial = certinfo::serial_hex(&cert);
         let chain = certinfo::load_certs(&fsio::read(&stage.join("chain.pem")).ok()?).ok()?;
         use crate::pki::keys::{KeyFile, key_matches_spki, parse_key};
         let key_ok = match std::fs::read(stage.join("key.pem")) {
@@ -384,7 +381,8 @@ impl Store {
             return None;
         }
         // Newer than the target's certificate: its line comes later in index.txt.
-        if let Some((installed, _)) = serial_in(target) {
+        let installed = cert_der(target).and_then(|d| certinfo::parse(&d).ok().map(|c| certinfo::serial_hex(&c)));
+        if let Some(installed) = installed {
             let index = fsio::read(&self.paths.index).ok()?;
             let at =
                 |s: &str| memchr::memmem::find(&index, format!("\t{}\t", super::index::normalize_serial(s)).as_bytes());
@@ -406,11 +404,11 @@ impl Store {
     /// recorded identity in its stage, put it in place and stop, so its key is
     /// never thrown away with the stage.
     pub fn finish_interrupted_of(&self, id: &Identity) -> anyhow::Result<()> {
-        let stage = id.stage_dir();
+        let target = id.target()?;
+        let stage = stage_of(&target);
         if !stage.is_dir() {
             return Ok(());
         }
-        let target = if id.dir.exists() { fsio::absolute(&id.dir)? } else { id.dir.clone() };
         let Some(serial) = self.recorded_stage(&stage, &target) else { return Ok(()) };
         if let Some(e) = self.finish_interrupted(&stage, &target)? {
             self.notice(super::error::Notice::NotFlushed { path: target.clone(), error: format!("{e:#}") });

@@ -83,7 +83,11 @@ impl Store {
     /// recorded) and by crl/ca-chain.crl. Every certificate such a CA signs is
     /// rejected by whoever checks CRLs. `None` for a root.
     pub fn revoked_in_chain(&self) -> Option<RevokedCa> {
-        let chain = self.ca_chain_ders().ok()?;
+        self.revoked_among(&self.ca_chain_ders().ok()?)
+    }
+
+    /// As `revoked_in_chain`, for the chain the caller already read (this CA first).
+    pub fn revoked_among(&self, chain: &[Vec<u8>]) -> Option<RevokedCa> {
         if chain.len() < 2 {
             return None;
         }
