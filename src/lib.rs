@@ -6,6 +6,7 @@
 //! `pki` works on bytes and knows nothing of directories; `store` knows the
 //! OpenSSL directory layout and nothing of the terminal.
 
+pub mod bytes;
 pub mod cli;
 pub mod commands;
 pub mod generate;

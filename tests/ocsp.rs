@@ -273,6 +273,29 @@ fn get_as_nginx_sends_it_and_hostile_clients() {
     assert!(log.contains(" 408 ") && log.contains(" 413 ") && log.contains("malformed_request"), "{log}");
 }
 
+#[test]
+fn connections_that_send_nothing_do_not_hold_the_workers() {
+    let env = store();
+    let r = serve(&env, &["--workers", "2", "--request-timeout", "3s"]);
+    let der = request_der(&env, "good");
+    // Port scanners and connect-only health checks: four times the workers,
+    // connected and silent. They reach a worker only once they send something
+    // (or after a second), so they hold none while a real client asks.
+    let idle: Vec<TcpStream> = (0..8).map(|_| TcpStream::connect(("127.0.0.1", r.port)).expect("connect")).collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut req =
+        format!("POST / HTTP/1.0\r\nContent-Type: application/ocsp-request\r\nContent-Length: {}\r\n\r\n", der.len())
+            .into_bytes();
+    req.extend_from_slice(&der);
+    let t = Instant::now();
+    let (status, body) = http(r.port, &req);
+    assert_eq!(status, 200);
+    assert!(ocsp_status_of(&env, &body).contains("Cert Status: good"));
+    assert!(t.elapsed() < Duration::from_millis(900), "silent connections held the workers: {:?}", t.elapsed());
+    drop(idle);
+    assert!(!r.log().contains("panicked"));
+}
+
 /// The nginx server block of an mTLS endpoint checking client certificates by OCSP.
 fn nginx_ocsp_body(env: &Env, mode: &str, responder: &str) -> String {
     format!(

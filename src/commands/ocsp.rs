@@ -270,11 +270,26 @@ fn logger(json: bool) -> Logger {
                 s
             }
         };
-        // One write per line: stderr is unbuffered, and lines from threads must not interleave.
         let mut line = line;
         line.push('\n');
-        let _ = std::io::stderr().write_all(line.as_bytes());
+        write_line(line.as_bytes());
     })
+}
+
+/// One write(2) per line on stderr, without std's stderr lock, so workers do
+/// not queue behind each other's log line. A line shorter than PIPE_BUF goes
+/// whole into a pipe, and files and terminals take a write whole, so lines
+/// from threads do not interleave.
+fn write_line(mut rest: &[u8]) {
+    let stderr = std::io::stderr();
+    while !rest.is_empty() {
+        match rustix::io::write(&stderr, rest) {
+            Ok(0) => return,
+            Ok(n) => rest = &rest[n..],
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return,
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -64,10 +64,10 @@ pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<Request
     let mut buf = Vec::with_capacity(1024);
     let mut timeout_set = None;
     let head_end = loop {
-        if let Some(i) = memchr::memmem::find(&buf, b"\r\n\r\n") {
+        if let Some(i) = crate::bytes::find(&buf, b"\r\n\r\n") {
             break i + 4;
         }
-        if let Some(i) = memchr::memmem::find(&buf, b"\n\n") {
+        if let Some(i) = crate::bytes::find(&buf, b"\n\n") {
             break i + 2;
         }
         if buf.len() > MAX_HEAD {
@@ -273,7 +273,7 @@ pub fn post_ocsp(url: &str, body: &[u8], timeout: Duration) -> anyhow::Result<Ve
     stream.write_all(&req).with_context(|| format!("cannot send the request to {url}"))?;
     let mut answer = Vec::new();
     stream.take(MAX_ANSWER).read_to_end(&mut answer).with_context(|| format!("no answer from {url}"))?;
-    let Some(head_end) = memchr::memmem::find(&answer, b"\r\n\r\n") else { bail!("{url} did not answer in HTTP") };
+    let Some(head_end) = crate::bytes::find(&answer, b"\r\n\r\n") else { bail!("{url} did not answer in HTTP") };
     let status = std::str::from_utf8(&answer[..head_end]).ok().and_then(|h| h.split(' ').nth(1)).unwrap_or("");
     if status != "200" {
         bail!("{url} answered HTTP {status}");

@@ -71,9 +71,9 @@ pub fn refuse_plain_text(bytes: &[u8], what: &str, label: &str) -> anyhow::Resul
 /// Text may follow the last PEM block (`openssl s_client -showcerts` prints
 /// plenty), binary bytes may not: they mean a damaged or spliced file.
 pub fn check_pem_trailer(bytes: &[u8]) -> anyhow::Result<()> {
-    let Some(end) = memchr::memmem::rfind(bytes, b"-----END ") else { return Ok(()) };
+    let Some(end) = crate::bytes::rfind(bytes, b"-----END ") else { return Ok(()) };
     let after = &bytes[end..];
-    let line_end = memchr::memchr(b'\n', after).map_or(after.len(), |i| i + 1);
+    let line_end = crate::bytes::find_byte(b'\n', after).map_or(after.len(), |i| i + 1);
     let trailer = &after[line_end..];
     let binary = std::str::from_utf8(trailer)
         .map_or(true, |t| t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')));

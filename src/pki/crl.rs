@@ -13,7 +13,7 @@ pub fn load_crls(bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
     if bytes.is_empty() {
         bail!("the file is empty");
     }
-    let ders: Vec<Vec<u8>> = if memchr::memmem::find(bytes, b"-----BEGIN ").is_some() {
+    let ders: Vec<Vec<u8>> = if crate::bytes::find(bytes, b"-----BEGIN ").is_some() {
         let crls = pem_crl_blocks(bytes)?;
         if crls.is_empty() {
             bail!("no X509 CRL block in this PEM file");
@@ -68,9 +68,9 @@ fn crl_pem_bodies(bytes: &[u8]) -> impl Iterator<Item = anyhow::Result<&[u8]>> {
     const END: &[u8] = b"-----END X509 CRL-----";
     let mut rest = bytes;
     std::iter::from_fn(move || {
-        let at = memchr::memmem::find(rest, BEGIN)?;
+        let at = crate::bytes::find(rest, BEGIN)?;
         let body_start = &rest[at + BEGIN.len()..];
-        let dash = memchr::memchr(b'-', body_start).unwrap_or(body_start.len());
+        let dash = crate::bytes::find_byte(b'-', body_start).unwrap_or(body_start.len());
         if !body_start[dash..].starts_with(END) {
             rest = &[];
             return Some(Err(anyhow!("malformed PEM: a BEGIN X509 CRL line without its END line")));
@@ -155,7 +155,7 @@ pub fn find_signed(
         crl.verify_signature(issuer.public_key()).ok()?;
         find(der, want, serial_raw)
     };
-    if memchr::memmem::find(bytes, b"-----BEGIN ").is_none() {
+    if crate::bytes::find(bytes, b"-----BEGIN ").is_none() {
         return header_of_der(bytes).filter(|h| h.issuer_raw == want).and_then(|_| listed_in(bytes));
     }
     let engine = base64::engine::general_purpose::STANDARD;
@@ -186,7 +186,7 @@ pub struct Header {
 /// The header of each CRL in a PEM file (or of one DER CRL), decoding only each block's start.
 pub fn headers(bytes: &[u8]) -> Vec<Header> {
     use base64::Engine as _;
-    if memchr::memmem::find(bytes, b"-----BEGIN ").is_none() {
+    if crate::bytes::find(bytes, b"-----BEGIN ").is_none() {
         return header_of_der(bytes).into_iter().collect();
     }
     let engine = base64::engine::general_purpose::STANDARD;

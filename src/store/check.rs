@@ -247,7 +247,7 @@ fn is_torn(file: &Path) -> bool {
     let Ok(bytes) = std::fs::read(file) else { return false };
     let text = bytes.trim_ascii();
     const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
-    let partial_pem = text.starts_with(BEGIN) && memchr::memmem::find(text, b"-----END").is_none();
+    let partial_pem = text.starts_with(BEGIN) && crate::bytes::find(text, b"-----END").is_none();
     text.is_empty() || bytes.iter().all(|b| *b == 0) || partial_pem || BEGIN.starts_with(text)
 }
 

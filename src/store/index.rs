@@ -340,7 +340,7 @@ pub fn field_bounds(line: &[u8]) -> anyhow::Result<[std::ops::Range<usize>; 6]> 
     let mut fields = [0..0, 0..0, 0..0, 0..0, 0..0, 0..0];
     let mut n = 0;
     let mut start = 0;
-    for tab in memchr::memchr_iter(b'\t', line).chain(std::iter::once(line.len())) {
+    for tab in crate::bytes::byte_positions(b'\t', line).chain(std::iter::once(line.len())) {
         if n < 6 {
             fields[n] = start..tab;
         }

@@ -154,7 +154,7 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
 /// `whole` when that is the whole file) must be a valid entry.
 fn check_last_line(path: &Path, tail: &[u8], whole: bool) -> anyhow::Result<()> {
     let body = &tail[..tail.len() - 1];
-    let line = match memchr::memrchr(b'\n', body) {
+    let line = match crate::bytes::rfind_byte(b'\n', body) {
         Some(i) => &body[i + 1..],
         None if whole => body,
         None => return Ok(()),
@@ -532,6 +532,7 @@ impl Store {
             .with_context(|| format!("cannot read {}", self.paths.index.display()))?;
         let want = format!("\t{}\t", index::normalize_serial(serial));
         // openssl writes upper-case hex; a line another tool wrote in lower case is the same serial.
+        // A whole-index scan: memchr's run-time SIMD choice pays for itself here (see crate::bytes).
         let found = memchr::memmem::find(text.as_bytes(), want.as_bytes())
             .or_else(|| memchr::memmem::find(text.as_bytes(), want.to_ascii_lowercase().as_bytes()));
         let Some(at) = found else { return Ok(None) };

@@ -68,7 +68,7 @@ impl Cipher {
 
 /// The first legacy-encrypted key in a PEM file, if it has one.
 pub(super) fn find(bytes: &[u8]) -> anyhow::Result<Option<LegacyPem>> {
-    if memchr::memmem::find(bytes, b"Proc-Type:").is_none() {
+    if crate::bytes::find(bytes, b"Proc-Type:").is_none() {
         return Ok(None);
     }
     let items = pem::parse_many(bytes).map_err(|e| anyhow!("malformed PEM: {e}"))?;
