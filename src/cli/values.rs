@@ -76,6 +76,12 @@ impl FlagValue for Duration {
     }
 }
 
+impl FlagValue for OffsetDateTime {
+    fn parse_flag(text: &str) -> anyhow::Result<Self> {
+        parse_time(text)
+    }
+}
+
 impl FlagValue for San {
     fn parse_flag(text: &str) -> anyhow::Result<Self> {
         San::parse(text)

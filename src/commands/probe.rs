@@ -75,7 +75,7 @@ pub struct ProbeArgs {
     pub no_http: bool,
     /// Time limit for each connection: connect, handshake and answer (e.g. 5s, 1m)
     #[arg(long, default_value = "5s", value_name = "DURATION")]
-    pub timeout: String,
+    pub timeout: cli::Parsed<time::Duration>,
 }
 
 fn read_file(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
@@ -271,7 +271,7 @@ fn check_http_path(p: &str) -> anyhow::Result<()> {
 
 pub fn run(ctx: &Ctx, args: &ProbeArgs) -> anyhow::Result<Outcome> {
     let target = Target::parse(&args.target).context("invalid HOST:PORT")?;
-    let timeout = cli::parse_duration(&args.timeout).context("invalid --timeout")?;
+    let timeout = args.timeout.get().context("invalid --timeout")?;
     if timeout <= time::Duration::ZERO {
         bail!("--timeout must be longer than zero (e.g. 5s)");
     }

@@ -13,7 +13,7 @@ use x509_parser::prelude::FromDer;
 
 use super::common::{self, show_path};
 use crate::Outcome;
-use crate::cli;
+use crate::cli::Parsed;
 use crate::output::{Ctx, hinted};
 use crate::pki::dates;
 use crate::pki::names;
@@ -64,7 +64,7 @@ pub struct VerifyArgs {
     pub email: Option<String>,
     /// Verify as of TIME (RFC 3339, a date, or now+7d) instead of now
     #[arg(long, value_name = "TIME")]
-    pub at: Option<String>,
+    pub at: Option<Parsed<OffsetDateTime>>,
     /// Accept at most N intermediate CAs between the certificate and the trust
     /// anchor (as nginx ssl_verify_depth and openssl verify -verify_depth)
     #[arg(long, value_name = "N")]
@@ -208,7 +208,7 @@ fn warn_unpublished_revocation(ctx: &Ctx, store: &Store, leaf_der: &[u8], crls: 
 
 pub fn run(ctx: &Ctx, args: &VerifyArgs) -> anyhow::Result<Outcome> {
     let at = match &args.at {
-        Some(t) => cli::parse_time(t).context("invalid --at")?,
+        Some(t) => t.get().context("invalid --at")?,
         // Now, to the second: the instant decided on is the one reported.
         None => OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or_else(|_| OffsetDateTime::now_utc()),
     };
