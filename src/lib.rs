@@ -10,8 +10,6 @@ pub mod bytes;
 pub mod cli;
 pub mod commands;
 pub mod generate;
-#[cfg(test)]
-mod hardening_props;
 pub mod ocsp;
 pub mod output;
 pub mod pki;

@@ -12,5 +12,7 @@ pub mod keys;
 pub mod names;
 pub mod ocsp;
 pub mod policy;
+#[cfg(test)]
+mod props;
 pub mod reason;
 pub mod verify;

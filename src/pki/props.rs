@@ -1,15 +1,15 @@
-//! Property tests (issue 5) for the parsers that have no home of their own yet:
-//! the decoders behind `inspect` (fed random and mutated bytes, they return an
-//! error instead of panicking) and util's duration and time parsers. The suites
-//! for index.txt, openssl.cnf and SANs sit in `mod props` beside their parsers.
+//! Property tests for pki's decoders as a whole: certificates, CSRs, CRLs, keys,
+//! `inspect`'s decoder and the path validator, fed random and mutated bytes,
+//! return an error instead of panicking. The suites for one parser (index.txt,
+//! openssl.cnf, SANs, times) sit in `mod props` beside it.
 
 use proptest::prelude::*;
 
 use crate::pki::decode as inspect;
 use crate::pki::{certinfo, crl, keys, verify};
 
-const CERT_PEM: &str = include_str!("../tests/fixtures/malformed/negative-serial-cert.pem");
-const CSR_PEM: &str = include_str!("../tests/fixtures/malformed/csr-other-key.pem");
+const CERT_PEM: &str = include_str!("../../tests/fixtures/malformed/negative-serial-cert.pem");
+const CSR_PEM: &str = include_str!("../../tests/fixtures/malformed/csr-other-key.pem");
 
 fn der_of(pem_text: &str) -> Vec<u8> {
     pem::parse(pem_text).map(|p| p.contents().to_vec()).unwrap_or_default()
