@@ -590,7 +590,29 @@ fn flush_policy() -> anyhow::Result<FlushPolicy> {
 const FLUSH_WHOLE_BELOW: u64 = 2 << 20;
 
 fn little_dirty_data() -> bool {
-    fs::read_to_string("/proc/meminfo").is_ok_and(|text| little_dirty_in(&text))
+    proc_file("/proc/meminfo").is_some_and(|text| little_dirty_in(&text))
+}
+
+/// A /proc file in one read: they report size 0, so `fs::read_to_string`
+/// would grow its buffer from 32 bytes, one read call per doubling.
+fn proc_file(path: &str) -> Option<String> {
+    use std::io::Read;
+    let mut file = File::open(path).ok()?;
+    let mut buf = vec![0; 8192];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            buf.resize(len * 2, 0);
+        }
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    buf.truncate(len);
+    String::from_utf8(buf).ok()
 }
 
 fn little_dirty_in(text: &str) -> bool {
@@ -653,6 +675,15 @@ mod tests {
         assert!(!little_dirty_in(&meminfo(0, 4096)));
         // Unreadable: file by file.
         assert!(!little_dirty_in("MemTotal: 1 kB\n"));
+    }
+
+    #[test]
+    fn a_proc_file_is_read_whole() {
+        let text = proc_file("/proc/self/status").expect("readable");
+        assert!(text.contains("\nPid:") && text.ends_with('\n'), "{text}");
+        let meminfo = proc_file("/proc/meminfo").expect("readable");
+        assert!(meminfo.contains("\nDirty:") && meminfo.contains("\nWriteback:"), "{meminfo}");
+        assert!(proc_file("/proc/no-such-file").is_none());
     }
 
     #[test]
