@@ -226,9 +226,12 @@ impl Store {
     /// are exactly that, the certificate `Store::signer` already read and checked
     /// is used instead of decoding and checking it again.
     pub fn chain_of(&self, signer: &Signer) -> anyhow::Result<Vec<Vec<u8>>> {
+        if let Some(chain) = self.chain.get() {
+            return Ok(chain.clone());
+        }
         match std::fs::read(&self.paths.ca_chain) {
             Ok(bytes) if bytes == certinfo::to_pem(&signer.cert_der).as_bytes() => {
-                return Ok(vec![signer.cert_der.clone()]);
+                return Ok(self.remember_chain(vec![signer.cert_der.clone()]));
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![signer.cert_der.clone()]),
             _ => {}
@@ -544,6 +547,20 @@ mod tests {
             );
             assert!(at(&Op::FlushDir(store.paths.csr_dir.clone())) < append, "{round}: {ops:#?}");
         }
+    }
+
+    #[test]
+    fn the_chain_is_read_once_per_command() {
+        let (_tmp, store, signer) = store();
+        let first = store.chain_of(&signer).expect("chain");
+        assert_eq!(first, vec![signer.cert_der.clone()]);
+        // What this command read is what it signs with and checks names against.
+        std::fs::write(&store.paths.ca_chain, b"not a chain").expect("overwrite");
+        assert_eq!(store.chain_of(&signer).expect("chain"), first);
+        assert_eq!(store.ca_chain_ders().expect("chain"), first);
+        // The next command reads the file again.
+        let next = Store::open(&store.paths.root).expect("open");
+        assert!(next.ca_chain_ders().is_err());
     }
 
     #[test]

@@ -16,8 +16,8 @@ pub mod revoke;
 pub mod stamp;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use anyhow::{Context, anyhow, bail};
 use zeroize::Zeroizing;
@@ -194,6 +194,8 @@ pub struct Store {
     notices: Mutex<Vec<Notice>>,
     /// index.txt was repaired by this command (so it must not say "nothing changed").
     repaired: AtomicBool,
+    /// The CA's chain, decoded once per command: only init-ca writes it, into a new store.
+    chain: OnceLock<Vec<Vec<u8>>>,
 }
 
 impl Clone for Store {
@@ -203,6 +205,7 @@ impl Clone for Store {
             easyrsa_lock: self.easyrsa_lock.clone(),
             notices: Mutex::new(Vec::new()),
             repaired: AtomicBool::new(false),
+            chain: self.chain.clone(),
         }
     }
 }
@@ -328,7 +331,13 @@ impl Store {
     }
 
     fn with_paths(paths: Paths, easyrsa_lock: Option<PathBuf>) -> Self {
-        Self { paths, easyrsa_lock, notices: Mutex::new(Vec::new()), repaired: AtomicBool::new(false) }
+        Self {
+            paths,
+            easyrsa_lock,
+            notices: Mutex::new(Vec::new()),
+            repaired: AtomicBool::new(false),
+            chain: OnceLock::new(),
+        }
     }
 
     /// The notices collected since the last call, oldest first.
@@ -572,12 +581,22 @@ impl Store {
 
     /// The CA's chain, leaf-CA first (just the CA for a root).
     pub fn ca_chain_ders(&self) -> anyhow::Result<Vec<Vec<u8>>> {
-        if self.paths.ca_chain.exists() {
-            let bytes = fsio::read(&self.paths.ca_chain)?;
-            return crate::pki::certinfo::load_certs(&bytes)
-                .with_context(|| format!("cannot read {}", self.paths.ca_chain.display()));
+        if let Some(chain) = self.chain.get() {
+            return Ok(chain.clone());
         }
-        Ok(vec![self.ca_cert_der()?])
+        let chain = if self.paths.ca_chain.exists() {
+            let bytes = fsio::read(&self.paths.ca_chain)?;
+            crate::pki::certinfo::load_certs(&bytes)
+                .with_context(|| format!("cannot read {}", self.paths.ca_chain.display()))?
+        } else {
+            vec![self.ca_cert_der()?]
+        };
+        Ok(self.remember_chain(chain))
+    }
+
+    /// Keep `chain` as the one this command read (the first one kept stays).
+    fn remember_chain(&self, chain: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        self.chain.get_or_init(|| chain).clone()
     }
 
     /// The CA certificate and key, ready to sign. An encrypted key takes its
