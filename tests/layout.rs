@@ -106,6 +106,10 @@ fn layers_point_down_as_docs_architecture_md_says() {
         .map(|(p, _)| p.display().to_string())
         .collect();
     assert!(clap_below.is_empty(), "clap below the face: {clap_below:?}");
+    // bytes is below every layer: it imports nothing from the crate.
+    let bytes = std::fs::read_to_string(repo().join("src/bytes.rs")).expect("src/bytes.rs");
+    let up: Vec<&str> = bytes.lines().filter(|l| l.split("//").next().unwrap_or("").contains("crate::")).collect();
+    assert!(up.is_empty(), "src/bytes.rs reaches into the crate: {up:?}");
 }
 
 /// Verb files do not import each other: what two commands share lives in
