@@ -361,8 +361,13 @@ pub fn read_limited_io(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
         let msg = format!("it is {} bytes, over the {} limit for this input", meta.len(), limit_words(limit));
         return Err(Error::new(ErrorKind::FileTooLarge, msg));
     }
-    // Sized from the stat: one read instead of a run of doubling ones.
-    let hint = if kind.is_file() { meta.len().min(limit) as usize } else { 0 };
+    // Sized from the stat: one read instead of a run of doubling ones. /proc
+    // files report size 0 and hold a few KiB.
+    let hint = match (kind.is_file(), meta.len()) {
+        (true, 0) => 8192.min(limit) as usize,
+        (true, len) => len.min(limit) as usize,
+        (false, _) => 0,
+    };
     read_bounded(file, limit, hint)
 }
 
@@ -590,29 +595,8 @@ fn flush_policy() -> anyhow::Result<FlushPolicy> {
 const FLUSH_WHOLE_BELOW: u64 = 2 << 20;
 
 fn little_dirty_data() -> bool {
-    proc_file("/proc/meminfo").is_some_and(|text| little_dirty_in(&text))
-}
-
-/// A /proc file in one read: they report size 0, so `fs::read_to_string`
-/// would grow its buffer from 32 bytes, one read call per doubling.
-fn proc_file(path: &str) -> Option<String> {
-    use std::io::Read;
-    let mut file = File::open(path).ok()?;
-    let mut buf = vec![0; 8192];
-    let mut len = 0;
-    loop {
-        if len == buf.len() {
-            buf.resize(len * 2, 0);
-        }
-        match file.read(&mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-    buf.truncate(len);
-    String::from_utf8(buf).ok()
+    read_limited_io(Path::new("/proc/meminfo"), 1 << 20)
+        .is_ok_and(|bytes| std::str::from_utf8(&bytes).is_ok_and(little_dirty_in))
 }
 
 fn little_dirty_in(text: &str) -> bool {
@@ -679,11 +663,15 @@ mod tests {
 
     #[test]
     fn a_proc_file_is_read_whole() {
-        let text = proc_file("/proc/self/status").expect("readable");
-        assert!(text.contains("\nPid:") && text.ends_with('\n'), "{text}");
-        let meminfo = proc_file("/proc/meminfo").expect("readable");
+        let text = read(Path::new("/proc/self/status")).expect("readable");
+        assert!(text.windows(5).any(|w| w == b"\nPid:") && text.ends_with(b"\n"));
+        let meminfo = read(Path::new("/proc/meminfo")).expect("readable");
+        let meminfo = String::from_utf8(meminfo).expect("text");
         assert!(meminfo.contains("\nDirty:") && meminfo.contains("\nWriteback:"), "{meminfo}");
-        assert!(proc_file("/proc/no-such-file").is_none());
+        // Empty regular files still read as empty.
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("empty"), b"").expect("write");
+        assert!(read(&tmp.path().join("empty")).expect("read").is_empty());
     }
 
     #[test]
